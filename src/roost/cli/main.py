@@ -1,0 +1,155 @@
+"""``roost``: serve the services, migrate their databases, provision, and talk to them."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+
+from roost import __version__
+from roost.cli.provision import provision
+from roost.cli.settings import Resolved, resolve
+from roost.core.errors import ConfigError
+from roost.core.service import BuildContext
+from roost.permissions.cli import permissions
+
+SERVICE_NAMES = click.Choice(["permissions", "identity", "oauth2"])
+_config_opt = click.option(
+    "--config",
+    "-c",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="roost.yaml (a block per service) or, with one service named, an Ory-style file.",
+)
+_data_opt = click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("roost-data"),
+    show_default=True,
+    help="Where SQLite files and generated secrets live.",
+)
+
+
+def _resolve(names: Sequence[str], config_path: Path | None, data_dir: Path) -> list[Resolved]:
+    try:
+        resolved = resolve(names, config_path, data_dir)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for r in resolved:
+        for warning in r.warnings:
+            click.echo(f"warning: {warning}", err=True)
+    return resolved
+
+
+@click.group()
+@click.version_option(__version__, prog_name="roost")
+def cli() -> None:
+    """Roost: Ory Hydra, Kratos and Keto compatible services."""
+    logging.basicConfig(
+        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+
+@cli.command()
+@click.argument("services", nargs=-1, type=SERVICE_NAMES)
+@_config_opt
+@_data_opt
+@click.option(
+    "--no-automigrate", is_flag=True, help="Do not migrate on start (migrate with a job)."
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Worker processes sharing the listening sockets.",
+)
+def serve(
+    services: tuple[str, ...],
+    config_path: Path | None,
+    data_dir: Path,
+    no_automigrate: bool,
+    workers: int,
+) -> None:
+    """Start services (all that exist when none is named)."""
+    from roost.cli.runner import bind, run
+
+    resolved = _resolve(services, config_path, data_dir)
+    try:
+        resolved = [
+            Resolved(r.module, r.module.prepare(r.values, data_dir), r.warnings) for r in resolved
+        ]
+        if not no_automigrate:
+            asyncio.run(_migrate_all(resolved))
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+    bound = bind(resolved)
+    base_dir = config_path.parent.resolve() if config_path else Path.cwd()
+    run(resolved, bound, BuildContext(data_dir, base_dir, automigrate=False), workers)
+
+
+async def _migrate_all(resolved: list[Resolved]) -> None:
+    for r in resolved:
+        migrator = r.module.migrator(r.values)
+        try:
+            applied = await migrator.up()
+        finally:
+            await migrator.db.close()
+        if applied:
+            click.echo(f"{r.module.name}: applied {len(applied)} migration(s)", err=True)
+
+
+@cli.group()
+def migrate() -> None:
+    """Database migrations (the equivalent of `keto migrate up --yes`)."""
+
+
+@migrate.command("up")
+@click.argument("services", nargs=-1, type=SERVICE_NAMES)
+@_config_opt
+@_data_opt
+@click.option("--yes", "-y", is_flag=True, help="Accepted for Ory compatibility; never prompts.")
+def migrate_up(
+    services: tuple[str, ...], config_path: Path | None, data_dir: Path, yes: bool
+) -> None:
+    """Apply pending migrations."""
+    del yes
+    resolved = _resolve(services, config_path, data_dir)
+    asyncio.run(_migrate_all(resolved))
+    click.echo("migrations are up to date")
+
+
+@migrate.command("status")
+@click.argument("services", nargs=-1, type=SERVICE_NAMES)
+@_config_opt
+@_data_opt
+def migrate_status(services: tuple[str, ...], config_path: Path | None, data_dir: Path) -> None:
+    """List migrations and whether they are applied; exit 1 when any is pending."""
+    pending = asyncio.run(_status(_resolve(services, config_path, data_dir)))
+    sys.exit(1 if pending else 0)
+
+
+async def _status(resolved: list[Resolved]) -> bool:
+    pending = False
+    for r in resolved:
+        migrator = r.module.migrator(r.values)
+        try:
+            for m in await migrator.status():
+                state = "Applied" if m.applied else "Pending"
+                pending = pending or not m.applied
+                click.echo(f"{r.module.name}\t{m.version}\t{m.name}\t{state}")
+        finally:
+            await migrator.db.close()
+    return pending
+
+
+cli.add_command(provision)
+cli.add_command(permissions)
+
+
+def main() -> None:
+    cli()

@@ -1,0 +1,136 @@
+"""Serving many ports from one or more worker processes.
+
+Sockets are bound once in the parent; each worker process (fork) builds its
+own registry (its own database pools) and serves every port on the same event
+loop with uvicorn. One worker serves in-process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import socket
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import uvicorn
+
+from roost.cli.settings import Resolved
+from roost.core.service import BuildContext, Port, RunningService
+
+log = logging.getLogger("roost")
+ALL_INTERFACES = "0.0.0.0"  # noqa: S104 - Ory binds every interface when no host is set
+
+
+@dataclass(frozen=True)
+class Bound:
+    service: str
+    port: Port
+    sock: socket.socket
+
+
+def bind(resolved: list[Resolved]) -> list[Bound]:
+    """Bind every listener of every service up front, so a clash fails before anything runs."""
+    out = []
+    for r in resolved:
+        for port in r.module.ports(r.values):
+            family = socket.AF_INET6 if ":" in port.host else socket.AF_INET
+            sock = socket.socket(family, socket.SOCK_STREAM)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                sock.bind((port.host or ALL_INTERFACES, port.port))
+            except OSError as exc:
+                raise SystemExit(
+                    f"{r.module.name}: cannot listen on {port.host or '*'}:{port.port} "
+                    f"({port.name}): {exc.strerror}"
+                ) from exc
+            sock.listen(2048)
+            sock.set_inheritable(True)
+            out.append(Bound(r.module.name, port, sock))
+    return out
+
+
+class _Server(uvicorn.Server):
+    """uvicorn server whose signals are handled once for all ports by the worker."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+async def _serve(resolved: list[Resolved], bound: list[Bound], ctx: BuildContext) -> None:
+    running: list[RunningService] = []
+    for r in resolved:
+        running.append(await r.module.build(r.values, ctx))
+    apps = {(s.name, name): app for s in running for name, app in s.apps.items()}
+    servers = []
+    for b in bound:
+        app = apps.get((b.service, b.port.name))
+        if app is None:
+            continue
+        config = uvicorn.Config(
+            app,
+            loop="none",
+            http="httptools",
+            lifespan="on",
+            access_log=False,
+            log_level="warning",
+            timeout_keep_alive=75,
+        )
+        servers.append((_Server(config), b.sock))
+    loop = asyncio.get_running_loop()
+
+    def stop() -> None:
+        for server, _ in servers:
+            server.should_exit = True
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop)
+    try:
+        await asyncio.gather(*(s.serve(sockets=[sock]) for s, sock in servers))
+    finally:
+        for s in running:
+            await s.close()
+
+
+def run(resolved: list[Resolved], bound: list[Bound], ctx: BuildContext, workers: int) -> None:
+    """Serve until SIGINT/SIGTERM, in ``workers`` processes."""
+    import uvloop
+
+    for b in bound:
+        log.warning(
+            "%s %s listening on %s:%d",
+            b.service,
+            b.port.name,
+            b.port.host or "*",
+            b.port.port,
+        )
+    if workers <= 1:
+        uvloop.run(_serve(resolved, bound, ctx))
+        return
+    children = []
+    for _ in range(workers):
+        pid = os.fork()
+        if pid == 0:  # child
+            try:
+                uvloop.run(_serve(resolved, bound, ctx))
+            finally:
+                os._exit(0)
+        children.append(pid)
+
+    def forward(signum: int, _frame: object) -> None:
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signum)
+
+    signal.signal(signal.SIGINT, forward)
+    signal.signal(signal.SIGTERM, forward)
+    status = 0
+    for pid in children:
+        _, code = os.waitpid(pid, 0)
+        status = status or os.waitstatus_to_exitcode(code)
+    sys.exit(status)

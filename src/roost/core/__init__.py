@@ -1,0 +1,1 @@
+"""Shared building blocks: config loading, errors, port apps, secrets."""

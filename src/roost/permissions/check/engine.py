@@ -1,0 +1,258 @@
+"""The check engine: is ``subject`` in ``namespace:object#relation``?
+
+Semantics follow Keto v25.4.0 (``internal/check``): the same depth accounting
+(a direct tuple needs ``max-depth`` ≥ 2, subject-set expansion and OPL
+``traverse`` cost a level, ``||`` children are first tried as one batched
+direct lookup), the same width limit on subject-set expansion, the same
+visited-set cycle protection, and non-strict mode treating permits as stored
+relations too.
+
+The evaluation strategy is ours. Keto walks the graph issuing one query per
+step; we evaluate the whole expression tree against what has been fetched so
+far, collect every key the tree still needs, fetch them all in one statement,
+and repeat. One round trip per level of the search: a check that resolves at
+depth 3 costs at most 3 queries, whatever the fan-out.
+
+Results are three-valued. One deliberate difference from Keto: running out of
+depth is UNKNOWN and stays UNKNOWN under ``!``, so exhausting the depth budget
+can never turn into "allowed" (Keto collapses it to "not a member" first,
+which ``!`` then flips to allowed). UNKNOWN at the root means denied.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from roost.permissions.namespaces.ast import (
+    Child,
+    ComputedSubjectSet,
+    InvertResult,
+    Relation,
+    SubjectSetRewrite,
+    TupleToSubjectSet,
+)
+
+Key = tuple[str, uuid.UUID, str]
+"""(namespace, object UUID, relation): a subject set in storage form."""
+
+SubjectRef = uuid.UUID | tuple[str, uuid.UUID, str]
+"""A subject id's UUID, or a subject set key."""
+
+
+@dataclass
+class KeyData:
+    """What storage knows about one key, for one subject."""
+
+    direct: bool = False
+    sets: list[tuple[Key, bool]] = field(default_factory=list)
+    """Subject sets stored under the key, each with "does it directly hold the subject"."""
+
+
+class CheckStore(Protocol):
+    async def fetch(self, keys: Sequence[Key], subject: SubjectRef) -> dict[Key, KeyData]: ...
+
+
+class RelationLookup(Protocol):
+    def relation_for(self, namespace: str, relation: str) -> Relation | None:
+        """The OPL relation, ``None`` for legacy namespaces; raises for undeclared relations."""
+        ...
+
+
+class R(enum.Enum):
+    MEMBER = "member"
+    NOT_MEMBER = "not_member"
+    UNKNOWN = "unknown"
+    PENDING = "pending"
+
+
+def any_of(results: Iterable[R]) -> R:
+    """``||``: a member wins; otherwise wait for data; otherwise unknown beats no."""
+    seen = set()
+    for r in results:
+        if r is R.MEMBER:
+            return R.MEMBER
+        seen.add(r)
+    for r in (R.PENDING, R.UNKNOWN):
+        if r in seen:
+            return r
+    return R.NOT_MEMBER
+
+
+def all_of(results: Iterable[R]) -> R:
+    """``&&``: a non-member loses; an empty conjunction is not a member (as in Keto)."""
+    seen = set()
+    for r in results:
+        if r is R.NOT_MEMBER:
+            return R.NOT_MEMBER
+        seen.add(r)
+    if not seen:
+        return R.NOT_MEMBER
+    for r in (R.PENDING, R.UNKNOWN):
+        if r in seen:
+            return r
+    return R.MEMBER
+
+
+def invert(r: R) -> R:
+    if r is R.MEMBER:
+        return R.NOT_MEMBER
+    if r is R.NOT_MEMBER:
+        return R.MEMBER
+    return r
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_depth: int = 5
+    max_width: int = 100
+    strict: bool = False
+
+    def depth_for(self, requested: int) -> int:
+        """Keto's clamp: a request value ≤ 0 or above the global limit means the global limit."""
+        if requested <= 0 or requested > self.max_depth:
+            return self.max_depth
+        return requested
+
+
+class _Evaluation:
+    """One pass over the expression tree with the data fetched so far."""
+
+    def __init__(self, relations: RelationLookup, limits: Limits, data: dict[Key, KeyData]) -> None:
+        self.relations = relations
+        self.limits = limits
+        self.data = data
+        self.missing: set[Key] = set()
+        self.memo: dict[tuple[Key, int, bool], R] = {}
+
+    def _need(self, key: Key) -> KeyData | None:
+        found = self.data.get(key)
+        if found is None:
+            self.missing.add(key)
+        return found
+
+    def is_allowed(self, key: Key, depth: int, skip_direct: bool, visited: frozenset[Key]) -> R:
+        if depth <= 0:
+            return R.UNKNOWN
+        memo_key = (key, depth, skip_direct)
+        cached = self.memo.get(memo_key)
+        if cached is not None:
+            return cached
+        self.memo[memo_key] = R.UNKNOWN  # re-entry (a permit using itself) ends as unknown
+        result = self._is_allowed(key, depth, skip_direct, visited)
+        self.memo[memo_key] = result
+        return result
+
+    def _is_allowed(self, key: Key, depth: int, skip_direct: bool, visited: frozenset[Key]) -> R:
+        relation = self.relations.relation_for(key[0], key[2])
+        rewrite = relation.rewrite if relation is not None else None
+        parts = []
+        if rewrite is not None:
+            parts.append(self.rewrite(key, rewrite, depth, visited))
+        if (not self.limits.strict or rewrite is None) and not skip_direct:
+            parts.append(self.direct(key, depth - 1))
+        if self._may_hold_subject_sets(relation):
+            parts.append(self.expand(key, depth - 1, visited))
+        return any_of(parts)
+
+    def _may_hold_subject_sets(self, relation: Relation | None) -> bool:
+        if not self.limits.strict or relation is None:
+            return True
+        return any(t.relation is not None for t in relation.types)
+
+    def direct(self, key: Key, depth: int) -> R:
+        if depth <= 0:
+            return R.UNKNOWN
+        data = self._need(key)
+        if data is None:
+            return R.PENDING
+        return R.MEMBER if data.direct else R.NOT_MEMBER
+
+    def expand(self, key: Key, depth: int, visited: frozenset[Key]) -> R:
+        """Follow the subject sets stored under ``key`` (width-limited, cycle-safe)."""
+        if depth <= 0:
+            return R.UNKNOWN
+        data = self._need(key)
+        if data is None:
+            return R.PENDING
+        if any(contains for _, contains in data.sets):
+            return R.MEMBER
+        sets = [s for s, _ in data.sets[: self.limits.max_width] if s not in visited]
+        return any_of(self.is_allowed(s, depth, True, visited | {s}) for s in sets)
+
+    def rewrite(self, key: Key, rw: SubjectSetRewrite, depth: int, visited: frozenset[Key]) -> R:
+        if depth <= 0:
+            return R.UNKNOWN
+        if rw.operator == "and":
+            return all_of(self.child(key, c, depth, visited) for c in rw.children)
+        computed = [c for c in rw.children if isinstance(c, ComputedSubjectSet)]
+        others = [c for c in rw.children if not isinstance(c, ComputedSubjectSet)]
+        return any_of(
+            [
+                self._batched_direct(key, computed),
+                *(
+                    self.is_allowed((key[0], key[1], c.relation), depth - 1, True, visited)
+                    for c in computed
+                ),
+                *(self.child(key, c, depth, visited) for c in others),
+            ]
+        )
+
+    def _batched_direct(self, key: Key, computed: list[ComputedSubjectSet]) -> R:
+        """Keto's single ``relation IN (...)`` lookup for the computed children of an ``||``."""
+        results = []
+        for c in computed:
+            if self.limits.strict:
+                rel = self.relations.relation_for(key[0], c.relation)
+                if rel is not None and rel.rewrite is not None:
+                    continue
+            data = self._need((key[0], key[1], c.relation))
+            results.append(
+                R.PENDING if data is None else (R.MEMBER if data.direct else R.NOT_MEMBER)
+            )
+        return any_of(results)
+
+    def child(self, key: Key, c: Child, depth: int, visited: frozenset[Key]) -> R:
+        if isinstance(c, ComputedSubjectSet):
+            return self.is_allowed((key[0], key[1], c.relation), depth, False, visited)
+        if isinstance(c, TupleToSubjectSet):
+            return self.traverse(key, c, depth, visited)
+        if isinstance(c, InvertResult):
+            return invert(self.child(key, c.child, depth, visited))
+        return self.rewrite(key, c, depth - 1, visited)
+
+    def traverse(self, key: Key, c: TupleToSubjectSet, depth: int, visited: frozenset[Key]) -> R:
+        """``this.related.R.traverse(x => ...)``: every subject set under R, relation ignored."""
+        data = self._need((key[0], key[1], c.relation))
+        if data is None:
+            return R.PENDING
+        return any_of(
+            self.is_allowed(
+                (s[0], s[1], c.computed_subject_set_relation), depth - 1, False, visited
+            )
+            for s, _ in data.sets
+        )
+
+
+class CheckEngine:
+    """Runs checks against a store, one batched query per level of the search."""
+
+    def __init__(self, store: CheckStore, relations: RelationLookup, limits: Limits) -> None:
+        self.store = store
+        self.relations = relations
+        self.limits = limits
+
+    async def check(self, key: Key, subject: SubjectRef, max_depth: int = 0) -> bool:
+        """True only when membership is proven within the depth budget."""
+        depth = self.limits.depth_for(max_depth)
+        data: dict[Key, KeyData] = {}
+        for _ in range(depth + 2):
+            evaluation = _Evaluation(self.relations, self.limits, data)
+            result = evaluation.is_allowed(key, depth, False, frozenset({key}))
+            if result is not R.PENDING:
+                return result is R.MEMBER
+            data.update(await self.store.fetch(sorted(evaluation.missing), subject))
+        return False

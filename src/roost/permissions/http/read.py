@@ -1,0 +1,155 @@
+"""The read port (4466): list, check, batch check, expand, namespaces."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from roost.core.errors import Invalid, NotFound, RoostError
+from roost.core.http import JSON, read_json
+from roost.core.pagination import page_size
+from roost.permissions.http.params import max_depth, single_params
+from roost.permissions.relationtuples.model import (
+    RelationTuple,
+    SubjectSet,
+    query_from_params,
+    tuple_from_json,
+    tuple_from_params,
+)
+from roost.permissions.service import PermissionService
+
+
+def _service(request: Request) -> PermissionService:
+    svc: PermissionService = request.state.service
+    return svc
+
+
+async def list_tuples(request: Request) -> Response:
+    svc = _service(request)
+    params = single_params(request)
+    size = page_size(params.pop("page_size", None))
+    token = params.pop("page_token", None)
+    query = query_from_params(params)
+    if query.namespace is not None:
+        svc.namespaces.get(query.namespace)
+    after = None
+    if token:
+        try:
+            after = uuid.UUID(svc.pages.decode(token)["after"])
+        except (KeyError, ValueError, TypeError):
+            raise Invalid("The page token is invalid or has expired") from None
+    tuples, last = await svc.store.list_tuples(query, size, after)
+    next_token = svc.pages.encode({"after": str(last)}) if last is not None else ""
+    return JSON({"relation_tuples": [t.to_json() for t in tuples], "next_page_token": next_token})
+
+
+async def allowed(svc: PermissionService, t: RelationTuple, depth: int) -> bool:
+    """Check one tuple; an unknown namespace is simply "not allowed" (Keto)."""
+    if not svc.namespaces.exists(t.namespace):
+        raise NotFound(f'Unknown namespace with name "{t.namespace}".')
+    svc.counters.checks += 1
+    store = svc.store
+    key = (t.namespace, store.id_of(t.object), t.relation)
+    return await svc.checker.check(key, store.subject_ref(t.subject), depth)
+
+
+async def _single_check(request: Request, t: RelationTuple) -> bool:
+    depth = max_depth(request)
+    try:
+        return await allowed(_service(request), t, depth)
+    except NotFound:
+        return False
+
+
+async def _tuple_from_body(request: Request) -> RelationTuple:
+    return tuple_from_json(await read_json(request))
+
+
+def _check_routes() -> list[Route]:
+    async def get_or_error(request: Request) -> Response:
+        ok = await _single_check(request, tuple_from_params(single_params(request)))
+        return JSON({"allowed": ok}, status_code=200 if ok else 403)
+
+    async def post_or_error(request: Request) -> Response:
+        ok = await _single_check(request, await _tuple_from_body(request))
+        return JSON({"allowed": ok}, status_code=200 if ok else 403)
+
+    async def get_openapi(request: Request) -> Response:
+        ok = await _single_check(request, tuple_from_params(single_params(request)))
+        return JSON({"allowed": ok})
+
+    async def post_openapi(request: Request) -> Response:
+        return JSON({"allowed": await _single_check(request, await _tuple_from_body(request))})
+
+    return [
+        Route("/relation-tuples/check", get_or_error, methods=["GET"]),
+        Route("/relation-tuples/check", post_or_error, methods=["POST"]),
+        Route("/relation-tuples/check/openapi", get_openapi, methods=["GET"]),
+        Route("/relation-tuples/check/openapi", post_openapi, methods=["POST"]),
+    ]
+
+
+async def batch_check(request: Request) -> Response:
+    svc = _service(request)
+    depth = max_depth(request)
+    body = await read_json(request)
+    if not isinstance(body, dict) or not isinstance(body.get("tuples", []), list):
+        raise Invalid('could not unmarshal json: expected {"tuples": [...]}')
+    extra = sorted(set(body) - {"tuples"})
+    if extra:
+        raise Invalid(f"could not unmarshal json: unknown field {extra[0]!r}")
+    raw = body.get("tuples") or []
+    limit = svc.config.max_batch_check_size
+    if len(raw) > limit:
+        raise Invalid(f"batch exceeds max size of {limit}")
+    tuples = [tuple_from_json(t) for t in raw]
+    gate = asyncio.Semaphore(svc.config.batch_check_max_parallelization)
+
+    async def one(t: RelationTuple) -> dict[str, Any]:
+        async with gate:
+            try:
+                return {"allowed": await allowed(svc, t, depth)}
+            except RoostError as exc:
+                if exc.status >= 500:
+                    raise
+                return {"allowed": False, "error": exc.message if exc.status == 404 else str(exc)}
+
+    results = await asyncio.gather(*(one(t) for t in tuples))
+    return JSON({"results": list(results)})
+
+
+async def expand(request: Request) -> Response:
+    svc = _service(request)
+    params = single_params(request)
+    depth = max_depth(request)
+    unknown = sorted(set(params) - {"namespace", "object", "relation", "max-depth"})
+    if unknown:
+        raise Invalid(f"unknown query parameter {unknown[0]!r}")
+    missing = [k for k in ("namespace", "object", "relation") if k not in params]
+    if missing:
+        raise Invalid(f"query parameter {missing[0]!r} is required")
+    subject = SubjectSet(params["namespace"], params["object"], params["relation"])
+    svc.namespaces.get(subject.namespace)
+    tree = await svc.expander.build(subject, depth)
+    if tree is None:
+        raise NotFound("no relation tuple found")
+    return JSON(tree.to_json())
+
+
+async def list_namespaces(request: Request) -> Response:
+    names = _service(request).namespaces.names()
+    return JSON({"namespaces": [{"name": n} for n in names]})
+
+
+read_routes = [
+    Route("/relation-tuples", list_tuples, methods=["GET"]),
+    *_check_routes(),
+    Route("/relation-tuples/batch/check", batch_check, methods=["POST"]),
+    Route("/relation-tuples/expand", expand, methods=["GET"]),
+    Route("/namespaces", list_namespaces, methods=["GET"]),
+]

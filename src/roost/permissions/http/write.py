@@ -1,0 +1,98 @@
+"""The write port (4467): create, patch and delete relation tuples."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from roost.core.errors import Invalid
+from roost.core.http import JSON, read_body, read_json
+from roost.permissions.http.params import single_params
+from roost.permissions.relationtuples.model import (
+    RelationTuple,
+    SubjectSet,
+    query_from_params,
+    tuple_from_json,
+)
+from roost.permissions.service import PermissionService
+
+MAX_PATCH = 1000
+
+
+def _service(request: Request) -> PermissionService:
+    svc: PermissionService = request.state.service
+    return svc
+
+
+def _check_namespaces(svc: PermissionService, t: RelationTuple) -> None:
+    """Keto validates only that the namespaces exist; relations are not checked on write."""
+    svc.namespaces.get(t.namespace)
+    if isinstance(t.subject, SubjectSet):
+        svc.namespaces.get(t.subject.namespace)
+
+
+async def create(request: Request) -> Response:
+    svc = _service(request)
+    t = tuple_from_json(await read_json(request))
+    _check_namespaces(svc, t)
+    await svc.store.write([t], [])
+    svc.counters.writes += 1
+    return JSON(
+        t.to_json(), status_code=201, headers={"Location": f"/relation-tuples?{t.to_query()}"}
+    )
+
+
+def _deltas(body: object) -> tuple[list[RelationTuple], list[RelationTuple]]:
+    if not isinstance(body, list):
+        raise Invalid("could not unmarshal json: expected an array of relationship patches")
+    if len(body) > MAX_PATCH:
+        raise Invalid(f"a patch may hold at most {MAX_PATCH} deltas")
+    inserts, deletes = [], []
+    for delta in body:
+        if not isinstance(delta, dict):
+            raise Invalid("could not unmarshal json: each patch must be an object")
+        extra = sorted(set(delta) - {"action", "relation_tuple"})
+        if extra:
+            raise Invalid(f"could not unmarshal json: unknown field {extra[0]!r}")
+        if delta.get("relation_tuple") is None:
+            raise Invalid("relation_tuple is missing")
+        t = tuple_from_json(delta["relation_tuple"])
+        action = delta.get("action")
+        if action == "insert":
+            inserts.append(t)
+        elif action == "delete":
+            deletes.append(t)
+        else:
+            raise Invalid(f"unknown action {action}")
+    return inserts, deletes
+
+
+async def patch(request: Request) -> Response:
+    svc = _service(request)
+    inserts, deletes = _deltas(await read_json(request))
+    for t in (*inserts, *deletes):
+        _check_namespaces(svc, t)
+    await svc.store.write(inserts, deletes)
+    svc.counters.writes += 1
+    return Response(status_code=204)
+
+
+async def delete(request: Request) -> Response:
+    svc = _service(request)
+    if await read_body(request):
+        raise Invalid("the request body must be empty; pass the query as URL parameters")
+    query = query_from_params(single_params(request))
+    if query.namespace is None:
+        raise Invalid("query parameters must specify at least one of the following: namespace")
+    svc.namespaces.get(query.namespace)
+    await svc.store.delete_matching(query)
+    svc.counters.writes += 1
+    return Response(status_code=204)
+
+
+write_routes = [
+    Route("/admin/relation-tuples", create, methods=["PUT"]),
+    Route("/admin/relation-tuples", patch, methods=["PATCH"]),
+    Route("/admin/relation-tuples", delete, methods=["DELETE"]),
+]

@@ -1,0 +1,1 @@
+"""Relation tuples: the model, its JSON / query / string encodings."""

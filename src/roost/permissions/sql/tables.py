@@ -1,0 +1,114 @@
+"""Keto's tables, named and shaped as in Keto v25.4.0 so its SQL read-back queries work.
+
+Objects and subject ids are stored as UUIDv5(network id, string) and mapped
+back through ``keto_uuid_mappings``; ``nid`` scopes every row to a network
+(tenant). There is no unique constraint on tuples, as in Keto.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    MetaData,
+    String,
+    Table,
+    Text,
+    Uuid,
+    text,
+)
+
+metadata = MetaData()
+
+networks = Table(
+    "networks",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+)
+
+_SET_NULL = (
+    "subject_set_namespace IS NULL AND subject_set_object IS NULL AND subject_set_relation IS NULL"
+)
+
+relation_tuples = Table(
+    "keto_relation_tuples",
+    metadata,
+    Column("shard_id", Uuid, primary_key=True),
+    Column(
+        "nid",
+        Uuid,
+        ForeignKey("networks.id", ondelete="CASCADE", name="keto_relation_tuples_nid_fk"),
+        primary_key=True,
+    ),
+    Column("namespace", String(200), nullable=False),
+    Column("object", Uuid, nullable=False),
+    Column("relation", String(64), nullable=False),
+    Column("subject_id", Uuid, nullable=True),
+    Column("subject_set_namespace", String(200), nullable=True),
+    Column("subject_set_object", Uuid, nullable=True),
+    Column("subject_set_relation", String(64), nullable=True),
+    Column("commit_time", DateTime, nullable=False),
+    CheckConstraint(
+        f"(subject_id IS NULL AND subject_set_namespace IS NOT NULL AND subject_set_object IS NOT "
+        f"NULL AND subject_set_relation IS NOT NULL) OR (subject_id IS NOT NULL AND {_SET_NULL})",
+        name="chk_keto_rt_uuid_subject_type",
+    ),
+)
+
+
+def _partial(where: str) -> dict[str, Any]:
+    return {"postgresql_where": text(where), "sqlite_where": text(where)}
+
+
+Index(
+    "keto_relation_tuples_uuid_subject_ids_idx",
+    relation_tuples.c.nid,
+    relation_tuples.c.namespace,
+    relation_tuples.c.object,
+    relation_tuples.c.relation,
+    relation_tuples.c.subject_id,
+    **_partial(_SET_NULL),
+)
+Index(
+    "keto_relation_tuples_uuid_subject_sets_idx",
+    relation_tuples.c.nid,
+    relation_tuples.c.namespace,
+    relation_tuples.c.object,
+    relation_tuples.c.relation,
+    relation_tuples.c.subject_set_namespace,
+    relation_tuples.c.subject_set_object,
+    relation_tuples.c.subject_set_relation,
+    **_partial("subject_id IS NULL"),
+)
+Index(
+    "keto_relation_tuples_uuid_reverse_subject_ids_idx",
+    relation_tuples.c.nid,
+    relation_tuples.c.subject_id,
+    relation_tuples.c.relation,
+    relation_tuples.c.namespace,
+    **_partial(_SET_NULL),
+)
+Index(
+    "keto_relation_tuples_uuid_reverse_subject_sets_idx",
+    relation_tuples.c.nid,
+    relation_tuples.c.subject_set_namespace,
+    relation_tuples.c.subject_set_object,
+    relation_tuples.c.subject_set_relation,
+    relation_tuples.c.relation,
+    relation_tuples.c.namespace,
+    **_partial("subject_id IS NULL"),
+)
+
+uuid_mappings = Table(
+    "keto_uuid_mappings",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("string_representation", Text, nullable=False),
+)

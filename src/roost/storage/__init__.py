@@ -1,0 +1,1 @@
+"""SQL storage shared by all services: DSNs, engines, transactions with retry, migrations."""

@@ -1,0 +1,214 @@
+"""One async engine per service database, with the transaction helper every write uses.
+
+CockroachDB runs SERIALIZABLE and expects clients to retry SQLSTATE 40001; we
+run PostgreSQL at SERIALIZABLE too, so the same retry path is exercised in tests.
+SQL errors are translated into domain errors here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import ssl
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from sqlalchemy import event
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.pool import StaticPool
+
+from roost.core.errors import ConcurrentUpdate, Conflict, NotFound, Unavailable
+from roost.storage.dsn import ParsedDSN, parse_dsn
+
+T = TypeVar("T")
+log = logging.getLogger("roost.storage")
+
+RETRYABLE = frozenset({"40001", "CR000"})
+AMBIGUOUS = "40003"
+MAX_ATTEMPTS = 10
+_BASE_DELAY = 0.005
+_MAX_DELAY = 0.5
+
+
+def sqlstate(exc: BaseException) -> str | None:
+    """SQLSTATE of a driver error (asyncpg, psycopg), or a pseudo code for SQLite."""
+    orig = getattr(exc, "orig", exc)
+    for obj in (orig, getattr(orig, "__cause__", None)):
+        code = getattr(obj, "sqlstate", None) or getattr(obj, "pgcode", None)
+        if isinstance(code, str):
+            return code
+    text = str(orig).lower()
+    if "database is locked" in text or "database table is locked" in text:
+        return "40001"  # SQLite's busy writer: safe to retry the whole transaction
+    if "unique constraint failed" in text:
+        return "23505"
+    if "foreign key constraint failed" in text:
+        return "23503"
+    return None
+
+
+def translate(exc: DBAPIError) -> Exception:
+    """Map a driver error to a domain error (23505 → Conflict, 23503 → NotFound)."""
+    code = sqlstate(exc)
+    if code == "23505" or (code is None and isinstance(exc, IntegrityError)):
+        return Conflict("a resource with that value exists already")
+    if code == "23503":
+        return NotFound("a referenced resource does not exist")
+    if code in RETRYABLE:
+        return ConcurrentUpdate()
+    if (
+        isinstance(exc, (OperationalError, InterfaceError))
+        or code is None
+        or code[:2]
+        in {
+            "08",
+            "57",
+            "53",
+        }
+    ):
+        return Unavailable("the database cannot be reached")
+    return exc
+
+
+def _backoff(attempt: int) -> float:
+    """Capped exponential backoff with full jitter (CockroachDB's recommended shape)."""
+    return random.uniform(0, min(_MAX_DELAY, _BASE_DELAY * 2**attempt))
+
+
+def _asyncpg_ssl(args: dict[str, str]) -> dict[str, Any]:
+    """Turn libpq ``ssl*`` DSN parameters into asyncpg's ``ssl`` argument."""
+    mode = args.get("sslmode")
+    if not args:
+        return {}
+    if mode in (None, "disable", "allow", "prefer", "require") and not args.get("sslrootcert"):
+        return {"ssl": mode or "prefer"}
+    ctx = ssl.create_default_context(cafile=args.get("sslrootcert"))
+    if mode == "verify-ca":
+        ctx.check_hostname = False
+    elif mode in ("require", "prefer", "allow"):
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+    if args.get("sslcert"):
+        ctx.load_cert_chain(args["sslcert"], args.get("sslkey"), args.get("sslpassword"))
+    return {"ssl": ctx}
+
+
+def _engine(parsed: ParsedDSN) -> AsyncEngine:
+    if parsed.dialect == "sqlite":
+        return _sqlite_engine(parsed)
+    pool = parsed.pool
+    size = pool.max_conns or 20
+    idle = min(pool.max_idle_conns or size, size)
+    return create_async_engine(
+        parsed.sqlalchemy_url,
+        pool_size=idle,
+        max_overflow=size - idle,
+        pool_recycle=int(pool.max_conn_lifetime) if pool.max_conn_lifetime else 1800,
+        pool_pre_ping=False,
+        isolation_level="SERIALIZABLE",
+        connect_args={
+            **_asyncpg_ssl(parsed.connect_args),
+            "server_settings": {"application_name": "roost"},
+        },
+    )
+
+
+def _sqlite_engine(parsed: ParsedDSN) -> AsyncEngine:
+    memory = parsed.sqlite_path == ":memory:"
+    engine = create_async_engine(
+        parsed.sqlalchemy_url,
+        poolclass=StaticPool if memory else None,
+        connect_args={"timeout": 30},
+    )
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+        # aiosqlite: let SQLAlchemy emit BEGIN itself so writers take the lock up front.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        for pragma in (
+            "journal_mode=WAL",
+            "foreign_keys=ON",
+            "busy_timeout=30000",
+            "synchronous=NORMAL",
+        ):
+            cur.execute(f"PRAGMA {pragma}")
+        cur.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _begin(conn: Any) -> None:
+        if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+            return
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("write") else "BEGIN")
+
+    return engine
+
+
+class Database:
+    """A service's database: the engine, its dialect, and the transaction helpers."""
+
+    def __init__(self, dsn: str) -> None:
+        self.parsed = parse_dsn(dsn)
+        self.dialect = self.parsed.dialect
+        self.engine = _engine(self.parsed)
+        # Reads that need no snapshot run without BEGIN/COMMIT round trips.
+        self.autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        self.queries = 0  # statements sent; exported as a metric
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+    async def read(self, fn: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+        """Run ``fn`` on an autocommit connection (each statement is its own snapshot)."""
+        try:
+            async with self.autocommit.connect() as conn:
+                return await fn(conn)
+        except DBAPIError as exc:
+            raise translate(exc) from exc
+        except OSError as exc:
+            raise Unavailable("the database cannot be reached") from exc
+
+    async def transaction(
+        self,
+        fn: Callable[[AsyncConnection], Awaitable[T]],
+        *,
+        idempotent: bool = False,
+    ) -> T:
+        """Run ``fn`` in a SERIALIZABLE transaction, retrying serialization failures.
+
+        40001 (and SQLite's busy writer) is retried with capped, jittered backoff;
+        40003 (ambiguous commit) is retried only when ``idempotent`` says the
+        whole transaction may safely run twice.
+        """
+        for attempt in range(MAX_ATTEMPTS):
+            try:
+                async with self.engine.connect() as conn:
+                    conn.info["write"] = True
+                    try:
+                        async with conn.begin():
+                            return await fn(conn)
+                    finally:
+                        conn.info.pop("write", None)
+            except DBAPIError as exc:
+                code = sqlstate(exc)
+                retry = code in RETRYABLE or (code == AMBIGUOUS and idempotent)
+                if not retry or attempt == MAX_ATTEMPTS - 1:
+                    raise translate(exc) from exc
+                log.debug("retrying transaction after SQLSTATE %s (attempt %d)", code, attempt)
+                await asyncio.sleep(_backoff(attempt))
+            except OSError as exc:
+                raise Unavailable("the database cannot be reached") from exc
+        raise ConcurrentUpdate()
+
+    async def ping(self) -> bool:
+        """True when a trivial statement succeeds (readiness probe)."""
+        from sqlalchemy import text
+
+        try:
+            async with self.autocommit.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            return True
+        except Exception:
+            return False
