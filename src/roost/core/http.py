@@ -25,6 +25,7 @@ from roost import __version__
 from roost.core.errors import Invalid, PayloadTooLarge, RoostError
 
 log = logging.getLogger("roost.http")
+Endpoint = Callable[[Request], Awaitable[Response]]
 MAX_BODY = 1 << 20  # 1 MiB, enough for any API payload here
 
 
@@ -70,7 +71,11 @@ async def _on_domain_error(_req: Request, exc: Exception) -> Response:
 
 async def _on_http_error(_req: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    return JSON(error_body(exc.status_code, str(exc.detail)), status_code=exc.status_code)
+    return JSON(
+        error_body(exc.status_code, str(exc.detail)),
+        status_code=exc.status_code,
+        headers=dict(exc.headers or {}),
+    )
 
 
 async def _on_unexpected(_req: Request, exc: Exception) -> Response:
@@ -104,6 +109,19 @@ async def read_json(request: Request, limit: int = MAX_BODY) -> Any:
         return orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise Invalid(f"could not unmarshal json: {exc}") from exc
+
+
+def route(path: str, **handlers: Endpoint) -> Route:
+    """One route for several methods (``GET=...``, ``POST=...``).
+
+    A single route per path makes a 405 carry the full ``Allow`` header.
+    """
+    table = {method.upper(): handler for method, handler in handlers.items()}
+
+    async def dispatch(request: Request) -> Response:
+        return await table[request.method](request)
+
+    return Route(path, dispatch, methods=list(table))
 
 
 def _shared_routes(service_of: Callable[[Request], PortService]) -> list[BaseRoute]:

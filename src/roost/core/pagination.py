@@ -19,7 +19,8 @@ from roost.core.errors import Invalid
 
 TOKEN_TTL_SECONDS = 3600
 DEFAULT_PAGE_SIZE = 100
-MAX_PAGE_SIZE = 500
+MAX_PAGE_SIZE = 500  # larger requests are capped silently, as Ory does
+SPEC_MAX_PAGE_SIZE = 1000  # Ory's OpenAPI documents rule out anything larger
 
 
 class PageTokens:
@@ -46,12 +47,12 @@ class PageTokens:
 
 def page_size(raw: str | None) -> int:
     """Parse ``page_size``: default 100, capped at 500; garbage is a 400."""
-    if raw is None or raw == "":
+    if raw is None:
         return DEFAULT_PAGE_SIZE
     try:
         size = int(raw)
     except ValueError:
         raise Invalid(f"page_size must be an integer, got {raw!r}") from None
-    if size < 1:
-        raise Invalid("page_size must be at least 1")
+    if size < 1 or size > SPEC_MAX_PAGE_SIZE:
+        raise Invalid(f"page_size must be between 1 and {SPEC_MAX_PAGE_SIZE}")
     return min(size, MAX_PAGE_SIZE)

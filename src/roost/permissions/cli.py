@@ -8,8 +8,8 @@ Mirrors ``keto relation-tuple create|get|delete|delete-all``, ``keto check``,
 
 from __future__ import annotations
 
+import functools
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -92,30 +92,56 @@ def _table(tuples: list[dict[str, Any]]) -> str:
 
 
 @click.group()
-@click.option(
-    "--read-remote", envvar="KETO_READ_REMOTE", default="127.0.0.1:4466", show_default=True
-)
-@click.option(
-    "--write-remote", envvar="KETO_WRITE_REMOTE", default="127.0.0.1:4467", show_default=True
-)
-@click.option(
-    "--insecure-disable-transport-security",
-    "insecure",
-    is_flag=True,
-    help="Use plain HTTP for remotes given without a scheme.",
-)
-@click.option("--insecure-skip-hostname-verification", is_flag=True, hidden=True)
-@click.pass_context
-def permissions(
-    ctx: click.Context,
-    read_remote: str,
-    write_remote: str,
-    insecure: bool,
-    insecure_skip_hostname_verification: bool,
-) -> None:
+def permissions() -> None:
     """Talk to a running permission service (Keto's CLI)."""
-    del insecure_skip_hostname_verification
-    ctx.obj = Remote(read_remote, write_remote, insecure)
+
+
+def remote_command(f: Any) -> Any:
+    """Give a leaf command Keto's persistent connection flags and pass a :class:`Remote`.
+
+    Keto declares these flags on the root command and accepts them after the
+    subcommand, as the seed tutorial writes them; click needs them per command.
+    """
+
+    @functools.wraps(f)
+    def wrapper(
+        *args: Any,
+        read_remote: str,
+        write_remote: str,
+        insecure: bool,
+        insecure_skip_hostname_verification: bool,
+        **kwargs: Any,
+    ) -> Any:
+        del insecure_skip_hostname_verification
+        return f(Remote(read_remote, write_remote, insecure), *args, **kwargs)
+
+    options = (
+        click.option("--insecure-skip-hostname-verification", is_flag=True, hidden=True),
+        click.option(
+            "--insecure-disable-transport-security",
+            "insecure",
+            is_flag=True,
+            help="Use plain HTTP for remotes given without a scheme.",
+        ),
+        click.option(
+            "--write-remote",
+            envvar="KETO_WRITE_REMOTE",
+            default="127.0.0.1:4467",
+            show_default=True,
+            help="Write API address (KETO_WRITE_REMOTE).",
+        ),
+        click.option(
+            "--read-remote",
+            envvar="KETO_READ_REMOTE",
+            default="127.0.0.1:4466",
+            show_default=True,
+            help="Read API address (KETO_READ_REMOTE).",
+        ),
+    )
+    decorated: Any = wrapper
+    for option in options:
+        decorated = option(decorated)
+    return decorated
 
 
 def _fmt(f: Any) -> Any:
@@ -130,7 +156,7 @@ def relation_tuple() -> None:
 @relation_tuple.command("create")
 @click.argument("sources", nargs=-1, required=True)
 @_fmt
-@click.pass_obj
+@remote_command
 def create(remote: Remote, sources: tuple[str, ...], fmt: str) -> None:
     """Create tuples from JSON files (a tuple or an array); `-` reads stdin."""
     tuples = _read_tuples(sources)
@@ -143,7 +169,7 @@ def create(remote: Remote, sources: tuple[str, ...], fmt: str) -> None:
 @relation_tuple.command("delete")
 @click.argument("sources", nargs=-1, required=True)
 @_fmt
-@click.pass_obj
+@remote_command
 def delete(remote: Remote, sources: tuple[str, ...], fmt: str) -> None:
     """Delete the tuples given in JSON files; `-` reads stdin."""
     tuples = _read_tuples(sources)
@@ -174,7 +200,7 @@ def _query(**kwargs: str | None) -> dict[str, str]:
 @click.option("--page-size", type=int, default=None)
 @click.option("--page-token", default=None)
 @_fmt
-@click.pass_obj
+@remote_command
 def get(
     remote: Remote, /, fmt: str, page_size: int | None, page_token: str | None, **kw: str | None
 ) -> None:
@@ -194,7 +220,7 @@ def get(
 @relation_tuple.command("delete-all")
 @_query_options
 @click.option("--force", is_flag=True, help="Actually delete (otherwise only list what would go).")
-@click.pass_obj
+@remote_command
 def delete_all(remote: Remote, /, force: bool, **kw: str | None) -> None:
     """Delete every tuple matching the query."""
     params = _query(**kw)
@@ -213,7 +239,7 @@ def delete_all(remote: Remote, /, force: bool, **kw: str | None) -> None:
 @click.argument("object_")
 @click.option("--max-depth", "-d", type=int, default=0)
 @_fmt
-@click.pass_obj
+@remote_command
 def check(
     remote: Remote,
     subject: str,
@@ -252,7 +278,7 @@ def _render_tree(node: dict[str, Any], indent: str = "") -> list[str]:
 @click.argument("object_")
 @click.option("--max-depth", "-d", type=int, default=0)
 @_fmt
-@click.pass_obj
+@remote_command
 def expand(
     remote: Remote, relation: str, namespace: str, object_: str, max_depth: int, fmt: str
 ) -> None:
@@ -281,11 +307,7 @@ def namespace() -> None:
 
 @namespace.command("list")
 @_fmt
-@click.pass_obj
+@remote_command
 def namespace_list(remote: Remote, fmt: str) -> None:
     data = remote.call("GET", f"{remote.read}/namespaces").json()
     _emit(fmt, data, "\n".join(["NAME", *(n["name"] for n in data["namespaces"])]))
-
-
-def env_remote(name: str) -> str | None:
-    return os.environ.get(name)

@@ -13,9 +13,12 @@ def max_depth(request: Request) -> int:
     if raw is None or raw == "":
         return 0
     try:
-        return int(raw, 0)
+        value = int(raw, 0)
     except ValueError:
         raise Invalid(f'strconv.ParseInt: parsing "{raw}": invalid syntax') from None
+    if not -(2**63) <= value < 2**63:
+        raise Invalid(f'strconv.ParseInt: parsing "{raw}": value out of range')
+    return value
 
 
 def single_params(request: Request) -> dict[str, str]:

@@ -11,7 +11,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from roost.core.errors import Invalid, NotFound, RoostError
-from roost.core.http import JSON, read_json
+from roost.core.http import JSON, read_json, route
 from roost.core.pagination import page_size
 from roost.permissions.http.params import max_depth, single_params
 from roost.permissions.relationtuples.model import (
@@ -87,10 +87,8 @@ def _check_routes() -> list[Route]:
         return JSON({"allowed": await _single_check(request, await _tuple_from_body(request))})
 
     return [
-        Route("/relation-tuples/check", get_or_error, methods=["GET"]),
-        Route("/relation-tuples/check", post_or_error, methods=["POST"]),
-        Route("/relation-tuples/check/openapi", get_openapi, methods=["GET"]),
-        Route("/relation-tuples/check/openapi", post_openapi, methods=["POST"]),
+        route("/relation-tuples/check", GET=get_or_error, POST=post_or_error),
+        route("/relation-tuples/check/openapi", GET=get_openapi, POST=post_openapi),
     ]
 
 

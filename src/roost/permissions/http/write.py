@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from roost.core.errors import Invalid
-from roost.core.http import JSON, read_body, read_json
+from roost.core.http import JSON, read_body, read_json, route
 from roost.permissions.http.params import single_params
 from roost.permissions.relationtuples.model import (
     RelationTuple,
@@ -91,8 +90,4 @@ async def delete(request: Request) -> Response:
     return Response(status_code=204)
 
 
-write_routes = [
-    Route("/admin/relation-tuples", create, methods=["PUT"]),
-    Route("/admin/relation-tuples", patch, methods=["PATCH"]),
-    Route("/admin/relation-tuples", delete, methods=["DELETE"]),
-]
+write_routes = [route("/admin/relation-tuples", PUT=create, PATCH=patch, DELETE=delete)]

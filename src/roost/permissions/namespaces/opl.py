@@ -49,7 +49,12 @@ from roost.permissions.namespaces.opl_grammar import (
     KETO_TYPE_NAMES,
     LITERALS,
     SOFT_KEYWORDS,
-    opl_parser,
+    RuleError,
+    go_quote,
+    is_abort_marker,
+    parse_tree,
+    token_span,
+    token_value,
 )
 from roost.permissions.namespaces.opl_typecheck import (
     Check,
@@ -59,16 +64,11 @@ from roost.permissions.namespaces.opl_typecheck import (
     NamespaceHasRelation,
     Span,
     TraverseTargetExists,
-    go_quote,
     run_checks,
 )
 
 __all__ = ["OPLError", "ParseResult", "parse_opl"]
 
-#: Keto's limit on nested ``(`` and ``!`` within one permit.
-MAX_NESTING = 10
-
-_NESTING_MESSAGE = f"expression nested too deeply; maximal nesting depth is {MAX_NESTING}"
 _OPERATORS: dict[str, Operator] = {"AND": "and", "OR": "or"}
 # Terminals Keto treats as optional; never named in "expected X" when another fits.
 _OPTIONAL = frozenset({"COLON", "COMMA", "LSQB"})
@@ -105,25 +105,16 @@ def parse_opl(source: str) -> ParseResult:
     """Parse ``source``; stop at the first syntax error, else report every type error."""
     builder = _Builder()
     try:
-        namespaces = builder.namespaces(opl_parser().parse(source))
+        namespaces = builder.namespaces(parse_tree(source))
     except UnexpectedInput as exc:
         return ParseResult((), (_syntax_error(exc, source),))
-    except _Fatal as exc:
-        return ParseResult((), (_error(source, exc.message, exc.span),))
+    except RuleError as exc:
+        return ParseResult((), (_error(source, exc.message, (exc.start, exc.end)),))
     findings = run_checks(namespaces, builder.checks)
     return ParseResult(namespaces, tuple(_error(source, msg, span) for msg, span in findings))
 
 
 # ---------------------------------------------------------------- tree → AST
-
-
-class _Fatal(Exception):
-    """A syntax error only visible once lark accepted the text (depth, traverse variable)."""
-
-    def __init__(self, message: str, span: Span) -> None:
-        super().__init__(message)
-        self.message = message
-        self.span = span
 
 
 @dataclass(slots=True)
@@ -142,80 +133,76 @@ class _Builder:
 
     def __init__(self) -> None:
         self.checks: list[Check] = []
+        self._aborted = False
 
     def namespaces(self, tree: ParseTree) -> tuple[Namespace, ...]:
         return tuple(self._namespace(c) for c in _trees(tree))
 
     def _namespace(self, tree: ParseTree) -> Namespace:
-        name = _value(_token(tree, 0))
+        name = token_value(_token(tree, 0))
         relations: list[Relation] = []
         for block in _trees(tree):
             if block.data == "related_block":
                 relations.extend(self._related(r) for r in _trees(block))
-            else:
-                relations.extend(self._permit(p, name) for p in _trees(block))
+                continue
+            permits = (self._permit(p, name) for p in _trees(block))
+            relations.extend(p for p in permits if p is not None)
         return Namespace(name, tuple(relations))
 
     def _related(self, tree: ParseTree) -> Relation:
         parts = tree.children[1:]
         if isinstance(parts[0], Tree) and parts[0].data == "array_type":
             parts = parts[0].children
-        return Relation(_value(_token(tree, 0)), types=tuple(self._type(p) for p in parts))
+        return Relation(token_value(_token(tree, 0)), types=tuple(self._type(p) for p in parts))
 
     def _type(self, part: ParseTree | Token) -> RelationType:
         if isinstance(part, Token):
             self.checks.append(NamespaceExists(_name(part)))
-            return RelationType(_value(part))
+            return RelationType(token_value(part))
         namespace, relation = _name(_token(part, 0)), _name(_token(part, 1))
         self.checks.append(NamespaceHasRelation(namespace, relation))
         return RelationType(namespace.value, relation.value)
 
-    def _permit(self, tree: ParseTree, namespace: str) -> Relation:
-        expr = _subtree(tree, 1)
-        rewrite = _simplify(self._expr(expr, namespace, MAX_NESTING))
-        return Relation(_value(_token(tree, 0)), rewrite=rewrite)
+    def _permit(self, tree: ParseTree, namespace: str) -> Relation | None:
+        """None for a permit Keto abandoned; the checks of its leaves still count, as in Keto."""
+        self._aborted = False
+        rewrite = _simplify(self._expr(_subtree(tree, 1), namespace))
+        if self._aborted:
+            return None
+        return Relation(token_value(_token(tree, 0)), rewrite=rewrite)
 
-    def _expr(self, tree: ParseTree, namespace: str, depth: int) -> _Group:
+    def _expr(self, tree: ParseTree, namespace: str) -> _Group:
         """Fold left to right like Keto: an operator wraps everything so far."""
-        if depth <= 0:
-            raise _Fatal(_NESTING_MESSAGE, _span(_first_token(tree)))
         root: _Group | None = None
         for item in tree.children:
             if isinstance(item, Token):
                 assert root is not None, "the grammar puts no operator first"
                 root = _Group(_OPERATORS[item.type], [root])
             else:
-                root = _add_child(root, self._element(item, namespace, depth))
+                root = _add_child(root, self._element(item, namespace))
         assert root is not None, "the grammar has no empty expression"
         return root
 
-    def _element(self, tree: ParseTree, namespace: str, depth: int) -> _Node:
+    def _element(self, tree: ParseTree, namespace: str) -> _Node:
         if tree.data == "group":
-            return self._expr(_subtree(tree, 1), namespace, depth - 1)
+            return self._expr(_subtree(tree, 1), namespace)
         if tree.data == "not":
-            return self._invert(_subtree(tree, 1), namespace, depth - 1)
+            operand = _subtree(tree, 1)
+            if operand.data == "group":
+                return InvertResult(_freeze(self._expr(_subtree(operand, 1), namespace)))
+            return InvertResult(self._leaf(operand, namespace))
         return self._leaf(tree, namespace)
 
-    def _invert(self, operand: ParseTree, namespace: str, depth: int) -> InvertResult:
-        if depth <= 0:
-            raise _Fatal(_NESTING_MESSAGE, _span(_first_token(operand)))
-        if operand.data == "group":
-            return InvertResult(_freeze(self._expr(_subtree(operand, 1), namespace, depth - 1)))
-        return InvertResult(self._leaf(operand, namespace))
-
     def _leaf(self, tree: ParseTree, namespace: str) -> ComputedSubjectSet | TupleToSubjectSet:
-        relation = _name(_token(tree, 1))
-        if tree.data == "traverse":
-            return self._traverse(tree, namespace, relation)
-        self.checks.append(CurrentHasRelation(namespace, relation))
-        return ComputedSubjectSet(relation.value)
-
-    def _traverse(self, tree: ParseTree, namespace: str, relation: Name) -> TupleToSubjectSet:
-        param, variable = _token(tree, 2), _token(tree, 3)
-        if _value(variable) != _value(param):
-            message = f"expected {go_quote(_value(param))}, got {go_quote(_value(variable))}"
-            raise _Fatal(message, _span(variable))
-        target = _value(_token(_subtree(tree, 4), 0))
+        name = _token(tree, 1)
+        if is_abort_marker(name):
+            self._aborted = True
+            return ComputedSubjectSet("")
+        relation = _name(name)
+        if tree.data != "traverse":
+            self.checks.append(CurrentHasRelation(namespace, relation))
+            return ComputedSubjectSet(relation.value)
+        target = token_value(_token(_subtree(tree, 4), 0))
         self.checks.append(TraverseTargetExists(namespace, relation, target))
         self.checks.append(CurrentHasRelation(namespace, relation))
         return TupleToSubjectSet(relation.value, target)
@@ -262,28 +249,8 @@ def _token(tree: ParseTree, index: int) -> Token:
     return child
 
 
-def _first_token(tree: ParseTree) -> Token:
-    node: ParseTree | Token = tree
-    while isinstance(node, Tree):
-        node = node.children[0]
-    return node
-
-
-def _value(token: Token) -> str:
-    """A token's text as Keto sees it: string literals without their quotes."""
-    if token.type == "STRING":
-        return str(token.value[1:-1])
-    return "" if token.type == "$END" else str(token.value)
-
-
-def _span(token: Token) -> Span:
-    """Keto's item offsets; a string literal's item excludes the quotes."""
-    start, end = token.start_pos or 0, token.end_pos or 0
-    return (start + 1, end - 1) if token.type == "STRING" else (start, end)
-
-
 def _name(token: Token) -> Name:
-    return Name(_value(token), _span(token))
+    return Name(token_value(token), token_span(token))
 
 
 # ---------------------------------------------------------------- errors
@@ -314,8 +281,9 @@ def _syntax_error(exc: UnexpectedInput, source: str) -> OPLError:
     if isinstance(exc, UnexpectedToken):
         token = exc.token
         end = token.type == "$END"
-        span = (len(source), len(source)) if end else _span(token)
-        return _error(source, _expectation(exc.accepts or exc.expected, token), span)
+        span = (len(source), len(source)) if end else token_span(token)
+        history = exc.token_history or []
+        return _error(source, _expectation(exc.accepts or exc.expected, token, history), span)
     return _error(source, "unexpected end of input", (len(source), len(source)))
 
 
@@ -331,13 +299,13 @@ def _lexer_error(source: str, pos: int) -> OPLError:
     return _error(source, f"fatal: at {go_quote(unread)}: {what}", span)
 
 
-def _expectation(accepts: set[str], token: Token) -> str:
+def _expectation(accepts: set[str], token: Token, history: list[Token]) -> str:
     """Name what was expected in Keto's words, from the set of terminals lark would accept."""
-    got = go_quote(_value(token))
-    if {"RELATED", "PERMITS", "RBRACE"} <= accepts:
-        return f"expected 'permits' or 'related', got {got}"
+    got = go_quote(token_value(token))
     if {"IDENT", "RBRACE"} <= accepts:
         return f"expected identifier or '}}', got {_keto_type(token)} {got}"
+    if {"RELATED", "PERMITS", "RBRACE"} <= accepts:
+        return f"expected 'permits' or 'related', got {got}"
     if "BANG" in accepts and token.type == "RBRACE" and "RPAR" in accepts:
         return f'expected ")", got {got}'
     if "BANG" in accepts:
@@ -347,7 +315,9 @@ def _expectation(accepts: set[str], token: Token) -> str:
             else "did not expect another expression"
         )
     if accepts == {"RELATED", "PERMITS"}:
-        return f"expected 'related' or 'permits', got {go_quote(_keto_item(token))}"
+        # Keto quotes the bare text after "this.", the item's display form after "x =>".
+        shown = got if _after_this(history) else go_quote(_keto_item(token))
+        return f"expected 'related' or 'permits', got {shown}"
     if accepts == {"INCLUDES", "TRAVERSE"}:
         return f"expected 'traverse' or 'includes', got {got}"
     if "VBAR" in accepts:
@@ -363,6 +333,12 @@ def _expectation(accepts: set[str], token: Token) -> str:
     )
 
 
+def _after_this(history: list[Token]) -> bool:
+    """True when the tokens before the failure are ``this .`` (not ``=> this .``)."""
+    types = [t.type for t in history[-3:]]
+    return types[-2:] == ["THIS", "DOT"] and types[:1] != ["ARROW"]
+
+
 def _keto_type(token: Token) -> str:
     """Keto's name of a token's type (punctuation types print as their quoted text)."""
     if token.type in KETO_TYPE_NAMES:
@@ -375,6 +351,6 @@ def _keto_item(token: Token) -> str:
     if token.type == "$END":
         return "EOF"
     if token.type in ("IDENT", "STRING") or token.type in SOFT_KEYWORDS:
-        value = _value(token)
+        value = token_value(token)
         return f"'{value[:10]}...'" if len(value) > 10 else f"'{value}'"
     return str(token.value)

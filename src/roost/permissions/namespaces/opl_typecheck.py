@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from roost.permissions.namespaces.ast import Namespace, Relation
+from roost.permissions.namespaces.opl_grammar import go_quote
 
 #: Half-open character offsets of the token a finding points at.
 Span = tuple[int, int]
@@ -148,34 +149,3 @@ class _Index:
 
 def _undeclared(relation: str, namespace: str) -> str:
     return f"relation {go_quote(relation)} was not declared in namespace {go_quote(namespace)}"
-
-
-_GO_ESCAPES = {
-    "\a": r"\a",
-    "\b": r"\b",
-    "\f": r"\f",
-    "\n": r"\n",
-    "\r": r"\r",
-    "\t": r"\t",
-    "\v": r"\v",
-    "\\": "\\\\",
-    '"': '\\"',
-}
-
-
-def go_quote(text: str) -> str:
-    """Quote like Go's ``%q`` so messages read exactly as Keto's do."""
-    out = ['"']
-    for ch in text:
-        if ch in _GO_ESCAPES:
-            out.append(_GO_ESCAPES[ch])
-        elif ch.isprintable():
-            out.append(ch)
-        elif ord(ch) < 0x80:
-            out.append(f"\\x{ord(ch):02x}")
-        elif ord(ch) <= 0xFFFF:
-            out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(f"\\U{ord(ch):08x}")
-    out.append('"')
-    return "".join(out)

@@ -125,6 +125,9 @@ def _subject_set_json(raw: Any) -> SubjectSet:
     extra = sorted(set(raw) - {"namespace", "object", "relation"})
     if extra:
         raise Invalid(f"could not unmarshal json: unknown field {extra[0]!r} in subject_set")
+    missing = [k for k in ("namespace", "object", "relation") if k not in raw]
+    if missing:
+        raise Invalid(f"incomplete subject, subject_set.{missing[0]} is missing")
     ss = SubjectSet(
         *(_string_field(raw, k, "subject_set.") for k in ("namespace", "object", "relation"))
     )
@@ -139,8 +142,8 @@ def tuple_from_json(data: Any) -> RelationTuple:
     extra = sorted(set(data) - {"namespace", "object", "relation", "subject_id", "subject_set"})
     if extra:
         raise Invalid(f"could not unmarshal json: unknown field {extra[0]!r}")
-    has_id = data.get("subject_id") is not None
-    has_set = data.get("subject_set") is not None
+    has_id = "subject_id" in data
+    has_set = "subject_set" in data
     if has_id and has_set:
         raise Invalid("exactly one of subject_set or subject_id has to be provided")
     if not has_id and not has_set:
