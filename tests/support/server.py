@@ -28,6 +28,7 @@ class Server:
     proc: subprocess.Popen[bytes]
     urls: dict[str, str]
     log: Path
+    config: dict[str, Any]
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -78,7 +79,7 @@ def start_server(
         cwd=workdir,
         env={**os.environ, **(env or {})},
     )
-    server = Server(proc, urls, log)
+    server = Server(proc, urls, log, config)
     deadline = time.monotonic() + 30
     first = urls[listeners[0]]
     while time.monotonic() < deadline:

@@ -84,10 +84,14 @@ def provision(admin_dsn: str, user: str, databases: tuple[str, ...], show_passwo
     )
     if len(password) < 8:
         raise click.ClickException("the password must be at least 8 characters")
+    import asyncpg
+
     try:
         asyncio.run(_run(admin_dsn, user, password, list(databases)))
     except OSError as exc:
         raise click.ClickException(f"cannot connect to the database: {exc}") from exc
+    except asyncpg.PostgresError as exc:
+        raise click.ClickException(f"the database refused: {exc}") from exc
     parts = urlsplit(admin_dsn)
     scheme = parts.scheme
     host = parts.hostname or "localhost"

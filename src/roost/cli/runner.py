@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import uvicorn
 
 from roost.cli.settings import Resolved
+from roost.core.errors import ConfigError
 from roost.core.service import BuildContext, Port, RunningService
 
 log = logging.getLogger("roost")
@@ -62,6 +63,15 @@ class _Server(uvicorn.Server):
         yield
 
 
+def _run_loop(resolved: list[Resolved], bound: list[Bound], ctx: BuildContext) -> None:
+    import uvloop
+
+    try:
+        uvloop.run(_serve(resolved, bound, ctx))
+    except ConfigError as exc:
+        raise SystemExit(f"Error: {exc}") from None
+
+
 async def _serve(resolved: list[Resolved], bound: list[Bound], ctx: BuildContext) -> None:
     running: list[RunningService] = []
     for r in resolved:
@@ -99,8 +109,6 @@ async def _serve(resolved: list[Resolved], bound: list[Bound], ctx: BuildContext
 
 def run(resolved: list[Resolved], bound: list[Bound], ctx: BuildContext, workers: int) -> None:
     """Serve until SIGINT/SIGTERM, in ``workers`` processes."""
-    import uvloop
-
     for b in bound:
         log.warning(
             "%s %s listening on %s:%d",
@@ -110,16 +118,20 @@ def run(resolved: list[Resolved], bound: list[Bound], ctx: BuildContext, workers
             b.port.port,
         )
     if workers <= 1:
-        uvloop.run(_serve(resolved, bound, ctx))
+        _run_loop(resolved, bound, ctx)
         return
     children = []
     for _ in range(workers):
         pid = os.fork()
         if pid == 0:  # child
+            code = 0
             try:
-                uvloop.run(_serve(resolved, bound, ctx))
+                _run_loop(resolved, bound, ctx)
+            except SystemExit as exc:
+                print(exc, file=sys.stderr)
+                code = 1
             finally:
-                os._exit(0)
+                os._exit(code)
         children.append(pid)
 
     def forward(signum: int, _frame: object) -> None:
