@@ -15,6 +15,8 @@ from roost.cli.provision import provision
 from roost.cli.settings import Resolved, resolve
 from roost.core.errors import ConfigError
 from roost.core.service import BuildContext
+from roost.identity.cli import identity
+from roost.oauth2.cli import oauth2
 from roost.permissions.cli import permissions
 
 SERVICE_NAMES = click.Choice(["permissions", "identity", "oauth2"])
@@ -149,6 +151,8 @@ async def _status(resolved: list[Resolved]) -> bool:
 
 cli.add_command(provision)
 cli.add_command(permissions)
+cli.add_command(identity)
+cli.add_command(oauth2)
 
 
 def main() -> None:

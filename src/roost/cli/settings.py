@@ -17,9 +17,11 @@ from typing import Any
 from roost.core.config import SERVICES, load, read_file, split_roost_file
 from roost.core.errors import ConfigError
 from roost.core.service import ServiceModule
+from roost.identity.module import MODULE as IDENTITY
+from roost.oauth2.module import MODULE as OAUTH2
 from roost.permissions.module import MODULE as PERMISSIONS
 
-MODULES: dict[str, ServiceModule] = {m.name: m for m in (PERMISSIONS,)}
+MODULES: dict[str, ServiceModule] = {m.name: m for m in (PERMISSIONS, IDENTITY, OAUTH2)}
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, Connection, DateTime, MetaData, String, Table, select
+from sqlalchemy import Column, Connection, DateTime, Index, MetaData, String, Table, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from roost.storage.database import Database
@@ -110,6 +110,19 @@ class Migrator:
 
 def _create_bookkeeping(conn: Connection) -> None:
     schema_migrations.create(conn, checkfirst=True)
+
+
+def create_indexes(*indexes: Index) -> Step:
+    """A step that adds indexes to existing tables if they do not exist yet."""
+
+    def create(conn: Connection) -> None:
+        for index in indexes:
+            index.create(conn, checkfirst=True)
+
+    async def run(conn: AsyncConnection, _dialect: str) -> None:
+        await conn.run_sync(create)
+
+    return run
 
 
 def create_tables(*tables: Table) -> Step:

@@ -6,9 +6,9 @@ import uuid
 
 from sqlalchemy import text
 
+from roost.permissions.migrations import MIGRATIONS
 from roost.permissions.relationtuples.model import RelationQuery, SubjectSet
 from roost.storage.migrate import Migrator
-from roost.permissions.migrations import MIGRATIONS
 from tests.permissions.support import open_store, tuples
 
 
@@ -67,10 +67,11 @@ async def test_uuid_mapping_matches_keto(dsn: str) -> None:
         rows = await store.db.read(
             lambda c: c.execute(
                 text(
-                    "SELECT t.namespace, (SELECT m.string_representation FROM keto_uuid_mappings m "
-                    "WHERE m.id = t.object) AS object_string, t.relation, (SELECT m.string_representation "
-                    "FROM keto_uuid_mappings m WHERE m.id = t.subject_set_object) AS subject_string "
-                    "FROM keto_relation_tuples t"
+                    "SELECT t.namespace, (SELECT m.string_representation"
+                    " FROM keto_uuid_mappings m WHERE m.id = t.object) AS object_string,"
+                    " t.relation, (SELECT m.string_representation FROM keto_uuid_mappings m"
+                    " WHERE m.id = t.subject_set_object) AS subject_string"
+                    " FROM keto_relation_tuples t"
                 )
             )
         )

@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import enum
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -52,8 +53,14 @@ class KeyData:
     """Subject sets stored under the key, each with "does it directly hold the subject"."""
 
 
+Fetch = Callable[[Sequence[Key], SubjectRef], Awaitable[dict[Key, KeyData]]]
+"""Answers, for each key, what storage holds for the subject (one round trip)."""
+
+
 class CheckStore(Protocol):
-    async def fetch(self, keys: Sequence[Key], subject: SubjectRef) -> dict[Key, KeyData]: ...
+    def reader(self) -> AbstractAsyncContextManager[Fetch]:
+        """A fetch function for the rounds of one check (one connection held)."""
+        ...
 
 
 class RelationLookup(Protocol):
@@ -249,10 +256,15 @@ class CheckEngine:
         """True only when membership is proven within the depth budget."""
         depth = self.limits.depth_for(max_depth)
         data: dict[Key, KeyData] = {}
-        for _ in range(depth + 2):
-            evaluation = _Evaluation(self.relations, self.limits, data)
-            result = evaluation.is_allowed(key, depth, False, frozenset({key}))
-            if result is not R.PENDING:
-                return result is R.MEMBER
-            data.update(await self.store.fetch(sorted(evaluation.missing), subject))
+        evaluation = _Evaluation(self.relations, self.limits, data)
+        result = evaluation.is_allowed(key, depth, False, frozenset({key}))
+        if result is not R.PENDING:  # decided without storage (e.g. nothing to look up)
+            return result is R.MEMBER
+        async with self.store.reader() as fetch:
+            for _ in range(depth + 1):
+                data.update(await fetch(sorted(evaluation.missing), subject))
+                evaluation = _Evaluation(self.relations, self.limits, data)
+                result = evaluation.is_allowed(key, depth, False, frozenset({key}))
+                if result is not R.PENDING:
+                    return result is R.MEMBER
         return False

@@ -101,13 +101,7 @@ class _Index:
             )
         if isinstance(check, CurrentHasRelation):
             return self._namespace_has_relation(check.namespace, check.relation, check.relation)
-        return self._traverse_target(
-            check.relation,
-            check.namespace,
-            check.relation.value,
-            check.target,
-            SUBJECT_SET_MAX_DEPTH,
-        )
+        return self._traverse_target(check.relation, check.namespace, check.target)
 
     def _namespace_exists(self, namespace: Name) -> list[Finding]:
         if namespace.value in self._namespaces:
@@ -127,24 +121,35 @@ class _Index:
         )
         return [(message, relation.span)]
 
-    def _traverse_target(
-        self, at: Name, namespace: str, relation: str, target: str, depth: int
-    ) -> list[Finding]:
-        """Follow ``SubjectSet`` types recursively, as Keto does, reporting on the traversed name."""
-        if depth < 0:
-            return [("could not typecheck deeply nested SubjectSet further", at.span)]
-        rel = self.relation(namespace, relation)
-        if rel is None:
-            return [(_undeclared(relation, namespace), at.span)]
-        findings: list[Finding] = []
-        for t in rel.types:
-            if t.relation:
-                findings.extend(
-                    self._traverse_target(at, t.namespace, t.relation, target, depth - 1)
-                )
-            elif self.relation(t.namespace, target) is None:
-                findings.append((_undeclared(target, t.namespace), at.span))
-        return findings
+    def _traverse_target(self, at: Name, namespace: str, target: str) -> list[Finding]:
+        """Follow ``SubjectSet`` types recursively as Keto does; report on the traversed name.
+
+        Keto walks every path and repeats a finding once per path, which grows
+        exponentially when two ``SubjectSet`` types lead back into a cycle; here
+        each (namespace, relation, depth) is walked once and each finding kept once.
+        """
+        found: dict[Finding, None] = {}
+        seen: set[tuple[str, str, int]] = set()
+
+        def walk(namespace: str, relation: str, depth: int) -> None:
+            if (namespace, relation, depth) in seen:
+                return
+            seen.add((namespace, relation, depth))
+            if depth < 0:
+                found[("could not typecheck deeply nested SubjectSet further", at.span)] = None
+                return
+            rel = self.relation(namespace, relation)
+            if rel is None:
+                found[(_undeclared(relation, namespace), at.span)] = None
+                return
+            for t in rel.types:
+                if t.relation:
+                    walk(t.namespace, t.relation, depth - 1)
+                elif self.relation(t.namespace, target) is None:
+                    found[(_undeclared(target, t.namespace), at.span)] = None
+
+        walk(namespace, at.value, SUBJECT_SET_MAX_DEPTH)
+        return list(found)
 
 
 def _undeclared(relation: str, namespace: str) -> str:

@@ -8,21 +8,23 @@ back only where a response needs them.
 
 from __future__ import annotations
 
+import contextlib
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, or_, select, tuple_
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from roost.permissions.check.engine import Key, KeyData, SubjectRef
+from roost.permissions.check.engine import Fetch, Key, KeyData, SubjectRef
 from roost.permissions.relationtuples.model import (
     RelationQuery,
     RelationTuple,
     Subject,
     SubjectSet,
 )
+from roost.permissions.sql import check_query
 from roost.permissions.sql.tables import networks, uuid_mappings
 from roost.permissions.sql.tables import relation_tuples as rt
 from roost.storage.database import Database
@@ -100,7 +102,8 @@ class TupleStore:
             s = t.subject
             text = s.object if isinstance(s, SubjectSet) else s
             seen[self.id_of(text)] = text
-        return [{"id": k, "string_representation": v} for k, v in seen.items()]
+        # Sorted, so concurrent writers lock mapping rows in the same order.
+        return [{"id": k, "string_representation": seen[k]} for k in sorted(seen)]
 
     async def write(
         self, inserts: Sequence[RelationTuple], deletes: Sequence[RelationTuple]
@@ -109,17 +112,23 @@ class TupleStore:
 
         Shard ids are chosen before the transaction and inserted with
         ON CONFLICT DO NOTHING, so re-running after an ambiguous commit cannot
-        duplicate a row: the whole write is idempotent.
+        duplicate a row: the whole write is idempotent. String mappings go in
+        first, in their own transaction: a mapping is a pure function of its
+        string, so one written for a write that then fails is harmless, and
+        keeping them out of the tuple transaction keeps writers that share
+        strings from aborting each other.
         """
         now = _now()
-        rows = [self._row(t, uuid.uuid4(), now) for t in inserts]
+        rows = sorted((self._row(t, uuid.uuid4(), now) for t in inserts), key=_shard)
         mappings = self._strings(inserts)
         insert_rows = insert_ignoring_conflicts(rt, self.db.dialect)
         insert_maps = insert_ignoring_conflicts(uuid_mappings, self.db.dialect)
 
-        async def run(conn: AsyncConnection) -> None:
+        async def map_strings(conn: AsyncConnection) -> None:
             for chunk in chunks(mappings, INSERT_CHUNK):
                 await conn.execute(insert_maps, chunk)
+
+        async def run(conn: AsyncConnection) -> None:
             for chunk in chunks(rows, INSERT_CHUNK):
                 await conn.execute(insert_rows, chunk)
             for chunk in chunks(list(deletes), DELETE_CHUNK):
@@ -127,6 +136,8 @@ class TupleStore:
                     rt.delete().where(rt.c.nid == self.nid, or_(*map(self._exact, chunk)))
                 )
 
+        if mappings:
+            await self.db.transaction(map_strings, idempotent=True)
         await self.db.transaction(run, idempotent=True)
 
     def _subject_filter(self, subject: Subject) -> Any:
@@ -214,61 +225,26 @@ class TupleStore:
             names.update({r[0]: r[1] for r in await conn.execute(stmt)})
         return names
 
-    async def fetch(self, keys: Sequence[Key], subject: SubjectRef) -> dict[Key, KeyData]:
-        """For each key: does it hold ``subject`` directly, and which subject sets does it hold.
+    @contextlib.asynccontextmanager
+    async def reader(self) -> AsyncIterator[Fetch]:
+        """A fetch function bound to one connection, for the rounds of one check.
 
-        One statement for all keys, so that the engine needs one round trip per
-        level of the search; each subject set row carries an EXISTS telling
-        whether that set directly holds ``subject`` (Keto's traversal query).
+        Each call answers, for every key: does it hold ``subject`` directly, and
+        which subject sets does it hold. One statement for all keys, so the
+        engine pays one round trip per level of the search.
         """
-        inner = rt.alias("inner")
-        if isinstance(subject, tuple):
-            direct_t = and_(
-                rt.c.subject_set_namespace == subject[0],
-                rt.c.subject_set_object == subject[1],
-                rt.c.subject_set_relation == subject[2],
-            )
-            direct_inner = and_(
-                inner.c.subject_set_namespace == subject[0],
-                inner.c.subject_set_object == subject[1],
-                inner.c.subject_set_relation == subject[2],
-            )
-            row_filter: Any = rt.c.subject_id.is_(None)
-        else:
-            direct_t = rt.c.subject_id == subject
-            direct_inner = inner.c.subject_id == subject
-            row_filter = or_(rt.c.subject_id == subject, rt.c.subject_id.is_(None))
-        contains = exists().where(
-            inner.c.nid == rt.c.nid,
-            inner.c.namespace == rt.c.subject_set_namespace,
-            inner.c.object == rt.c.subject_set_object,
-            inner.c.relation == rt.c.subject_set_relation,
-            direct_inner,
-        )
-        stmt = select(
-            rt.c.namespace,
-            rt.c.object,
-            rt.c.relation,
-            direct_t.label("direct"),
-            rt.c.subject_set_namespace,
-            rt.c.subject_set_object,
-            rt.c.subject_set_relation,
-            contains.label("contains"),
-        ).where(
-            rt.c.nid == self.nid,
-            tuple_(rt.c.namespace, rt.c.object, rt.c.relation).in_(padded(list(keys))),
-            row_filter,
-        )
-        out: dict[Key, KeyData] = {k: KeyData() for k in keys}
-        rows = await self.db.read(lambda conn: conn.execute(stmt))
-        self.db.queries += 1
-        for r in rows:
-            data = out[(r[0], r[1], r[2])]
-            if r[3]:
-                data.direct = True
-            if r[4] is not None:
-                data.sets.append(((r[4], r[5], r[6]), bool(r[7])))
-        return out
+        async with self.db.raw_reader() as run:
+
+            async def fetch(keys: Sequence[Key], subject: SubjectRef) -> dict[Key, KeyData]:
+                sql, params = check_query.build(self.db.dialect, self.nid, keys, subject)
+                return check_query.collect(keys, await run(sql, params))
+
+            yield fetch
+
+
+def _shard(row: dict[str, Any]) -> uuid.UUID:
+    shard: uuid.UUID = row["shard_id"]
+    return shard
 
 
 def _uuids_of(rows: Sequence[Any]) -> set[uuid.UUID]:

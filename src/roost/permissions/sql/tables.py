@@ -106,6 +106,21 @@ Index(
     **_partial("subject_id IS NULL"),
 )
 
+# Not partial: serves lookups that mix subject ids and subject sets (the check
+# engine's batched query and its correlated EXISTS).
+full_index = Index(
+    "keto_relation_tuples_uuid_full_idx",
+    relation_tuples.c.nid,
+    relation_tuples.c.namespace,
+    relation_tuples.c.object,
+    relation_tuples.c.relation,
+    relation_tuples.c.subject_id,
+    relation_tuples.c.subject_set_namespace,
+    relation_tuples.c.subject_set_object,
+    relation_tuples.c.subject_set_relation,
+    relation_tuples.c.commit_time,
+)
+
 uuid_mappings = Table(
     "keto_uuid_mappings",
     metadata,

@@ -1,0 +1,1 @@
+"""Shared benchmark plumbing: servers, wrk, PostgreSQL."""

@@ -1,0 +1,118 @@
+"""Start a throwaway PostgreSQL and ``roost serve`` for benchmarks."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def start_postgres() -> tuple[str, str]:
+    """(admin DSN, cluster dir) of a fresh throwaway cluster (scripts/pg-throwaway.sh)."""
+    out = subprocess.run(
+        [str(ROOT / "scripts/pg-throwaway.sh"), "start"], capture_output=True, text=True, check=True
+    ).stdout
+    env = dict(line.removeprefix("export ").split("=", 1) for line in out.splitlines())
+    return env["ROOST_TEST_POSTGRES_DSN"], env["ROOST_PG_DIR"]
+
+
+def stop_postgres(cluster: str) -> None:
+    subprocess.run([str(ROOT / "scripts/pg-throwaway.sh"), "stop", cluster], check=False)
+
+
+def new_database(admin_dsn: str) -> str:
+    import asyncio
+
+    import asyncpg
+
+    name = f"bench_{uuid.uuid4().hex[:8]}"
+
+    async def run() -> None:
+        conn = await asyncpg.connect(
+            admin_dsn.replace("postgres://", "postgresql://").split("?")[0]
+        )
+        try:
+            await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+    base = admin_dsn.split("?")[0].rsplit("/", 1)[0]
+    return f"{base}/{name}?sslmode=disable"
+
+
+class Roost:
+    """``roost serve SERVICE --config`` in the background."""
+
+    def __init__(self, workdir: Path, service: str, config: dict[str, Any], workers: int) -> None:
+        workdir.mkdir(parents=True, exist_ok=True)
+        cfg = workdir / f"{service}.yaml"
+        cfg.write_text(yaml.safe_dump(config))
+        self.log = (workdir / f"{service}.log").open("wb")
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "roost",
+                "serve",
+                service,
+                "--config",
+                str(cfg),
+                "--data-dir",
+                str(workdir / "data"),
+                "--workers",
+                str(workers),
+            ],
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            cwd=workdir,
+            env=dict(os.environ),
+        )
+
+    def wait_ready(self, url: str) -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise SystemExit(f"roost exited early, see {self.log.name}")
+            try:
+                if httpx.get(url + "/health/ready", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise SystemExit("roost did not become ready")
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def table(headers: list[str], rows: list[list[Any]]) -> str:
+    """A Markdown table (pastes straight into the README)."""
+    cells = [[str(c) for c in row] for row in [headers, *rows]]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    fmt = lambda r: "| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |"  # noqa: E731
+    sep = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
+    return "\n".join([fmt(cells[0]), sep, *(fmt(r) for r in cells[1:])])

@@ -1,0 +1,299 @@
+"""Benchmark the permission service: checks/s, p50, p99 and SQL round trips per check.
+
+    python -m bench.permissions.run [--backend sqlite|postgres|both] [--tuples 100000]
+
+Builds a dataset (users in groups nested three deep, folders in a two-level
+tree viewed by groups, documents inheriting ``view`` from their folder through
+OPL ``traverse``), loads it through the write API, then drives checks over
+HTTP with wrk at 32 connections and prints Markdown tables. The "floor" row is
+``/health/alive`` on the same server: the cost of HTTP alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+
+from bench.common import wrk
+from bench.common.services import (
+    Roost,
+    free_port,
+    new_database,
+    start_postgres,
+    stop_postgres,
+    table,
+)
+
+OPL = """
+class User implements Namespace {}
+class Group implements Namespace {
+  related: { members: (User | SubjectSet<Group, "members">)[] }
+}
+class Folder implements Namespace {
+  related: {
+    parents: Folder[]
+    viewers: (User | SubjectSet<Group, "members">)[]
+  }
+  permits = {
+    view: (ctx: Context): boolean =>
+      this.related.viewers.includes(ctx.subject) ||
+      this.related.parents.traverse((p) => p.permits.view(ctx)),
+  }
+}
+class Document implements Namespace {
+  related: {
+    parents: Folder[]
+    viewers: (User | SubjectSet<Group, "members">)[]
+  }
+  permits = {
+    view: (ctx: Context): boolean =>
+      this.related.viewers.includes(ctx.subject) ||
+      this.related.parents.traverse((p) => p.permits.view(ctx)),
+  }
+}
+"""
+
+SEED = 7
+
+
+def _t(
+    ns: str, obj: str, rel: str, sid: str | None = None, ss: tuple[str, str, str] | None = None
+) -> dict[str, Any]:
+    out: dict[str, Any] = {"namespace": ns, "object": obj, "relation": rel}
+    if ss is not None:
+        out["subject_set"] = {"namespace": ss[0], "object": ss[1], "relation": ss[2]}
+    else:
+        out["subject_id"] = sid
+    return out
+
+
+class Dataset:
+    """Deterministic dataset; ``members[u]`` tells which top-level groups user u reaches."""
+
+    def __init__(self, documents: int) -> None:
+        rnd = random.Random(SEED)
+        self.tuples: list[dict[str, Any]] = []
+        self.users = [f"user-{i}" for i in range(2000)]
+        top = [f"g1-{i}" for i in range(100)]
+        self.reach: dict[str, set[str]] = {u: set() for u in self.users}
+        for g1 in top:  # g1 holds 3 g2, each holds 3 g3, each holds 10 users
+            for j in range(3):
+                g2 = f"{g1}-{j}"
+                self.tuples.append(_t("Group", g1, "members", ss=("Group", g2, "members")))
+                for k in range(3):
+                    g3 = f"{g2}-{k}"
+                    self.tuples.append(_t("Group", g2, "members", ss=("Group", g3, "members")))
+                    for u in rnd.sample(self.users, 10):
+                        self.tuples.append(_t("Group", g3, "members", sid=u))
+                        self.reach[u].add(g1)
+        self.folder_group: dict[str, str] = {}
+        self.folders: list[str] = []
+        for i in range(200):  # root folders viewed by a top-level group, 9 subfolders each
+            root = f"folder-{i}"
+            group = top[i % len(top)]
+            self.tuples.append(_t("Folder", root, "viewers", ss=("Group", group, "members")))
+            for j in range(9):
+                sub = f"{root}/{j}"
+                self.tuples.append(_t("Folder", sub, "parents", ss=("Folder", root, "")))
+                self.folder_group[sub] = group
+                self.folders.append(sub)
+        self.doc_folder: dict[str, str] = {}
+        for i in range(documents):
+            doc = f"doc-{i}"
+            folder = self.folders[i % len(self.folders)]
+            self.doc_folder[doc] = folder
+            self.tuples.append(_t("Document", doc, "parents", ss=("Folder", folder, "")))
+            if i % 10 == 0:
+                self.tuples.append(_t("Document", doc, "viewers", sid=rnd.choice(self.users)))
+
+    def checks(self, n: int) -> list[tuple[str, str, bool]]:
+        """(document, user, expected) — half allowed through the whole chain, half denied."""
+        rnd = random.Random(SEED + 1)
+        out = []
+        docs = list(self.doc_folder)
+        while len(out) < n:
+            doc = rnd.choice(docs)
+            group = self.folder_group[self.doc_folder[doc]]
+            user = rnd.choice(self.users)
+            out.append((doc, user, group in self.reach[user]))
+        allowed = [c for c in out if c[2]]
+        while len(allowed) < n // 2:  # top up allowed checks
+            doc = rnd.choice(docs)
+            group = self.folder_group[self.doc_folder[doc]]
+            user = next(u for u in self.users if group in self.reach[u])
+            allowed.append((doc, user, True))
+        denied = [c for c in out if not c[2]]
+        return allowed[: n // 2] + denied[: n // 2]
+
+
+def check_path(doc: str, user: str) -> str:
+    q = urlencode({"namespace": "Document", "object": doc, "relation": "view", "subject_id": user})
+    return f"/relation-tuples/check/openapi?{q}"
+
+
+async def load(write_url: str, tuples: list[dict[str, Any]]) -> float:
+    started = time.perf_counter()
+    async with httpx.AsyncClient(base_url=write_url, timeout=120) as client:
+        sem = asyncio.Semaphore(4)
+
+        async def patch(chunk: list[dict[str, Any]]) -> None:
+            async with sem:
+                body = [{"action": "insert", "relation_tuple": t} for t in chunk]
+                r = await client.patch("/admin/relation-tuples", json=body)
+                r.raise_for_status()
+
+        await asyncio.gather(*(patch(tuples[i : i + 1000]) for i in range(0, len(tuples), 1000)))
+    return time.perf_counter() - started
+
+
+async def analyze(dsn: str) -> None:
+    """Refresh planner statistics after the bulk load, as autovacuum would shortly."""
+    from sqlalchemy import text
+
+    from roost.storage.database import Database
+
+    db = Database(dsn)
+    await db.read(lambda conn: conn.execute(text("ANALYZE")))
+    await db.close()
+
+
+def verify(read_url: str, checks: list[tuple[str, str, bool]]) -> None:
+    """The dataset's expectations hold (so the benchmark measures real answers)."""
+    with httpx.Client(base_url=read_url) as client:
+        for doc, user, expected in checks[:50] + checks[-50:]:
+            got = client.get(check_path(doc, user)).json()["allowed"]
+            if got is not expected:
+                raise SystemExit(f"wrong answer for {doc} {user}: {got}, expected {expected}")
+
+
+async def round_trips(dsn: str, workdir: Path) -> list[list[Any]]:
+    """SQL statements per check along paths of depth 1 to 4, measured in-process."""
+    from roost.permissions.check.engine import CheckEngine, Limits
+    from roost.permissions.namespaces.manager import Namespaces
+    from roost.permissions.namespaces.opl import parse_opl
+    from roost.permissions.sql.store import TupleStore, ensure_network
+    from roost.storage.database import Database
+
+    db = Database(dsn)
+    store = TupleStore(db, await ensure_network(db))
+    namespaces = Namespaces(parse_opl(OPL).namespaces, opl=True)
+    engine = CheckEngine(store, namespaces, Limits(10, 100, False))
+    probes = [
+        ("Group#members, direct", ("Group", "g1-0-0-0", "members"), None),
+        ("Group#members, nested 2", ("Group", "g1-0-0", "members"), None),
+        ("Group#members, nested 3", ("Group", "g1-0", "members"), None),
+        ("Document#view via folder tree and 3 groups", ("Document", "doc-0", "view"), None),
+    ]
+    rows = []
+    for label, (ns, obj, rel), _ in probes:
+        # a user that the deepest group of the chain holds directly
+        member = await _a_member(store)
+        before = db.queries
+        allowed = await engine.check((ns, store.id_of(obj), rel), store.subject_ref(member), 0)
+        rows.append([label, allowed, db.queries - before])
+    before = db.queries
+    await engine.check(("Group", store.id_of("g1-0"), "members"), store.subject_ref("nobody"), 3)
+    rows.append(["denied, max-depth=3", False, db.queries - before])
+    await db.close()
+    return rows
+
+
+async def _a_member(store: Any) -> str:
+    from roost.permissions.relationtuples.model import RelationQuery
+
+    page, _ = await store.list_tuples(RelationQuery("Group", "g1-0-0-0", "members"), 1, None)
+    return str(page[0].subject)
+
+
+def bench_backend(backend: str, args: argparse.Namespace, admin_dsn: str | None) -> dict[str, Any]:
+    workdir = Path(tempfile.mkdtemp(prefix=f"roost-bench-{backend}-"))
+    (workdir / "ns.keto.ts").write_text(OPL)
+    dsn = (
+        new_database(admin_dsn)
+        if backend == "postgres" and admin_dsn
+        else f"sqlite:///{workdir / 'keto.sqlite'}"
+    )
+    ports = {name: free_port() for name in ("read", "write", "opl")}
+    config = {
+        "dsn": dsn,
+        "namespaces": {"location": "file://./ns.keto.ts"},
+        "limit": {"max_read_depth": 10},
+        "serve": {k: {"host": "127.0.0.1", "port": v} for k, v in ports.items()},
+    }
+    server = Roost(workdir, "permissions", config, args.workers)
+    read, write = f"http://127.0.0.1:{ports['read']}", f"http://127.0.0.1:{ports['write']}"
+    try:
+        server.wait_ready(read)
+        data = Dataset(args.tuples)
+        seconds = asyncio.run(load(write, data.tuples))
+        asyncio.run(analyze(dsn))
+        checks = data.checks(2000)
+        verify(read, checks)
+        mixed = wrk.run(read, [check_path(d, u) for d, u, _ in checks], seconds=args.seconds)
+        allowed = wrk.run(
+            read, [check_path(d, u) for d, u, ok in checks if ok], seconds=args.seconds
+        )
+        floor = wrk.run(read, ["/health/alive"], seconds=args.seconds)
+        trips = asyncio.run(round_trips(dsn, workdir))
+    finally:
+        server.stop()
+    return {
+        "tuples": len(data.tuples),
+        "load_s": seconds,
+        "mixed": mixed,
+        "allowed": allowed,
+        "floor": floor,
+        "trips": trips,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--tuples", type=int, default=100_000, help="documents (≈ tuples)")
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--postgres-dsn", help="admin DSN; default: a throwaway cluster")
+    args = parser.parse_args()
+    backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
+    cluster = None
+    admin = args.postgres_dsn
+    if "postgres" in backends and admin is None:
+        admin, cluster = start_postgres()
+    try:
+        results = {b: bench_backend(b, args, admin) for b in backends}
+    finally:
+        if cluster:
+            stop_postgres(cluster)
+    rows = []
+    for b, r in results.items():
+        for name in ("mixed", "allowed", "floor"):
+            res = r[name]
+            label = {
+                "mixed": "check, 50 % allowed",
+                "allowed": "check, allowed (deep)",
+                "floor": "floor: /health/alive",
+            }[name]
+            rows.append(
+                [b, label, f"{res.rps:,.0f}", f"{res.p50_ms:.2f}", f"{res.p99_ms:.2f}", res.errors]
+            )
+    print(f"\nworkers={args.workers}, 32 connections, wrk -t1, {args.seconds}s per row")
+    for b, r in results.items():
+        print(f"{b}: {r['tuples']:,} tuples loaded through the API in {r['load_s']:.1f}s")
+    print()
+    print(table(["backend", "request", "req/s", "p50 ms", "p99 ms", "socket errors"], rows))
+    print()
+    trip_rows = [[b, *row] for b, r in results.items() for row in r["trips"]]
+    print(table(["backend", "check", "allowed", "SQL round trips"], trip_rows))
+
+
+if __name__ == "__main__":
+    main()
