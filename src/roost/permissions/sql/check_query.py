@@ -70,8 +70,9 @@ def _sqlite_sql(n_ns: int, n_obj: int, n_rel: int, subject_set: bool) -> str:
             "i.subject_id = ?",
             "(t.subject_id = ? OR t.subject_id IS NULL)",
         )
-    return (  # noqa: S608 - only placeholders and fixed fragments are interpolated
-        "SELECT "
+    # only placeholders and fixed fragments are interpolated below
+    return (
+        "SELECT "  # noqa: S608
         + _COLUMNS.format(direct=direct, inner=inner)
         + " FROM keto_relation_tuples t"
         + f" WHERE t.nid = ? AND t.namespace IN ({marks(n_ns)}) AND t.object IN ({marks(n_obj)})"
