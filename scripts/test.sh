@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Install Roost and its test tools into .venv, start a throwaway SERIALIZABLE
+# PostgreSQL, run the linters and every test (SQLite and PostgreSQL), clean up.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+python3 -m venv .venv
+.venv/bin/pip install -q --upgrade pip
+.venv/bin/pip install -q -e '.[test]'
+
+eval "$(scripts/pg-throwaway.sh start)"
+trap 'scripts/pg-throwaway.sh stop "$ROOST_PG_DIR"' EXIT
+export ROOST_REQUIRE_POSTGRES=1
+
+.venv/bin/ruff check src tests bench
+.venv/bin/mypy
+.venv/bin/python -m pytest -q -p no:cacheprovider "$@"
