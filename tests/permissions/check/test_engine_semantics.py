@@ -20,7 +20,8 @@ class Doc implements Namespace {
   permits = {
     edit: (ctx: Context) => this.related.editors.includes(ctx.subject) ||
       this.related.parent.traverse((p) => p.permits.edit(ctx)),
-    approve: (ctx: Context) => this.permits.edit(ctx) && this.related.reviewers.includes(ctx.subject),
+    approve: (ctx: Context) =>
+      this.permits.edit(ctx) && this.related.reviewers.includes(ctx.subject),
     open: (ctx: Context) => !this.related.blocked.includes(ctx.subject),
     loop: (ctx: Context) => this.permits.loop(ctx) || this.related.editors.includes(ctx.subject),
   }
