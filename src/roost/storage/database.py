@@ -27,7 +27,7 @@ from roost.core.errors import ConcurrentUpdate, Conflict, NotFound, Unavailable
 from roost.storage.dsn import ParsedDSN, parse_dsn
 
 T = TypeVar("T")
-RawFetch = Callable[[str, Sequence[Any]], Awaitable[list[Sequence[Any]]]]
+RawFetch = Callable[[str, Any], Awaitable[list[Sequence[Any]]]]
 _DRIVER_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, sqlite3.Error)
 log = logging.getLogger("roost.storage")
 
@@ -197,7 +197,7 @@ class Database:
                 raise ConcurrentUpdate() from exc
             raise Unavailable("the database cannot be reached") from exc
 
-    async def _fetch_on(self, driver: Any, sql: str, params: Sequence[Any]) -> list[Sequence[Any]]:
+    async def _fetch_on(self, driver: Any, sql: str, params: Any) -> list[Sequence[Any]]:
         self.queries += 1
         if self.dialect == "sqlite":
             async with driver.execute(sql, params) as cursor:

@@ -53,7 +53,11 @@ class KeyData:
     """Subject sets stored under the key, each with "does it directly hold the subject"."""
 
 
-Fetch = Callable[[Sequence[Key], SubjectRef], Awaitable[dict[Key, KeyData]]]
+ObjectRef = tuple[str, uuid.UUID]
+Fetched = tuple[dict[Key, KeyData], set[ObjectRef]]
+"""Data per key, and objects read in full (their keys not in the dict are empty)."""
+
+Fetch = Callable[[Sequence[Key], SubjectRef], Awaitable[Fetched]]
 """Answers, for each key, what storage holds for the subject (one round trip)."""
 
 
@@ -125,19 +129,31 @@ class Limits:
         return requested
 
 
+_EMPTY = KeyData()
+
+
 class _Evaluation:
     """One pass over the expression tree with the data fetched so far."""
 
-    def __init__(self, relations: RelationLookup, limits: Limits, data: dict[Key, KeyData]) -> None:
+    def __init__(
+        self,
+        relations: RelationLookup,
+        limits: Limits,
+        data: dict[Key, KeyData],
+        complete: set[ObjectRef],
+    ) -> None:
         self.relations = relations
         self.limits = limits
         self.data = data
+        self.complete = complete
         self.missing: set[Key] = set()
         self.memo: dict[tuple[Key, int, bool], R] = {}
 
     def _need(self, key: Key) -> KeyData | None:
         found = self.data.get(key)
         if found is None:
+            if (key[0], key[1]) in self.complete:
+                return _EMPTY
             self.missing.add(key)
         return found
 
@@ -256,14 +272,17 @@ class CheckEngine:
         """True only when membership is proven within the depth budget."""
         depth = self.limits.depth_for(max_depth)
         data: dict[Key, KeyData] = {}
-        evaluation = _Evaluation(self.relations, self.limits, data)
+        complete: set[ObjectRef] = set()
+        evaluation = _Evaluation(self.relations, self.limits, data, complete)
         result = evaluation.is_allowed(key, depth, False, frozenset({key}))
         if result is not R.PENDING:  # decided without storage (e.g. nothing to look up)
             return result is R.MEMBER
         async with self.store.reader() as fetch:
             for _ in range(depth + 1):
-                data.update(await fetch(sorted(evaluation.missing), subject))
-                evaluation = _Evaluation(self.relations, self.limits, data)
+                fetched, read_in_full = await fetch(sorted(evaluation.missing), subject)
+                data.update(fetched)
+                complete.update(read_in_full)
+                evaluation = _Evaluation(self.relations, self.limits, data, complete)
                 result = evaluation.is_allowed(key, depth, False, frozenset({key}))
                 if result is not R.PENDING:
                     return result is R.MEMBER

@@ -1,13 +1,24 @@
 """The check engine's one statement, as plain SQL per dialect.
 
-This is the hot path of the permission service (one execution per level of
+This is the hot path of the permission service (one execution per round of
 every check), so it skips SQL construction and compilation entirely: the text
 below is sent to the driver as is and its prepared statement is reused.
-PostgreSQL and CockroachDB take the keys as arrays joined through ``unnest``,
-so one prepared statement serves every batch size; SQLite gets IN-lists padded to a
-power of two (three IN-lists, whose few cross-product rows are dropped
-when collected). Each subject-set row carries an EXISTS telling whether that set
-directly holds the subject, Keto's traversal query folded into the same trip.
+
+Each execution answers two levels of the search at once:
+
+1. the rows of the requested keys (``namespace``, ``object``, ``relation``)
+   that hold the subject directly or hold a subject set;
+2. *every* such row of the objects those subject sets point to (up to
+   ``LOOKAHEAD`` objects), whatever the relation. The engine will need some
+   relations of exactly those objects next (the stored relation, a permit's
+   rewrites, a traversal), so it gets them in the same trip; marker rows tell
+   which objects were read in full, so that absent keys of theirs are known empty.
+
+Every subject-set row also carries an EXISTS telling whether that set directly
+holds the subject (Keto's traversal query). PostgreSQL and CockroachDB take the
+keys as parallel arrays joined through ``unnest``, so one prepared statement
+with an index nested-loop generic plan serves every batch size; SQLite gets
+named parameters and IN-lists padded to a power of two.
 """
 
 from __future__ import annotations
@@ -17,104 +28,126 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-from roost.permissions.check.engine import Key, KeyData, SubjectRef
+from roost.permissions.check.engine import Fetched, Key, KeyData, SubjectRef
 from roost.storage.sql import padded
 
-_COLUMNS = """t.namespace, t.object, t.relation, {direct} AS direct,
- t.subject_set_namespace, t.subject_set_object, t.subject_set_relation,
- EXISTS (SELECT 1 FROM keto_relation_tuples i WHERE i.nid = t.nid
-   AND i.namespace = t.subject_set_namespace AND i.object = t.subject_set_object
-   AND i.relation = t.subject_set_relation AND {inner}) AS contains"""
+LOOKAHEAD = 128
 
-_SET_MATCH = (
-    "{p}.subject_set_namespace = {a} AND {p}.subject_set_object = {b}"
-    " AND {p}.subject_set_relation = {c}"
-)
-# The keys arrive as three parallel arrays joined through unnest(): the
-# generic plan PostgreSQL caches for the prepared statement is then an index
-# nested loop, whatever the batch size (with "= ANY" it degrades to a scan).
-_PG_FROM = (
-    " FROM unnest($2::text[], $3::uuid[], $4::text[]) AS k(namespace, object, relation)"
+_ROW = """{t}.namespace, {t}.object, {t}.relation, {direct} AS direct,
+ {t}.subject_set_namespace AS sn, {t}.subject_set_object AS so, {t}.subject_set_relation AS sr,
+ EXISTS (SELECT 1 FROM keto_relation_tuples i WHERE i.nid = {t}.nid
+   AND i.namespace = {t}.subject_set_namespace AND i.object = {t}.subject_set_object
+   AND i.relation = {t}.subject_set_relation AND {inner}) AS contains"""
+
+
+def _statement(keys_from: str, keys_where: str, nid: str, subject: tuple[str, ...]) -> str:
+    """The two-level statement; ``subject`` is one placeholder (an id) or three (a set)."""
+
+    def matches(alias: str) -> str:
+        if len(subject) == 1:
+            return f"{alias}.subject_id = {subject[0]}"
+        a, b, c = subject
+        return (
+            f"{alias}.subject_set_namespace = {a} AND {alias}.subject_set_object = {b}"
+            f" AND {alias}.subject_set_relation = {c}"
+        )
+
+    def rows(alias: str) -> str:
+        if len(subject) == 1:
+            return f"({alias}.subject_id = {subject[0]} OR {alias}.subject_id IS NULL)"
+        return f"{alias}.subject_id IS NULL"
+
+    def row(alias: str) -> str:
+        return _ROW.format(t=alias, direct=f"({matches(alias)})", inner=matches("i"))
+
+    # only placeholders and fixed fragments are interpolated
+    return (
+        f"WITH l1 AS (SELECT {row('t')} {keys_from} WHERE {keys_where}{rows('t')}),"  # noqa: S608
+        " o AS (SELECT DISTINCT sn AS namespace, so AS object FROM l1"
+        f" WHERE sn IS NOT NULL LIMIT {LOOKAHEAD})"
+        " SELECT 1 AS lvl, namespace, object, relation, direct, sn, so, sr, contains FROM l1"
+        f" UNION ALL SELECT 2, {row('t2')} FROM o JOIN keto_relation_tuples t2"
+        f" ON t2.nid = {nid} AND t2.namespace = o.namespace AND t2.object = o.object"
+        f" WHERE {rows('t2')}"
+        " UNION ALL SELECT 3, namespace, object, NULL, NULL, NULL, NULL, NULL, NULL FROM o"
+    )
+
+
+# Parallel arrays joined through unnest(): PostgreSQL's cached generic plan is
+# then an index nested loop whatever the batch size ("= ANY" degrades to a scan).
+_PG_KEYS = (
+    "FROM unnest($2::text[], $3::uuid[], $4::text[]) AS k(namespace, object, relation)"
     " JOIN keto_relation_tuples t ON t.nid = $1 AND t.namespace = k.namespace"
     " AND t.object = k.object AND t.relation = k.relation"
 )
-_PG_ID = (
-    "SELECT "
-    + _COLUMNS.format(direct="t.subject_id = $5", inner="i.subject_id = $5")
-    + _PG_FROM
-    + " WHERE t.subject_id = $5 OR t.subject_id IS NULL"
-)
-_PG_SET = (
-    "SELECT "
-    + _COLUMNS.format(
-        direct="(" + _SET_MATCH.format(p="t", a="$5", b="$6", c="$7") + ")",
-        inner=_SET_MATCH.format(p="i", a="$5", b="$6", c="$7"),
-    )
-    + _PG_FROM
-    + " WHERE t.subject_id IS NULL"
-)
+_PG_ID = _statement(_PG_KEYS, "", "$1", ("$5",))
+_PG_SET = _statement(_PG_KEYS, "", "$1", ("$5", "$6", "$7"))
 
 
 @cache
 def _sqlite_sql(n_ns: int, n_obj: int, n_rel: int, subject_set: bool) -> str:
-    def marks(n: int) -> str:
-        return ", ".join("?" * n)
+    def names(prefix: str, n: int) -> str:
+        return ", ".join(f":{prefix}{i}" for i in range(n))
 
-    if subject_set:
-        direct = "(" + _SET_MATCH.format(p="t", a="?", b="?", c="?") + ")"
-        inner = _SET_MATCH.format(p="i", a="?", b="?", c="?")
-        rows = "t.subject_id IS NULL"
-    else:
-        direct, inner, rows = (
-            "t.subject_id = ?",
-            "i.subject_id = ?",
-            "(t.subject_id = ? OR t.subject_id IS NULL)",
-        )
-    # only placeholders and fixed fragments are interpolated below
-    return (
-        "SELECT "  # noqa: S608
-        + _COLUMNS.format(direct=direct, inner=inner)
-        + " FROM keto_relation_tuples t"
-        + f" WHERE t.nid = ? AND t.namespace IN ({marks(n_ns)}) AND t.object IN ({marks(n_obj)})"
-        f" AND t.relation IN ({marks(n_rel)}) AND {rows}"
+    where = (
+        f"t.nid = :nid AND t.namespace IN ({names('n', n_ns)})"
+        f" AND t.object IN ({names('o', n_obj)}) AND t.relation IN ({names('r', n_rel)}) AND "
     )
+    subject = (":sn", ":so", ":sr") if subject_set else (":sid",)
+    return _statement("FROM keto_relation_tuples t", where, ":nid", subject)
 
 
 def build(
     dialect: str, nid: uuid.UUID, keys: Sequence[Key], subject: SubjectRef
-) -> tuple[str, list[Any]]:
-    """SQL text and positional parameters for ``keys`` and ``subject``."""
+) -> tuple[str, Sequence[Any] | dict[str, Any]]:
+    """SQL text and parameters for ``keys`` and ``subject``."""
     if dialect != "sqlite":
         arrays = [[k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys]]
         if isinstance(subject, tuple):
             return _PG_SET, [nid, *arrays, *subject]
         return _PG_ID, [nid, *arrays, subject]
-    namespaces = sorted({k[0] for k in keys})
-    objects = sorted({k[1] for k in keys})
-    relations = sorted({k[2] for k in keys})
-    ns, objs, rels = padded(namespaces), [o.hex for o in padded(objects)], padded(relations)
-    is_set = isinstance(subject, tuple)
-    sql = _sqlite_sql(len(ns), len(objs), len(rels), is_set)
+    ns = padded(sorted({k[0] for k in keys}))
+    objs = padded(sorted({k[1].hex for k in keys}))
+    rels = padded(sorted({k[2] for k in keys}))
+    params: dict[str, Any] = {"nid": nid.hex}
+    params.update({f"n{i}": v for i, v in enumerate(ns)})
+    params.update({f"o{i}": v for i, v in enumerate(objs)})
+    params.update({f"r{i}": v for i, v in enumerate(rels)})
     if isinstance(subject, tuple):
-        s = [subject[0], subject[1].hex, subject[2]]
-        return sql, [*s, *s, nid.hex, *ns, *objs, *rels]
-    sid = subject.hex
-    return sql, [sid, sid, nid.hex, *ns, *objs, *rels, sid]
+        params.update(sn=subject[0], so=subject[1].hex, sr=subject[2])
+    else:
+        params["sid"] = subject.hex
+    return _sqlite_sql(len(ns), len(objs), len(rels), isinstance(subject, tuple)), params
 
 
-def collect(keys: Sequence[Key], rows: Sequence[Sequence[Any]]) -> dict[Key, KeyData]:
-    """Fold result rows into per-key data (rows of the cross product are dropped)."""
-    out: dict[Key, KeyData] = {k: KeyData() for k in keys}
+def collect(keys: Sequence[Key], rows: Sequence[Sequence[Any]]) -> Fetched:
+    """Fold result rows into per-key data and the set of objects read in full."""
+    data: dict[Key, KeyData] = {k: KeyData() for k in keys}
+    requested = set(data)
+    complete: set[tuple[str, uuid.UUID]] = set()
+    lookahead: list[Sequence[Any]] = []
     for r in rows:
-        obj = _uuid(r[1])
-        data = out.get((r[0], obj, r[2]))
-        if data is None:
-            continue
-        if r[3]:
-            data.direct = True
-        if r[4] is not None:
-            data.sets.append(((r[4], _uuid(r[5]), r[6]), bool(r[7])))
-    return out
+        level = r[0]
+        if level == 3:
+            complete.add((r[1], _uuid(r[2])))
+        elif level == 2:
+            lookahead.append(r)
+        else:
+            entry = data.get((r[1], _uuid(r[2]), r[3]))
+            if entry is not None:  # SQLite's IN-lists also match a few unrequested keys
+                _add(entry, r)
+    for r in lookahead:  # rows of requested keys came in level 1 already
+        key = (r[1], _uuid(r[2]), r[3])
+        if key not in requested:
+            _add(data.setdefault(key, KeyData()), r)
+    return data, complete
+
+
+def _add(entry: KeyData, r: Sequence[Any]) -> None:
+    if r[4]:
+        entry.direct = True
+    if r[5] is not None:
+        entry.sets.append(((r[5], _uuid(r[6]), r[7]), bool(r[8])))
 
 
 def _uuid(value: Any) -> uuid.UUID:

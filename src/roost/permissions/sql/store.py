@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from roost.permissions.check.engine import Fetch, Key, KeyData, SubjectRef
+from roost.permissions.check.engine import Fetch, Fetched, Key, SubjectRef
 from roost.permissions.relationtuples.model import (
     RelationQuery,
     RelationTuple,
@@ -235,7 +235,7 @@ class TupleStore:
         """
         async with self.db.raw_reader() as run:
 
-            async def fetch(keys: Sequence[Key], subject: SubjectRef) -> dict[Key, KeyData]:
+            async def fetch(keys: Sequence[Key], subject: SubjectRef) -> Fetched:
                 sql, params = check_query.build(self.db.dialect, self.nid, keys, subject)
                 return check_query.collect(keys, await run(sql, params))
 
