@@ -153,17 +153,22 @@ def relation_tuple() -> None:
     """Create, list and delete relation tuples."""
 
 
+def _patch(remote: Remote, action: str, sources: tuple[str, ...], fmt: str) -> None:
+    """Send the tuples of ``sources`` as one PATCH (all or nothing) and echo them."""
+    tuples = _read_tuples(sources)
+    body = [{"action": action, "relation_tuple": t.to_json()} for t in tuples]
+    remote.call("PATCH", f"{remote.write}/admin/relation-tuples", json=body)
+    data = [t.to_json() for t in tuples]
+    _emit(fmt, data, _table(data))
+
+
 @relation_tuple.command("create")
 @click.argument("sources", nargs=-1, required=True)
 @_fmt
 @remote_command
 def create(remote: Remote, sources: tuple[str, ...], fmt: str) -> None:
     """Create tuples from JSON files (a tuple or an array); `-` reads stdin."""
-    tuples = _read_tuples(sources)
-    body = [{"action": "insert", "relation_tuple": t.to_json()} for t in tuples]
-    remote.call("PATCH", f"{remote.write}/admin/relation-tuples", json=body)
-    data = [t.to_json() for t in tuples]
-    _emit(fmt, data, _table(data))
+    _patch(remote, "insert", sources, fmt)
 
 
 @relation_tuple.command("delete")
@@ -172,11 +177,7 @@ def create(remote: Remote, sources: tuple[str, ...], fmt: str) -> None:
 @remote_command
 def delete(remote: Remote, sources: tuple[str, ...], fmt: str) -> None:
     """Delete the tuples given in JSON files; `-` reads stdin."""
-    tuples = _read_tuples(sources)
-    body = [{"action": "delete", "relation_tuple": t.to_json()} for t in tuples]
-    remote.call("PATCH", f"{remote.write}/admin/relation-tuples", json=body)
-    data = [t.to_json() for t in tuples]
-    _emit(fmt, data, _table(data))
+    _patch(remote, "delete", sources, fmt)
 
 
 def _query_options(f: Any) -> Any:
