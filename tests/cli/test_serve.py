@@ -229,3 +229,49 @@ def test_serve_without_arguments_uses_ory_ports_and_seed_namespaces(tmp_path: Pa
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_ready_fails_while_the_database_is_unreachable(tmp_path: Path) -> None:
+    closed = free_port()  # nothing listens there
+    port, write, opl = free_port(), free_port(), free_port()
+    cfg = tmp_path / "keto.yaml"
+    cfg.write_text(
+        yaml.safe_dump(
+            {
+                "dsn": f"postgres://nobody@127.0.0.1:{closed}/keto?sslmode=disable",
+                "namespaces": [{"name": "documents"}],
+                "serve": {
+                    "read": {"host": "127.0.0.1", "port": port},
+                    "write": {"host": "127.0.0.1", "port": write},
+                    "opl": {"host": "127.0.0.1", "port": opl},
+                },
+            }
+        )
+    )
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "roost",
+            "serve",
+            "permissions",
+            "--config",
+            str(cfg),
+            "--no-automigrate",
+            "--data-dir",
+            str(tmp_path / "d"),
+        ],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        _wait_ready(url, proc, "/health/alive")
+        ready = httpx.get(f"{url}/health/ready")
+        assert ready.status_code == 503 and "database" in ready.json()["errors"]
+        r = httpx.get(f"{url}/relation-tuples", params={"namespace": "documents"})
+        assert r.status_code == 503 and r.json()["error"]["code"] == 503
+    finally:
+        proc.terminate()
+        proc.wait(10)

@@ -118,5 +118,8 @@ async def build(
         migrator=migrator,
         pages=PageTokens(config.pagination_secrets, "keto-pagination"),
     )
-    await service.start()
+    try:
+        await service.start()
+    except Unavailable:
+        log.warning("permissions: the database is unreachable; not ready until it answers")
     return service
