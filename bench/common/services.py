@@ -116,3 +116,33 @@ def table(headers: list[str], rows: list[list[Any]]) -> str:
     fmt = lambda r: "| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |"  # noqa: E731
     sep = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
     return "\n".join([fmt(cells[0]), sep, *(fmt(r) for r in cells[1:])])
+
+
+class OryBinary:
+    """A reference Ory server (built outside this repository) on loopback ports."""
+
+    def __init__(
+        self, binary: str, workdir: Path, config: dict[str, Any], serve: list[str]
+    ) -> None:
+        workdir.mkdir(parents=True, exist_ok=True)
+        cfg = workdir / "ory.yaml"
+        cfg.write_text(yaml.safe_dump(config))
+        env = {**os.environ, "SQA_OPT_OUT": "true", "LOG_LEVEL": "error"}
+        subprocess.run(
+            [binary, "migrate", "up", "-y", "-c", str(cfg)],
+            check=True,
+            env=env,
+            capture_output=True,
+            cwd=workdir,
+        )
+        self.log = (workdir / "ory.log").open("wb")
+        self.proc = subprocess.Popen(
+            [binary, *serve, "-c", str(cfg)],
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            cwd=workdir,
+            env=env,
+        )
+
+    wait_ready = Roost.wait_ready
+    stop = Roost.stop

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import tempfile
 import time
@@ -24,6 +25,7 @@ import httpx
 
 from bench.common import wrk
 from bench.common.services import (
+    OryBinary,
     Roost,
     free_port,
     new_database,
@@ -213,22 +215,29 @@ async def _a_member(store: Any) -> str:
     return str(page[0].subject)
 
 
-def bench_backend(backend: str, args: argparse.Namespace, admin_dsn: str | None) -> dict[str, Any]:
+def bench_backend(
+    backend: str, args: argparse.Namespace, admin_dsn: str | None, keto: str | None = None
+) -> dict[str, Any]:
+    """Load the dataset into one server and measure it; ``keto`` runs Ory Keto instead."""
     workdir = Path(tempfile.mkdtemp(prefix=f"roost-bench-{backend}-"))
     (workdir / "ns.keto.ts").write_text(OPL)
-    dsn = (
-        new_database(admin_dsn)
-        if backend == "postgres" and admin_dsn
-        else f"sqlite:///{workdir / 'keto.sqlite'}"
-    )
-    ports = {name: free_port() for name in ("read", "write", "opl")}
+    if backend == "postgres" and admin_dsn:
+        dsn = new_database(admin_dsn)
+    else:
+        dsn = f"sqlite:///{workdir / 'keto.sqlite'}"
+    listeners = ("read", "write", "opl", "metrics") if keto else ("read", "write", "opl")
+    ports = {name: free_port() for name in listeners}
     config = {
         "dsn": dsn,
-        "namespaces": {"location": "file://./ns.keto.ts"},
+        "namespaces": {"location": f"file://{workdir / 'ns.keto.ts'}"},
         "limit": {"max_read_depth": 10},
         "serve": {k: {"host": "127.0.0.1", "port": v} for k, v in ports.items()},
     }
-    server = Roost(workdir, "permissions", config, args.workers)
+    server: Any
+    if keto:
+        server = OryBinary(keto, workdir, config, ["serve"])
+    else:
+        server = Roost(workdir, "permissions", config, args.workers)
     read, write = f"http://127.0.0.1:{ports['read']}", f"http://127.0.0.1:{ports['write']}"
     try:
         server.wait_ready(read)
@@ -242,7 +251,7 @@ def bench_backend(backend: str, args: argparse.Namespace, admin_dsn: str | None)
             read, [check_path(d, u) for d, u, ok in checks if ok], seconds=args.seconds
         )
         floor = wrk.run(read, ["/health/alive"], seconds=args.seconds)
-        trips = asyncio.run(round_trips(dsn, workdir))
+        trips = [] if keto else asyncio.run(round_trips(dsn, workdir))
     finally:
         server.stop()
     return {
@@ -262,6 +271,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--postgres-dsn", help="admin DSN; default: a throwaway cluster")
+    parser.add_argument(
+        "--keto",
+        default=os.environ.get("ROOST_BENCH_KETO"),
+        help="an Ory Keto v25.4.0 binary built outside this repository: runs the same load "
+        "against it on the same PostgreSQL (env ROOST_BENCH_KETO)",
+    )
     args = parser.parse_args()
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
     cluster = None
@@ -270,6 +285,10 @@ def main() -> None:
         admin, cluster = start_postgres()
     try:
         results = {b: bench_backend(b, args, admin) for b in backends}
+        if args.keto and "postgres" in backends:
+            results["keto (Go) postgres"] = bench_backend("postgres", args, admin, args.keto)
+        elif not args.keto:
+            print("note: set ROOST_BENCH_KETO to an Ory Keto binary to compare side by side")
     finally:
         if cluster:
             stop_postgres(cluster)
@@ -288,6 +307,7 @@ def main() -> None:
     print(f"\nworkers={args.workers}, 32 connections, wrk -t1, {args.seconds}s per row")
     for b, r in results.items():
         print(f"{b}: {r['tuples']:,} tuples loaded through the API in {r['load_s']:.1f}s")
+    print(f"machine: {os.cpu_count()} cores; load average at the end {os.getloadavg()[0]:.2f}")
     print()
     print(table(["backend", "request", "req/s", "p50 ms", "p99 ms", "socket errors"], rows))
     print()

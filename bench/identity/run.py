@@ -1,0 +1,232 @@
+"""Benchmark the identity service: whoami, native login and registration (req/s, p50, p99).
+
+    python -m bench.identity.run [--backend sqlite|postgres|both] [--cost 12] [--seconds 10]
+
+Starts ``roost serve identity`` (SQLite in a temp folder, or a database on a
+throwaway PostgreSQL cluster), registers users through the API, then drives
+wrk at 32 connections:
+
+- whoami: ``GET /sessions/whoami`` with a random valid ``X-Session-Token``;
+- login: ``POST /self-service/login?flow=`` with a correct password, one
+  pre-created flow per request (flows are single-use);
+- registration: ``POST /self-service/registration?flow=`` of new users.
+
+It also times one password hash at the configured bcrypt cost in-process,
+so the login row can be compared with the hash's own cost.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import bcrypt
+import httpx
+
+from bench.common.services import (
+    Roost,
+    free_port,
+    new_database,
+    start_postgres,
+    stop_postgres,
+    table,
+)
+
+PASSWORD = "Bench-Passw0rd-2026"
+
+_LUA = """
+local items = {}
+for line in io.lines("%(items)s") do items[#items + 1] = line end
+local mode = "%(mode)s"
+local i = 0
+request = function()
+  i = i + 1
+  if mode == "whoami" then
+    local t = items[math.random(#items)]
+    return wrk.format("GET", "/sessions/whoami", {["X-Session-Token"] = t}, nil)
+  end
+  local line = items[((i - 1) %% #items) + 1]
+  local sep = line:find("\\t")
+  return wrk.format("POST", line:sub(1, sep - 1),
+    {["Content-Type"] = "application/json"}, line:sub(sep + 1))
+end
+"""
+
+
+def wrk(url: str, mode: str, items: list[str], seconds: int) -> dict[str, float]:
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is missing: apt-get install wrk")
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "items.txt"
+        data.write_text("\n".join(items) + "\n")
+        script = Path(tmp) / "mix.lua"
+        script.write_text(_LUA % {"items": data, "mode": mode})
+        out = subprocess.run(
+            ["wrk", "-t1", "-c32", f"-d{seconds}s", "--latency", "-s", str(script), url],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+
+    def ms(text: str) -> float:
+        m = re.match(r"([\d.]+)(us|ms|s)", text)
+        assert m, text
+        v, unit = float(m.group(1)), m.group(2)
+        return v / 1000 if unit == "us" else v * 1000 if unit == "s" else v
+
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
+        "p50": ms(re.search(r"\s50%\s+(\S+)", out).group(1)),  # type: ignore[union-attr]
+        "p99": ms(re.search(r"\s99%\s+(\S+)", out).group(1)),  # type: ignore[union-attr]
+        "non2xx": int(non2xx.group(1)) if non2xx else 0,
+        "requests": int(re.search(r"(\d+) requests in", out).group(1)),  # type: ignore[union-attr]
+    }
+
+
+async def _flows(public: str, kind: str, n: int) -> list[str]:
+    async with httpx.AsyncClient(base_url=public, timeout=60) as client:
+        sem = asyncio.Semaphore(16)
+
+        async def one() -> str:
+            async with sem:
+                r = await client.get(f"/self-service/{kind}/api")
+                return str(r.json()["id"])
+
+        return list(await asyncio.gather(*(one() for _ in range(n))))
+
+
+async def _users(admin: str, public: str, n: int) -> list[tuple[str, str]]:
+    """n users imported through the admin API, and one session token each."""
+    async with httpx.AsyncClient(timeout=120) as client:
+        sem = asyncio.Semaphore(8)
+
+        async def one(i: int) -> tuple[str, str]:
+            address = f"bench-{i}-{time.monotonic_ns()}@example.com"
+            async with sem:
+                body = {
+                    "schema_id": "default",
+                    "traits": {"email": address},
+                    "credentials": {"password": {"config": {"password": PASSWORD}}},
+                }
+                r = await client.post(f"{admin}/admin/identities", json=body)
+                r.raise_for_status()
+                flow = (await client.get(f"{public}/self-service/login/api")).json()["id"]
+                login = {"method": "password", "identifier": address, "password": PASSWORD}
+                r = await client.post(f"{public}/self-service/login?flow={flow}", json=login)
+                r.raise_for_status()
+                return address, str(r.json()["session_token"])
+
+        return list(await asyncio.gather(*(one(i) for i in range(n))))
+
+
+def hash_ms(cost: int) -> float:
+    salt = bcrypt.gensalt(cost)
+    hashed = bcrypt.hashpw(PASSWORD.encode(), salt)
+    start = time.perf_counter()
+    for _ in range(3):
+        bcrypt.checkpw(PASSWORD.encode(), hashed)
+    return (time.perf_counter() - start) / 3 * 1000
+
+
+def bench_backend(backend: str, args: argparse.Namespace, admin_dsn: str | None) -> list[list[Any]]:
+    workdir = Path(tempfile.mkdtemp(prefix=f"bench-identity-{backend}-"))
+    dsn = (
+        f"sqlite:///{workdir / 'identity.sqlite'}"
+        if backend == "sqlite"
+        else new_database(admin_dsn or "")
+    )
+    public_port, admin_port = free_port(), free_port()
+    config = {
+        "dsn": dsn,
+        "serve": {
+            "public": {"host": "127.0.0.1", "port": public_port},
+            "admin": {"host": "127.0.0.1", "port": admin_port},
+        },
+        "hashers": {"bcrypt": {"cost": args.cost}},
+    }
+    server = Roost(workdir, "identity", config, args.workers)
+    public, admin = f"http://127.0.0.1:{public_port}", f"http://127.0.0.1:{admin_port}"
+    rows = []
+    try:
+        server.wait_ready(public)
+        users = asyncio.run(_users(admin, public, args.users))
+        whoami = wrk(public, "whoami", [t for _, t in users], args.seconds)
+        # enough single-use flows for the run: logins are bounded by the hash
+        budget = max(200, int(args.seconds * 2 * 1000 / hash_ms(args.cost)) * 2)
+        flows = asyncio.run(_flows(public, "login", budget))
+        login_items = [
+            f"/self-service/login?flow={f}\t"
+            + json.dumps(
+                {"method": "password", "identifier": users[i % len(users)][0], "password": PASSWORD}
+            )
+            for i, f in enumerate(flows)
+        ]
+        login = wrk(public, "login", login_items, args.seconds)
+        flows = asyncio.run(_flows(public, "registration", budget))
+        reg_items = [
+            f"/self-service/registration?flow={f}\t"
+            + json.dumps(
+                {
+                    "method": "password",
+                    "password": PASSWORD,
+                    "traits": {"email": f"new-{i}-{time.monotonic_ns()}@example.com"},
+                }
+            )
+            for i, f in enumerate(flows)
+        ]
+        registration = wrk(public, "registration", reg_items, args.seconds)
+        for name, r in (("whoami", whoami), ("login", login), ("registration", registration)):
+            rows.append(
+                [
+                    backend,
+                    name,
+                    f"{r['rps']:,.0f}",
+                    f"{r['p50']:.1f}",
+                    f"{r['p99']:.1f}",
+                    f"{r['non2xx']}",
+                ]
+            )
+    finally:
+        server.stop()
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--cost", type=int, default=12, help="bcrypt cost (Kratos default 12)")
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--users", type=int, default=200)
+    parser.add_argument("--postgres-dsn", help="admin DSN; default: a throwaway cluster")
+    args = parser.parse_args()
+    backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
+    cluster = None
+    admin_dsn = args.postgres_dsn
+    if "postgres" in backends and admin_dsn is None:
+        admin_dsn, cluster = start_postgres()
+    try:
+        rows = [row for b in backends for row in bench_backend(b, args, admin_dsn)]
+    finally:
+        if cluster:
+            stop_postgres(cluster)
+    one_hash = hash_ms(args.cost)
+    print(
+        f"\nbcrypt cost {args.cost}: one verify takes {one_hash:.0f} ms on this machine "
+        f"(≈ {2000 / one_hash:.1f} verifies/s on 2 cores); workers={args.workers}, "
+        f"32 connections, wrk -t1, {args.seconds}s per row\n"
+    )
+    print(table(["backend", "request", "req/s", "p50 ms", "p99 ms", "non-2xx"], rows))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,241 @@
+"""Benchmark the OAuth2 service against Ory Hydra: req/s, p50, p99 per operation.
+
+    python -m bench.oauth2.run [--seconds 10] [--workers 2] [--iterations 25000]
+                               [--hydra /work/hydra-ref/hydra] [--backends sqlite,postgres]
+
+Operations (wrk, 32 connections): client_credentials token issuance (secret
+verification dominates: PBKDF2-SHA256 at ``--iterations``, the same cost for
+both servers), introspection of one valid token, get client, list clients
+(page of 25). Roost runs on SQLite and PostgreSQL; Hydra (the reference
+v2.3.0 binary, built without SQLite) runs on its own database of the same
+PostgreSQL server, on 127.0.0.1 only, with telemetry off. Prints Markdown
+tables for the README.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.common.services import (
+    Roost,
+    free_port,
+    new_database,
+    start_postgres,
+    stop_postgres,
+    table,
+)
+
+SECRET = "bench-system-secret-of-32-characters!"
+CONNECTIONS = 32
+LOAD = ""
+
+_LUA = """
+local method, path, body = "%(method)s", "%(path)s", "%(body)s"
+local headers = {}
+%(headers)s
+request = function() return wrk.format(method, path, headers, body ~= "" and body or nil) end
+"""
+
+
+@dataclass(frozen=True)
+class Result:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    bad: int
+
+
+def _ms(text: str) -> float:
+    m = re.match(r"([\d.]+)(us|ms|s)", text)
+    if not m:
+        raise ValueError(text)
+    value, unit = float(m.group(1)), m.group(2)
+    return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+
+def wrk(url: str, method: str, headers: dict[str, str], body: str, seconds: int) -> Result:
+    """One fixed request, repeated by wrk at 32 connections on one thread."""
+    lines = "\n".join(f'headers["{k}"] = "{v}"' for k, v in headers.items())
+    parsed = httpx.URL(url)
+    path = parsed.raw_path.decode()
+    with tempfile.TemporaryDirectory() as tmp:
+        script = Path(tmp) / "req.lua"
+        script.write_text(_LUA % {"method": method, "path": path, "body": body, "headers": lines})
+        base = f"{parsed.scheme}://{parsed.host}:{parsed.port}"
+        cmd = ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", "-s", str(script)]
+        out = subprocess.run([*cmd, base], capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    p50 = _ms(re.search(r"\s50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"\s99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
+    return Result(rps, p50, p99, (int(bad.group(1)) if bad else 0) + errors)
+
+
+@dataclass
+class Target:
+    name: str
+    public: str
+    admin: str
+    stop: Any
+
+
+def start_roost(workdir: Path, dsn: str, workers: int, iterations: int) -> Target:
+    public, admin = free_port(), free_port()
+    config = {
+        "dsn": dsn,
+        "serve": {"public": {"host": "127.0.0.1", "port": public},
+                  "admin": {"host": "127.0.0.1", "port": admin}},
+        "secrets": {"system": [SECRET]},
+        "oauth2": {"hashers": {"algorithm": "pbkdf2", "pbkdf2": {"iterations": iterations}}},
+    }  # fmt: skip
+    roost = Roost(workdir, "oauth2", config, workers)
+    roost.wait_ready(f"http://127.0.0.1:{admin}")
+    return Target("", f"http://127.0.0.1:{public}", f"http://127.0.0.1:{admin}", roost.stop)
+
+
+def start_hydra(binary: str, workdir: Path, dsn: str, iterations: int) -> Target:
+    public, admin = free_port(), free_port()
+    env = {
+        **os.environ,
+        "DSN": dsn,
+        "SERVE_PUBLIC_HOST": "127.0.0.1",
+        "SERVE_PUBLIC_PORT": str(public),
+        "SERVE_ADMIN_HOST": "127.0.0.1",
+        "SERVE_ADMIN_PORT": str(admin),
+        "SECRETS_SYSTEM": SECRET,
+        "URLS_SELF_ISSUER": f"http://127.0.0.1:{public}/",
+        "SQA_OPT_OUT": "true",
+        "LOG_LEVEL": "error",
+        "OAUTH2_HASHERS_ALGORITHM": "pbkdf2",
+        "OAUTH2_HASHERS_PBKDF2_ITERATIONS": str(iterations),
+    }
+    subprocess.run([binary, "migrate", "sql", "up", "-e", "--yes"], env=env, check=True,
+                   capture_output=True)  # fmt: skip
+    log = (workdir / "hydra.log").open("wb")
+    proc = subprocess.Popen(
+        [binary, "serve", "all", "--dev", "--sqa-opt-out"], env=env, stdout=log, stderr=log
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{admin}/health/ready", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    else:
+        raise SystemExit(f"hydra did not become ready, see {log.name}")
+
+    def stop() -> None:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(15)
+
+    return Target("", f"http://127.0.0.1:{public}", f"http://127.0.0.1:{admin}", stop)
+
+
+def measure(t: Target, seconds: int, only: set[str]) -> dict[str, Result]:
+    clients = [
+        httpx.post(f"{t.admin}/admin/clients",
+                   json={"grant_types": ["client_credentials"], "owner": "bench"}).json()
+        for _ in range(25)
+    ]  # fmt: skip
+    c = clients[0]
+    basic = base64.b64encode(f"{c['client_id']}:{c['client_secret']}".encode()).decode()
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    token = httpx.post(
+        f"{t.public}/oauth2/token", data={"grant_type": "client_credentials"},
+        auth=(c["client_id"], c["client_secret"]),
+    ).json()["access_token"]  # fmt: skip
+    ops = {
+        "client_credentials": (f"{t.public}/oauth2/token", "POST",
+                               {**form, "Authorization": f"Basic {basic}"},
+                               "grant_type=client_credentials"),
+        "introspect": (f"{t.admin}/admin/oauth2/introspect", "POST", form, f"token={token}"),
+        "get client": (f"{t.admin}/admin/clients/{c['client_id']}", "GET", {}, ""),
+        "list clients": (f"{t.admin}/admin/clients?page_size=25&owner=bench", "GET", {}, ""),
+    }  # fmt: skip
+    out = {}
+    for name, (url, method, headers, body) in ops.items():
+        if only and name not in only:
+            continue
+        wrk(url, method, headers, body, 2)  # warm-up
+        out[name] = wrk(url, method, headers, body, seconds)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--iterations", type=int, default=25000)
+    parser.add_argument("--hydra", default="/work/hydra-ref/hydra")
+    parser.add_argument("--backends", default="sqlite,postgres")
+    parser.add_argument("--ops", default="", help="comma-separated subset of the operations")
+    parser.add_argument("--no-hydra", action="store_true")
+    args = parser.parse_args()
+    only = {o.strip() for o in args.ops.split(",") if o.strip()}
+    global LOAD
+    LOAD = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is missing: apt-get install wrk")
+
+    admin_dsn, cluster = os.environ.get("ROOST_TEST_POSTGRES_DSN", ""), ""
+    if not admin_dsn:
+        admin_dsn, cluster = start_postgres()
+    results: dict[str, dict[str, Result]] = {}
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            for backend in args.backends.split(","):
+                dsn = (f"sqlite:///{tmp}/bench.sqlite" if backend == "sqlite"
+                       else new_database(admin_dsn))  # fmt: skip
+                target = start_roost(Path(tmp) / backend, dsn, args.workers, args.iterations)
+                try:
+                    results[f"Roost ({backend}, {args.workers} workers)"] = measure(
+                        target, args.seconds, only
+                    )
+                finally:
+                    target.stop()
+            if args.no_hydra:
+                pass
+            elif Path(args.hydra).exists():
+                target = start_hydra(
+                    args.hydra, Path(tmp), new_database(admin_dsn), args.iterations
+                )
+                try:
+                    results["Hydra v2.3.0 (postgres)"] = measure(target, args.seconds, only)
+                finally:
+                    target.stop()
+            else:
+                print(f"note: {args.hydra} not found; Hydra was not measured")
+    finally:
+        if cluster:
+            stop_postgres(cluster)
+
+    print(
+        f"\nclient secret hash: PBKDF2-SHA256, {args.iterations} iterations; {CONNECTIONS} "
+        f"connections; {args.seconds}s per operation; {os.cpu_count()} CPUs; "
+        f"load average before the run: {LOAD}\n"
+    )
+    rows = [
+        [server, op, f"{r.rps:.0f}", f"{r.p50_ms:.1f}", f"{r.p99_ms:.1f}", r.bad]
+        for server, ops in results.items()
+        for op, r in ops.items()
+    ]
+    print(table(["server", "operation", "req/s", "p50 ms", "p99 ms", "non-2xx/errors"], rows))
+
+
+if __name__ == "__main__":
+    main()
