@@ -124,10 +124,13 @@ class OryBinary:
     def __init__(
         self, binary: str, workdir: Path, config: dict[str, Any], serve: list[str]
     ) -> None:
-        workdir.mkdir(parents=True, exist_ok=True)
-        cfg = workdir / "ory.yaml"
-        cfg.write_text(yaml.safe_dump(config))
-        env = {**os.environ, "SQA_OPT_OUT": "true", "LOG_LEVEL": "error"}
+        # Ory's servers watch the config file's folder: keep their log out of it,
+        # or each logged file event triggers another (seen with Keto v25.4.0).
+        confdir = workdir / "config"
+        confdir.mkdir(parents=True, exist_ok=True)
+        cfg = confdir / "ory.yaml"
+        cfg.write_text(yaml.safe_dump({**config, "log": {"level": "warn"}}))
+        env = {**os.environ, "SQA_OPT_OUT": "true"}
         subprocess.run(
             [binary, "migrate", "up", "-y", "-c", str(cfg)],
             check=True,
