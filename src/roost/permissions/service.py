@@ -19,7 +19,7 @@ from roost.permissions.check.engine import CheckEngine, Limits
 from roost.permissions.config import PermissionsConfig
 from roost.permissions.expand.engine import ExpandEngine
 from roost.permissions.migrations import MIGRATIONS
-from roost.permissions.namespaces.manager import Namespaces, load_namespaces
+from roost.permissions.namespaces.manager import Namespaces, load_namespaces, watch
 from roost.permissions.sql.store import TupleStore, ensure_network
 from roost.storage.database import Database
 from roost.storage.migrate import Migrator
@@ -45,6 +45,7 @@ class PermissionService:
     _checker: CheckEngine | None = None
     _expander: ExpandEngine | None = None
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _watcher: asyncio.Task[None] | None = None
 
     @property
     def store(self) -> TupleStore:
@@ -97,7 +98,15 @@ class PermissionService:
             "roost_sql_queries_total": self.db.queries,
         }
 
+    def watch_namespaces(self, base_dir: Path) -> None:
+        """Reload namespaces when their file changes (for the life of this worker)."""
+        self._watcher = asyncio.create_task(
+            watch(self.namespaces, self.config.namespaces, base_dir)
+        )
+
     async def close(self) -> None:
+        if self._watcher is not None:
+            self._watcher.cancel()
         await self.db.close()
 
 
@@ -118,6 +127,7 @@ async def build(
         migrator=migrator,
         pages=PageTokens(config.pagination_secrets, "keto-pagination"),
     )
+    service.watch_namespaces(base_dir)
     try:
         await service.start()
     except Unavailable:

@@ -269,3 +269,26 @@ def test_opl_syntax_check(opl: Clients) -> None:
     bad = opl.opl.check_opl_syntax(body="/* unclosed comment")
     assert bad.errors is not None and len(bad.errors) == 1
     assert "unclosed comment" in bad.errors[0].message
+
+
+def test_opl_file_is_reloaded_when_it_changes(opl_server: Server, opl: Clients) -> None:
+    import time
+    from pathlib import Path
+
+    path = Path(opl_server.log).parent / "namespaces.keto.ts"
+    original = path.read_text()
+    try:
+        path.write_text(original + "\nclass Extra implements Namespace {}\n")
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            names = [n.name for n in opl.read.list_relationship_namespaces().namespaces]
+            if "Extra" in names:
+                break
+            time.sleep(0.2)
+        assert "Extra" in names
+        path.write_text("class Broken implements {")  # not valid OPL: the last good set stays
+        time.sleep(4.5)
+        names = [n.name for n in opl.read.list_relationship_namespaces().namespaces]
+        assert "Extra" in names and "Broken" not in names
+    finally:
+        path.write_text(original)

@@ -8,9 +8,11 @@ where the URI is ``file://``, ``base64://`` or ``http(s)://``.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import json
+import logging
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,8 @@ from roost.core.errors import ConfigError, Invalid, NotFound
 from roost.permissions.namespaces.ast import Namespace, Relation
 from roost.permissions.namespaces.opl import parse_opl
 
+log = logging.getLogger("roost.permissions")
+
 
 class Namespaces:
     """The configured namespaces, looked up by name."""
@@ -33,6 +37,11 @@ class Namespaces:
 
     def names(self) -> list[str]:
         return list(self.by_name)
+
+    def replace(self, other: Namespaces) -> None:
+        """Take over ``other``'s namespaces (one reference swap: readers never see a mix)."""
+        self.by_name = other.by_name
+        self.opl = other.opl
 
     def get(self, name: str) -> Namespace:
         try:
@@ -71,6 +80,53 @@ def load_namespaces(config: Any, base_dir: Path) -> Namespaces:
             f"{first.message} (line {first.start[0]}, column {first.start[1]})"
         )
     return Namespaces(result.namespaces, opl=True)
+
+
+def watched_path(config: Any, base_dir: Path) -> Path | None:
+    """The local file or folder the namespaces come from, if any (for hot reloading)."""
+    if isinstance(config, str):
+        return _file_path(config, base_dir)
+    if isinstance(config, dict):
+        uri = str(config.get("location", ""))
+        if uri.startswith("file://") or "://" not in uri:
+            return _file_path(uri, base_dir)
+    return None
+
+
+def _fingerprint(path: Path) -> tuple[tuple[str, int, int], ...]:
+    files = sorted(path.iterdir()) if path.is_dir() else [path]
+    out = []
+    for file in files:
+        try:
+            st = file.stat()
+        except OSError:
+            continue
+        out.append((file.name, st.st_mtime_ns, st.st_size))
+    return tuple(out)
+
+
+async def watch(namespaces: Namespaces, config: Any, base_dir: Path, interval: float = 2.0) -> None:
+    """Reload the namespaces when their file changes, as Keto does.
+
+    A file that no longer parses is reported and ignored: the last good
+    namespaces stay in force.
+    """
+    path = watched_path(config, base_dir)
+    if path is None:
+        return
+    seen = _fingerprint(path)
+    while True:
+        await asyncio.sleep(interval)
+        current = _fingerprint(path)
+        if current == seen:
+            continue
+        seen = current
+        try:
+            namespaces.replace(await asyncio.to_thread(load_namespaces, config, base_dir))
+        except (ConfigError, OSError, ValueError) as exc:
+            log.error("permissions: keeping the previous namespaces: %s", exc)
+        else:
+            log.warning("permissions: reloaded namespaces from %s", path)
 
 
 def read_location(uri: str, base_dir: Path) -> str:
