@@ -49,7 +49,11 @@ async def list_tuples(request: Request) -> Response:
 
 
 async def allowed(svc: PermissionService, t: RelationTuple, depth: int) -> bool:
-    """Check one tuple; an unknown namespace is simply "not allowed" (Keto)."""
+    """Check one tuple; raises NotFound for an unknown namespace.
+
+    As in Keto, single checks turn that into "not allowed" and batch checks
+    report it in the tuple's ``error``.
+    """
     if not svc.namespaces.exists(t.namespace):
         raise NotFound(f'Unknown namespace with name "{t.namespace}".')
     svc.counters.checks += 1
