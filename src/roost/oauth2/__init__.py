@@ -1,0 +1,1 @@
+"""Roost's Ory Hydra: OAuth2 clients, tokens, introspection and keys."""

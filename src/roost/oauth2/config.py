@@ -1,0 +1,230 @@
+"""The OAuth2 service's configuration: Hydra's keys, typed.
+
+The JSON Schema below covers the Hydra v25.4.0 keys Roost implements (values
+checked against ``hydra.config.schema.json`` in ``tests/oauth2/test_config.py``);
+the rest of Hydra's keys are listed in ``KNOWN`` and only warn at start-up.
+One key is Roost's own: ``janitor`` (a background clean-up of expired and
+revoked tokens, which Hydra only offers as a CLI command).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from roost.core.config import ConfigSpec, get
+from roost.core.errors import ConfigError
+from roost.oauth2 import durations
+
+_PORT = {"type": "integer", "minimum": 0, "maximum": 65535}
+_DURATION = {"type": "string", "pattern": r"^[0-9]+(ns|us|ms|s|m|h)([0-9]+(ns|us|ms|s|m|h))*$"}
+_STRINGS = {"type": "array", "items": {"type": "string"}}
+
+
+def _obj(**props: Any) -> dict[str, Any]:
+    return {"type": "object", "additionalProperties": False, "properties": props}
+
+
+def _listener() -> dict[str, Any]:
+    return _obj(port=_PORT, host={"type": "string"})
+
+
+SCHEMA: dict[str, Any] = _obj(
+    **{"$schema": {"type": "string"}},
+    dsn={"type": "string"},
+    version={"type": "string"},
+    serve=_obj(public=_listener(), admin=_listener()),
+    urls=_obj(**{"self": _obj(issuer={"type": "string"}, public={"type": "string"})}),
+    secrets=_obj(
+        system={"type": "array", "items": {"type": "string", "minLength": 16}},
+        pagination={"type": "array", "items": {"type": "string", "minLength": 16}},
+    ),
+    ttl=_obj(
+        access_token=_DURATION,
+        refresh_token={"oneOf": [_DURATION, {"enum": ["-1", -1]}]},
+        id_token=_DURATION,
+        auth_code=_DURATION,
+    ),
+    strategies=_obj(
+        access_token={"type": "string", "enum": ["opaque", "jwt"]},
+        scope={"type": "string", "enum": ["exact", "wildcard"]},
+        jwt=_obj(scope_claim={"type": "string", "enum": ["list", "string", "both"]}),
+    ),
+    oauth2=_obj(
+        expose_internal_errors={"type": "boolean"},
+        exclude_not_before_claim={"type": "boolean"},
+        mirror_top_level_claims={"type": "boolean"},
+        allowed_top_level_claims=_STRINGS,
+        session=_obj(encrypt_at_rest={"type": "boolean"}),
+        hashers=_obj(
+            algorithm={"type": "string", "enum": ["pbkdf2", "bcrypt"]},
+            bcrypt=_obj(cost={"type": "integer", "minimum": 4, "maximum": 31}),
+            pbkdf2=_obj(iterations={"type": "integer", "minimum": 1}),
+        ),
+        client_credentials=_obj(default_grant_allowed_scope={"type": "boolean"}),
+        grant=_obj(
+            jwt=_obj(
+                jti_optional={"type": "boolean"},
+                iat_optional={"type": "boolean"},
+                max_ttl=_DURATION,
+            )
+        ),
+    ),
+    oidc=_obj(dynamic_client_registration=_obj(default_scope=_STRINGS)),
+    janitor=_obj(
+        interval=_DURATION,
+        batch_size={"type": "integer", "minimum": 1, "maximum": 10000},
+    ),
+)
+
+KNOWN = frozenset(
+    {
+        "log",
+        "tracing",
+        "profiling",
+        "sqa",
+        "dev",
+        "db",
+        "clients",
+        "hsm",
+        "cgroups",
+        "feature_flags",
+        "webfinger",
+        "serve.tls",
+        "serve.cookies",
+        "serve.public.cors",
+        "serve.public.tls",
+        "serve.public.socket",
+        "serve.public.base_url",
+        "serve.public.request_log",
+        "serve.admin.cors",
+        "serve.admin.tls",
+        "serve.admin.socket",
+        "serve.admin.base_url",
+        "serve.admin.request_log",
+        "urls.self.admin",
+        "urls.login",
+        "urls.registration",
+        "urls.consent",
+        "urls.logout",
+        "urls.device",
+        "urls.error",
+        "urls.post_logout_redirect",
+        "urls.identity_provider",
+        "secrets.cookie",
+        "ttl.login_consent_request",
+        "ttl.authentication_session",
+        "ttl.device_user_code",
+        "oauth2.preserve_ext_claims",
+        "oauth2.pkce",
+        "oauth2.token_hook",
+        "oauth2.refresh_token_hook",
+        "oauth2.device_authorization",
+        "oauth2.grant.refresh_token",
+        "oidc.subject_identifiers",
+        "oidc.dynamic_client_registration.enabled",
+    }
+)
+
+SPEC = ConfigSpec("oauth2", SCHEMA, KNOWN)
+DEFAULT_CLIENT_SCOPE = ("offline_access", "offline", "openid")
+
+
+@dataclass(frozen=True)
+class Listener:
+    host: str
+    port: int
+
+
+@dataclass(frozen=True)
+class Hashers:
+    algorithm: str = "pbkdf2"
+    pbkdf2_iterations: int = 25_000
+    bcrypt_cost: int = 10
+
+
+@dataclass(frozen=True)
+class OAuth2Config:
+    """Everything the OAuth2 service reads from its config, with Hydra's defaults."""
+
+    dsn: str
+    public: Listener
+    admin: Listener
+    issuer: str
+    public_url: str
+    system_secrets: tuple[str, ...]
+    pagination_secrets: tuple[str, ...]
+    access_token_ttl: timedelta
+    refresh_token_ttl: timedelta | None
+    id_token_ttl: timedelta
+    access_token_strategy: str
+    scope_strategy: str
+    scope_claim: str
+    hashers: Hashers
+    encrypt_at_rest: bool
+    exclude_not_before_claim: bool
+    mirror_top_level_claims: bool
+    allowed_top_level_claims: tuple[str, ...]
+    default_grant_allowed_scope: bool
+    jwt_jti_optional: bool
+    jwt_iat_optional: bool
+    jwt_max_ttl: timedelta
+    default_client_scope: tuple[str, ...]
+    janitor_interval: timedelta | None
+    janitor_batch_size: int
+    expose_internal_errors: bool
+
+    @classmethod
+    def from_values(cls, v: dict[str, Any]) -> OAuth2Config:
+        system = tuple(get(v, "secrets.system", None) or ())
+        if not system:
+            raise ConfigError("oauth2: secrets.system must be set (at least 16 characters)")
+        public = Listener(get(v, "serve.public.host", "") or "", get(v, "serve.public.port", 4444))
+        admin = Listener(get(v, "serve.admin.host", "") or "", get(v, "serve.admin.port", 4445))
+        public_url = get(v, "urls.self.public", "") or _local_url(public)
+        issuer = get(v, "urls.self.issuer", "") or public_url
+        refresh = get(v, "ttl.refresh_token", "720h")
+        janitor = get(v, "janitor.interval", None)
+        return cls(
+            dsn=v.get("dsn", "memory"),
+            public=public,
+            admin=admin,
+            issuer=issuer.rstrip("/"),
+            public_url=public_url.rstrip("/"),
+            system_secrets=system,
+            pagination_secrets=tuple(get(v, "secrets.pagination", None) or system),
+            access_token_ttl=durations.parse(get(v, "ttl.access_token", "1h")),
+            refresh_token_ttl=None if str(refresh) == "-1" else durations.parse(refresh),
+            id_token_ttl=durations.parse(get(v, "ttl.id_token", "1h")),
+            access_token_strategy=get(v, "strategies.access_token", "opaque"),
+            scope_strategy=get(v, "strategies.scope", "wildcard"),
+            scope_claim=get(v, "strategies.jwt.scope_claim", "list"),
+            hashers=Hashers(
+                get(v, "oauth2.hashers.algorithm", "pbkdf2"),
+                get(v, "oauth2.hashers.pbkdf2.iterations", 25_000),
+                get(v, "oauth2.hashers.bcrypt.cost", 10),
+            ),
+            encrypt_at_rest=get(v, "oauth2.session.encrypt_at_rest", True),
+            exclude_not_before_claim=get(v, "oauth2.exclude_not_before_claim", False),
+            mirror_top_level_claims=get(v, "oauth2.mirror_top_level_claims", True),
+            allowed_top_level_claims=tuple(get(v, "oauth2.allowed_top_level_claims", ())),
+            default_grant_allowed_scope=get(
+                v, "oauth2.client_credentials.default_grant_allowed_scope", False
+            ),
+            jwt_jti_optional=get(v, "oauth2.grant.jwt.jti_optional", False),
+            jwt_iat_optional=get(v, "oauth2.grant.jwt.iat_optional", False),
+            jwt_max_ttl=durations.parse(get(v, "oauth2.grant.jwt.max_ttl", "720h")),
+            default_client_scope=tuple(
+                get(v, "oidc.dynamic_client_registration.default_scope", None)
+                or DEFAULT_CLIENT_SCOPE
+            ),
+            janitor_interval=durations.parse(janitor) if janitor else None,
+            janitor_batch_size=get(v, "janitor.batch_size", 100),
+            expose_internal_errors=get(v, "oauth2.expose_internal_errors", False),
+        )
+
+
+def _local_url(listener: Listener) -> str:
+    host = listener.host if listener.host not in ("", "0.0.0.0") else "localhost"  # noqa: S104
+    return f"http://{host}:{listener.port}"

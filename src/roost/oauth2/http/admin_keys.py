@@ -1,0 +1,226 @@
+"""Admin API for JSON Web Key sets and for trusted JWT grant issuers (RFC 7523).
+
+Like Hydra, the admin key API returns private keys: the admin port must only be
+reachable from a trusted network. The public keys are on the public port's
+``/.well-known/jwks.json``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from roost.core.errors import Invalid, NotFound
+from roost.core.http import JSON
+from roost.core.pagination import page_size
+from roost.oauth2.http.common import (
+    NO_CACHE,
+    RouteTable,
+    endpoint,
+    parts,
+    read_json_body,
+    service,
+)
+from roost.oauth2.jwk.manager import parse_jwk
+from roost.oauth2.sql.trust import TrustedIssuer
+
+
+def _set(request: Request) -> str:
+    return str(request.path_params["set"])
+
+
+@endpoint
+async def create_key_set(request: Request) -> Response:
+    body = await read_json_body(request)
+    if not isinstance(body, dict) or not isinstance(body.get("alg"), str):
+        raise Invalid("The request body must contain 'alg' (and 'use', 'kid').")
+    use = body.get("use") or "sig"
+    kid = body.get("kid") or ""
+    if not isinstance(use, str) or not isinstance(kid, str):
+        raise Invalid("The fields 'use' and 'kid' must be strings.")
+    keys = await (await parts(request)).keys.create(_set(request), body["alg"], kid, use)
+    return JSON({"keys": keys}, status_code=201)
+
+
+@endpoint
+async def get_key_set(request: Request) -> Response:
+    keys = await (await parts(request)).keys.get(_set(request))
+    return JSON({"keys": keys}, headers=NO_CACHE)
+
+
+@endpoint
+async def set_key_set(request: Request) -> Response:
+    body = await read_json_body(request)
+    raw = body.get("keys") if isinstance(body, dict) else None
+    if not isinstance(raw, list):
+        raise Invalid("The request body must be a JSON Web Key Set with a 'keys' array.")
+    keys = [parse_jwk(k) for k in raw]
+    if any(not k.get("kid") for k in keys):
+        raise Invalid("Every JSON Web Key must have a 'kid'.")
+    await (await parts(request)).keys.store.add(_set(request), keys, replace=True)
+    return JSON({"keys": keys})
+
+
+@endpoint
+async def delete_key_set(request: Request) -> Response:
+    await (await parts(request)).keys.store.delete(_set(request))
+    return Response(status_code=204)
+
+
+@endpoint
+async def get_key(request: Request) -> Response:
+    keys = await (await parts(request)).keys.get(_set(request), request.path_params["kid"])
+    return JSON({"keys": keys}, headers=NO_CACHE)
+
+
+@endpoint
+async def set_key(request: Request) -> Response:
+    kid = str(request.path_params["kid"])
+    body = await read_json_body(request)
+    if isinstance(body, dict) and not body.get("kid"):
+        body["kid"] = kid
+    key = parse_jwk(body)
+    if key.get("kid", kid) != kid:
+        raise Invalid("The 'kid' of the key does not match the path.")
+    key["kid"] = kid
+    await (await parts(request)).keys.store.add(_set(request), [key], replace=False)
+    return JSON(key)
+
+
+@endpoint
+async def delete_key(request: Request) -> Response:
+    await (await parts(request)).keys.store.delete(_set(request), str(request.path_params["kid"]))
+    return Response(status_code=204)
+
+
+# -- trusted issuers -------------------------------------------------------------
+
+
+def _rfc3339(value: datetime) -> str:
+    return value.replace(tzinfo=UTC).isoformat().replace("+00:00", "Z")
+
+
+def _issuer_json(t: TrustedIssuer) -> dict[str, Any]:
+    return {
+        "id": str(t.id),
+        "issuer": t.issuer,
+        "subject": t.subject,
+        "allow_any_subject": t.allow_any_subject,
+        "scope": t.scope,
+        "public_key": {"set": t.key_set, "kid": t.key_id},
+        "created_at": _rfc3339(t.created_at),
+        "expires_at": _rfc3339(t.expires_at),
+    }
+
+
+def _parse_time(value: Any) -> datetime:
+    if not isinstance(value, str):
+        raise Invalid("Field expires_at must be an RFC 3339 date-time.")
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise Invalid("Field expires_at must be an RFC 3339 date-time.") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC).replace(tzinfo=None)
+
+
+@endpoint
+async def trust_issuer(request: Request) -> Response:
+    body = await read_json_body(request)
+    if not isinstance(body, dict):
+        raise Invalid("The request body must be a JSON object.")
+    issuer, subject = body.get("issuer"), body.get("subject") or ""
+    any_subject = body.get("allow_any_subject") or False
+    scope = body.get("scope")
+    if not isinstance(issuer, str) or not issuer:
+        raise Invalid("Field 'issuer' is required.")
+    if not isinstance(subject, str) or not isinstance(any_subject, bool):
+        raise Invalid("Field 'subject' must be a string and 'allow_any_subject' a boolean.")
+    if bool(subject) == any_subject:
+        raise Invalid("Exactly one of 'subject' or 'allow_any_subject' must be set.")
+    if not isinstance(scope, list) or not all(isinstance(s, str) for s in scope):
+        raise Invalid("Field 'scope' must be an array of strings.")
+    key = parse_jwk(body.get("jwk"))
+    if not key.get("kid"):
+        raise Invalid("The JSON Web Key must have a 'kid'.")
+    if key.get("kty") == "oct" or any(p in key for p in ("d", "p", "q")):
+        raise Invalid("The JSON Web Key must be a public key.")
+    expires = _parse_time(body.get("expires_at"))
+    now = datetime.now(UTC).replace(tzinfo=None)
+    if expires <= now:
+        raise Invalid("Field 'expires_at' must be in the future.")
+    relation = TrustedIssuer(
+        id=uuid.uuid4(),
+        issuer=issuer,
+        subject=subject,
+        allow_any_subject=any_subject,
+        scope=scope,
+        key_set=issuer,
+        key_id=key["kid"],
+        created_at=now.replace(microsecond=0),
+        expires_at=expires,
+    )
+    await (await parts(request)).trust.create(relation, key)
+    return JSON(_issuer_json(relation), status_code=201)
+
+
+def _issuer_id(request: Request) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(request.path_params["id"]))
+    except ValueError:
+        raise NotFound("Unable to locate the resource") from None
+
+
+@endpoint
+async def get_issuer(request: Request) -> Response:
+    relation = await (await parts(request)).trust.get(_issuer_id(request))
+    if relation is None:
+        raise NotFound("Unable to locate the resource")
+    return JSON(_issuer_json(relation))
+
+
+@endpoint
+async def list_issuers(request: Request) -> Response:
+    svc = service(request)
+    q = request.query_params
+    size = page_size(q.get("page_size"))
+    token = q.get("page_token")
+    after = uuid.UUID(svc.pages.decode(token)["id"]) if token else None
+    rows = await (await parts(request)).trust.list(q.get("issuer") or None, size + 1, after)
+    headers = dict(NO_CACHE)
+    if len(rows) > size:
+        params = {
+            "page_size": str(size),
+            "page_token": svc.pages.encode({"id": str(rows[size - 1].id)}),
+        }
+        headers["Link"] = f'<{request.url.include_query_params(**params)}>; rel="next"'
+    return JSON([_issuer_json(r) for r in rows[:size]], headers=headers)
+
+
+@endpoint
+async def delete_issuer(request: Request) -> Response:
+    if not await (await parts(request)).trust.delete(_issuer_id(request)):
+        raise NotFound("Unable to locate the resource")
+    return Response(status_code=204)
+
+
+def key_routes() -> RouteTable:
+    issuers = "/trust/grants/jwt-bearer/issuers"
+    return [
+        ("/keys/{set}", create_key_set, ["POST"]),
+        ("/keys/{set}", get_key_set, ["GET"]),
+        ("/keys/{set}", set_key_set, ["PUT"]),
+        ("/keys/{set}", delete_key_set, ["DELETE"]),
+        ("/keys/{set}/{kid}", get_key, ["GET"]),
+        ("/keys/{set}/{kid}", set_key, ["PUT"]),
+        ("/keys/{set}/{kid}", delete_key, ["DELETE"]),
+        (issuers, trust_issuer, ["POST"]),
+        (issuers, list_issuers, ["GET"]),
+        (issuers + "/{id}", get_issuer, ["GET"]),
+        (issuers + "/{id}", delete_issuer, ["DELETE"]),
+    ]

@@ -1,0 +1,109 @@
+"""Public port (4444): token, revocation, discovery and the published keys."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute
+
+from roost.core.http import JSON
+from roost.oauth2.http.common import NO_STORE, endpoint, parts, read_form, routes, service
+from roost.oauth2.service import OAuth2Service
+
+
+@endpoint
+async def token(request: Request) -> Response:
+    p = await parts(request)
+    form = await read_form(request)
+    result = await p.token_endpoint.handle(form, request.headers.get("authorization"))
+    service(request).counters.tokens += 1
+    return JSON(result, headers=NO_STORE)
+
+
+@endpoint
+async def revoke(request: Request) -> Response:
+    p = await parts(request)
+    form = await read_form(request)
+    client = await p.client_auth.authenticate(form, request.headers.get("authorization"))
+    await p.revoker.revoke(form, client)
+    return Response(status_code=200, headers=NO_STORE)
+
+
+def discovery_document(svc: OAuth2Service) -> dict[str, Any]:
+    """Hydra's discovery fields (reference §1.5), for the endpoints this issuer has."""
+    iss = svc.config.issuer
+    base = svc.config.public_url
+    return {
+        "issuer": iss,
+        "authorization_endpoint": f"{base}/oauth2/auth",
+        "token_endpoint": f"{base}/oauth2/token",
+        "jwks_uri": f"{base}/.well-known/jwks.json",
+        "userinfo_endpoint": f"{base}/userinfo",
+        "revocation_endpoint": f"{base}/oauth2/revoke",
+        "end_session_endpoint": f"{base}/oauth2/sessions/logout",
+        "registration_endpoint": f"{base}/oauth2/register",
+        "device_authorization_endpoint": f"{base}/oauth2/device/auth",
+        "subject_types_supported": ["public"],
+        "response_types_supported": [
+            "code",
+            "code id_token",
+            "id_token",
+            "token id_token",
+            "token",
+            "token id_token code",
+        ],
+        "claims_supported": ["sub"],
+        "grant_types_supported": [
+            "authorization_code",
+            "implicit",
+            "client_credentials",
+            "refresh_token",
+            "urn:ietf:params:oauth:grant-type:device_code",
+        ],
+        "response_modes_supported": ["query", "fragment", "form_post"],
+        "userinfo_signing_alg_values_supported": ["none", "RS256"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "id_token_signed_response_alg": ["RS256"],
+        "userinfo_signed_response_alg": ["RS256"],
+        "request_parameter_supported": True,
+        "request_uri_parameter_supported": True,
+        "require_request_uri_registration": True,
+        "claims_parameter_supported": False,
+        "scopes_supported": ["offline_access", "offline", "openid"],
+        "token_endpoint_auth_methods_supported": [
+            "client_secret_post",
+            "client_secret_basic",
+            "private_key_jwt",
+            "none",
+        ],
+        "request_object_signing_alg_values_supported": ["none", "RS256", "ES256"],
+        "code_challenge_methods_supported": ["plain", "S256"],
+        "backchannel_logout_supported": True,
+        "backchannel_logout_session_supported": True,
+        "frontchannel_logout_supported": True,
+        "frontchannel_logout_session_supported": True,
+    }
+
+
+@endpoint
+async def discovery(request: Request) -> Response:
+    return JSON(discovery_document(service(request)))
+
+
+@endpoint
+async def jwks(request: Request) -> Response:
+    p = await parts(request)
+    return JSON({"keys": await p.keys.public_keys()})
+
+
+public_routes: list[BaseRoute] = routes(
+    [
+        ("/oauth2/token", token, ["POST"]),
+        ("/oauth2/revoke", revoke, ["POST"]),
+        ("/.well-known/openid-configuration", discovery, ["GET"]),
+        ("/.well-known/oauth-authorization-server", discovery, ["GET"]),
+        ("/.well-known/jwks.json", jwks, ["GET"]),
+    ]
+)

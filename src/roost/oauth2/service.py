@@ -1,0 +1,206 @@
+"""The OAuth2 service's registry: built once at start-up, handed to both ports.
+
+It owns the database and assembles the stores, the token strategies and the
+protocol endpoints from the config. Until the schema is migrated the service
+answers 503 and its readiness probe says why; the probe notices when the
+migrations have landed and finishes start-up then. With ``janitor.interval``
+set, a background task deletes expired tokens in small batches.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from roost.core.errors import Unavailable
+from roost.core.pagination import PageTokens
+from roost.oauth2 import scopes as sc
+from roost.oauth2.clients.hashing import SecretHasher
+from roost.oauth2.config import OAuth2Config
+from roost.oauth2.janitor import Janitor
+from roost.oauth2.jwk.manager import KeyManager
+from roost.oauth2.migrations import MIGRATIONS
+from roost.oauth2.rfc6749.client_auth import ClientAuthenticator
+from roost.oauth2.rfc6749.grants import ClientCredentialsGrant, Grant, RefreshTokenGrant
+from roost.oauth2.rfc6749.token_endpoint import TokenEndpoint
+from roost.oauth2.rfc7009 import Revoker
+from roost.oauth2.rfc7523.assertion import AssertionRules
+from roost.oauth2.rfc7523.client_assertion import ClientAssertionAuthenticator
+from roost.oauth2.rfc7523.grant import JWTBearerGrant
+from roost.oauth2.rfc7662 import Introspector
+from roost.oauth2.sql.clients import ClientStore
+from roost.oauth2.sql.keys import KeyStore
+from roost.oauth2.sql.network import ensure_network
+from roost.oauth2.sql.tokens import TokenStore
+from roost.oauth2.sql.trust import TrustStore
+from roost.oauth2.tokens.aead import AEAD
+from roost.oauth2.tokens.hmac import HMACStrategy
+from roost.oauth2.tokens.issuer import TokenIssuer
+from roost.oauth2.tokens.jwt import JWTStrategy
+from roost.storage.database import Database
+from roost.storage.migrate import Migrator
+
+log = logging.getLogger("roost.oauth2")
+
+
+@dataclass
+class Counters:
+    tokens: int = 0
+    introspections: int = 0
+
+
+@dataclass
+class Parts:
+    """Everything that needs the migrated schema (and the network id)."""
+
+    clients: ClientStore
+    tokens: TokenStore
+    keys: KeyManager
+    trust: TrustStore
+    issuer: TokenIssuer
+    token_endpoint: TokenEndpoint
+    client_auth: ClientAuthenticator
+    introspector: Introspector
+    revoker: Revoker
+    janitor: Janitor
+
+
+@dataclass
+class OAuth2Service:
+    config: OAuth2Config
+    db: Database
+    migrator: Migrator
+    hasher: SecretHasher
+    hmac: HMACStrategy
+    aead: AEAD
+    pages: PageTokens
+    counters: Counters = field(default_factory=Counters)
+    _parts: Parts | None = None
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _janitor_task: asyncio.Task[None] | None = None
+
+    @property
+    def parts(self) -> Parts:
+        if self._parts is None:
+            raise Unavailable("the OAuth2 service's database schema is not migrated yet")
+        return self._parts
+
+    def _assemble(self, nid: Any) -> Parts:
+        cfg = self.config
+        strategy = sc.STRATEGIES[cfg.scope_strategy]
+        clients = ClientStore(self.db, nid)
+        tokens = TokenStore(self.db, nid, self.aead if cfg.encrypt_at_rest else None)
+        keys = KeyManager(KeyStore(self.db, nid, self.aead))
+        trust = TrustStore(self.db, nid, self.aead)
+        jwt = JWTStrategy(keys, cfg.issuer, cfg.scope_claim, nbf=not cfg.exclude_not_before_claim)
+        issuer = TokenIssuer(
+            tokens,
+            self.hmac,
+            jwt,
+            default_strategy=cfg.access_token_strategy,
+            access_ttl=cfg.access_token_ttl,
+            refresh_ttl=cfg.refresh_token_ttl,
+            mirror_claims=cfg.mirror_top_level_claims,
+        )
+        rules = AssertionRules(
+            token_urls=tuple(
+                dict.fromkeys([f"{cfg.public_url}/oauth2/token", f"{cfg.issuer}/oauth2/token"])
+            ),
+            max_ttl=cfg.jwt_max_ttl,
+            jti_optional=cfg.jwt_jti_optional,
+            iat_optional=cfg.jwt_iat_optional,
+        )
+        auth = ClientAuthenticator(
+            clients, self.hasher, ClientAssertionAuthenticator(clients, tokens, rules)
+        )
+        grants: list[Grant] = [
+            ClientCredentialsGrant(issuer, strategy, grant_all=cfg.default_grant_allowed_scope),
+            RefreshTokenGrant(issuer, tokens, self.hmac, strategy),
+            JWTBearerGrant(issuer, trust, tokens, rules, strategy),
+        ]
+        introspector = Introspector(tokens, self.hmac, cfg.issuer, strategy)
+        return Parts(
+            clients=clients,
+            tokens=tokens,
+            keys=keys,
+            trust=trust,
+            issuer=issuer,
+            token_endpoint=TokenEndpoint(auth, grants),
+            client_auth=auth,
+            introspector=introspector,
+            revoker=Revoker(introspector, tokens),
+            janitor=Janitor(tokens, cfg.janitor_batch_size),
+        )
+
+    async def start(self) -> bool:
+        """Finish start-up if the schema is current; True when the service can serve."""
+        if self._parts is not None:
+            return True
+        async with self._lock:
+            if self._parts is not None:
+                return True
+            if await self.migrator.pending():
+                return False
+            self._parts = self._assemble(await ensure_network(self.db))
+            if self.config.janitor_interval is not None:
+                self._janitor_task = asyncio.create_task(self._janitor_loop())
+            return True
+
+    async def _janitor_loop(self) -> None:
+        assert self.config.janitor_interval is not None
+        while True:
+            await asyncio.sleep(self.config.janitor_interval.total_seconds())
+            try:
+                removed = await self.parts.janitor.run()
+                if removed:
+                    log.info("janitor removed %d expired token row(s)", removed)
+            except Exception:
+                log.exception("janitor run failed")
+
+    async def ready_errors(self) -> dict[str, str]:
+        try:
+            if not await self.db.ping():
+                return {"database": "the database cannot be reached"}
+            if not await self.start():
+                return {"migrations": "database migrations are pending; run `roost migrate up`"}
+        except Exception as exc:
+            return {"database": type(exc).__name__}
+        return {}
+
+    def metrics(self) -> dict[str, float]:
+        return {
+            "roost_oauth2_tokens_issued_total": self.counters.tokens,
+            "roost_oauth2_introspections_total": self.counters.introspections,
+            "roost_sql_queries_total": self.db.queries,
+        }
+
+    async def close(self) -> None:
+        if self._janitor_task is not None:
+            self._janitor_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._janitor_task
+        await self.db.close()
+
+
+async def build(config: OAuth2Config, *, automigrate: bool) -> OAuth2Service:
+    """Connect, optionally migrate, and assemble the service."""
+    db = Database(config.dsn)
+    migrator = Migrator(db, "oauth2", MIGRATIONS)
+    if automigrate:
+        applied = await migrator.up()
+        if applied:
+            log.info("oauth2: applied %d migration(s)", len(applied))
+    service = OAuth2Service(
+        config=config,
+        db=db,
+        migrator=migrator,
+        hasher=SecretHasher(config.hashers),
+        hmac=HMACStrategy(config.system_secrets),
+        aead=AEAD(config.system_secrets),
+        pages=PageTokens(config.pagination_secrets, "hydra-pagination"),
+    )
+    await service.start()
+    return service

@@ -1,0 +1,93 @@
+"""Hand-written lookups by primary key for the hottest reads (see docs/decisions/0002).
+
+The token endpoint reads a client and introspection reads an access-token row
+on every request; SQLAlchemy's statement machinery costs more CPU than the
+query. These go through ``Database.raw_reader`` with driver placeholders, and
+the row is normalized here to what SQLAlchemy would have returned (SQLite
+keeps UUIDs as 32 hex digits, timestamps and JSON as text, booleans as 0/1).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import JSON, Boolean, DateTime, Table, Uuid
+
+from roost.storage.database import Database
+
+Convert = Callable[[Any], Any]
+
+
+def _json(value: Any) -> Any:
+    return orjson.loads(value) if isinstance(value, str | bytes) else value
+
+
+def _time(value: Any) -> Any:
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _uuid(value: Any) -> Any:
+    return uuid.UUID(value) if isinstance(value, str) else value
+
+
+def _bool(value: Any) -> Any:
+    return None if value is None else bool(value)
+
+
+def _converter(column_type: Any) -> Convert | None:
+    for kind, convert in ((JSON, _json), (DateTime, _time), (Uuid, _uuid), (Boolean, _bool)):
+        if isinstance(column_type, kind):
+            return convert
+    return None
+
+
+class RawTable:
+    """Reads of every column of one table, scoped to a network, on the raw driver."""
+
+    def __init__(self, db: Database, table: Table, nid: uuid.UUID) -> None:
+        self.db = db
+        self.table = table.name
+        self.names = [c.name for c in table.columns]
+        self.converters = [
+            (i, conv) for i, c in enumerate(table.columns) if (conv := _converter(c.type))
+        ]
+        self.pg = db.dialect != "sqlite"
+        self.nid: Any = nid if self.pg else nid.hex
+
+    def _row(self, raw: Any) -> dict[str, Any]:
+        values = list(raw)
+        for i, convert in self.converters:
+            if values[i] is not None:
+                values[i] = convert(values[i])
+        return dict(zip(self.names, values, strict=True))
+
+    def sql(self, where: list[str]) -> str:
+        """``SELECT`` of every column where ``nid`` and each ``where`` column equal parameters."""
+        conds = ["nid", *where]
+        marks = [f"${i + 1}" if self.pg else "?" for i in range(len(conds))]
+        parts = [f"{c} = {m}" for c, m in zip(conds, marks, strict=True)]
+        return (
+            f"SELECT {', '.join(self.names)} FROM {self.table} "  # noqa: S608 - fixed identifiers
+            f"WHERE {' AND '.join(parts)}"
+        )
+
+    async def fetch(self, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+        async with self.db.raw_reader() as run:
+            rows = await run(sql, (self.nid, *params))
+        return [self._row(r) for r in rows]
+
+
+class KeyLookup(RawTable):
+    """``SELECT <every column> FROM table WHERE nid = ? AND <key> = ?``."""
+
+    def __init__(self, db: Database, table: Table, key: str, nid: uuid.UUID) -> None:
+        super().__init__(db, table, nid)
+        self.by_key = self.sql([key])
+
+    async def get(self, key: str) -> dict[str, Any] | None:
+        rows = await self.fetch(self.by_key, [key])
+        return rows[0] if rows else None

@@ -1,0 +1,227 @@
+"""Hydra's tables, named and shaped as in Hydra v25.4.0 (reference §3).
+
+The names and columns matter: operators (and the seed tutorial) read
+``hydra_client`` and ``hydra_oauth2_access`` with plain SQL. JSON array columns
+are ``jsonb`` on PostgreSQL/CockroachDB and text on SQLite, as in Hydra. Every
+row carries ``nid`` (the network, Ory's tenant id). Legacy serial columns
+(``pk_deprecated``) are left out: Roost uses no sequences.
+
+One addition: an ``expires_at`` index on the token tables, so the janitor can
+delete expired rows in small batches without scanning.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+metadata = MetaData()
+JSONList = JSON().with_variant(JSONB(), "postgresql").with_variant(JSONB(), "cockroachdb")
+
+networks = Table(
+    "networks",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+)
+
+
+def _nid() -> Column[object]:
+    return Column("nid", Uuid, ForeignKey("networks.id", ondelete="CASCADE"), nullable=False)
+
+
+LIFESPANS = (
+    "authorization_code_grant_access_token_lifespan",
+    "authorization_code_grant_id_token_lifespan",
+    "authorization_code_grant_refresh_token_lifespan",
+    "client_credentials_grant_access_token_lifespan",
+    "implicit_grant_access_token_lifespan",
+    "implicit_grant_id_token_lifespan",
+    "jwt_bearer_grant_access_token_lifespan",
+    "refresh_token_grant_id_token_lifespan",
+    "refresh_token_grant_access_token_lifespan",
+    "refresh_token_grant_refresh_token_lifespan",
+    "device_authorization_grant_id_token_lifespan",
+    "device_authorization_grant_access_token_lifespan",
+    "device_authorization_grant_refresh_token_lifespan",
+)
+TEXT_FIELDS = (
+    "client_name",
+    "scope",
+    "owner",
+    "policy_uri",
+    "tos_uri",
+    "client_uri",
+    "logo_uri",
+    "sector_identifier_uri",
+    "jwks_uri",
+    "frontchannel_logout_uri",
+    "backchannel_logout_uri",
+)
+LIST_FIELDS = (
+    "redirect_uris",
+    "grant_types",
+    "response_types",
+    "audience",
+    "allowed_cors_origins",
+    "contacts",
+    "request_uris",
+    "post_logout_redirect_uris",
+)
+SHORT_FIELDS = {
+    "token_endpoint_auth_method": 25,
+    "request_object_signing_alg": 10,
+    "userinfo_signed_response_alg": 10,
+    "token_endpoint_auth_signing_alg": 10,
+    "access_token_strategy": 10,
+    "subject_type": 15,
+}
+
+hydra_client = Table(
+    "hydra_client",
+    metadata,
+    Column("id", String(255), nullable=False),
+    _nid(),
+    Column("pk", Uuid, nullable=True),
+    Column("client_secret", Text, nullable=False),
+    *(Column(name, Text, nullable=False, server_default="") for name in TEXT_FIELDS),
+    Column("jwks", Text, nullable=False, server_default="{}"),
+    Column("metadata", Text, nullable=False, server_default="{}"),
+    *(Column(name, JSONList, nullable=False) for name in LIST_FIELDS),
+    *(
+        Column(name, String(size), nullable=False, server_default="")
+        for name, size in SHORT_FIELDS.items()
+    ),
+    Column("registration_access_token_signature", String(128), nullable=False, server_default=""),
+    Column("client_secret_expires_at", Integer, nullable=False, server_default="0"),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    Column("frontchannel_logout_session_required", Boolean, nullable=False, default=False),
+    Column("backchannel_logout_session_required", Boolean, nullable=False, default=False),
+    Column("skip_consent", Boolean, nullable=False, default=False),
+    Column("skip_logout_consent", Boolean, nullable=True),
+    *(Column(name, BigInteger, nullable=True) for name in LIFESPANS),
+    Column("password_grant_access_token_lifespan", BigInteger, nullable=True),
+    Column("password_grant_refresh_token_lifespan", BigInteger, nullable=True),
+    PrimaryKeyConstraint("id", "nid", name="hydra_client_pkey"),
+)
+Index("hydra_client_list_idx", hydra_client.c.nid, hydra_client.c.id)
+
+
+def _token_table(name: str, *extra: Column[object]) -> Table:
+    table = Table(
+        name,
+        metadata,
+        Column("signature", String(255), primary_key=True),
+        Column("request_id", String(40), nullable=False),
+        Column("requested_at", DateTime, nullable=False),
+        Column("client_id", String(255), nullable=False),
+        Column("scope", Text, nullable=False),
+        Column("granted_scope", Text, nullable=False),
+        Column("form_data", Text, nullable=False),
+        Column("session_data", Text, nullable=False),
+        Column("subject", String(255), nullable=False, server_default=""),
+        Column("active", Boolean, nullable=False, default=True),
+        Column("requested_audience", Text, nullable=True, server_default=""),
+        Column("granted_audience", Text, nullable=True, server_default=""),
+        Column("challenge_id", String(40), nullable=True),
+        _nid(),
+        Column("expires_at", DateTime, nullable=True),
+        *extra,
+        ForeignKeyConstraint(
+            ["client_id", "nid"],
+            ["hydra_client.id", "hydra_client.nid"],
+            ondelete="CASCADE",
+            name=f"{name}_client_id_fk",
+        ),
+    )
+    Index(f"{name}_requested_at_idx", table.c.requested_at, table.c.nid)
+    Index(f"{name}_client_id_idx", table.c.client_id, table.c.nid)
+    Index(f"{name}_request_id_idx", table.c.request_id, table.c.nid)
+    Index(f"{name}_challenge_id_idx", table.c.challenge_id)
+    Index(f"{name}_expires_at_idx", table.c.nid, table.c.expires_at)
+    return table
+
+
+hydra_oauth2_access = _token_table("hydra_oauth2_access")
+hydra_oauth2_refresh = _token_table(
+    "hydra_oauth2_refresh",
+    Column("first_used_at", DateTime, nullable=True),
+    Column("access_token_signature", String(255), nullable=True),
+    Column("used_times", Integer, nullable=True),
+)
+
+hydra_jwk = Table(
+    "hydra_jwk",
+    metadata,
+    Column("pk", Uuid, primary_key=True),
+    Column("sid", String(255), nullable=False),
+    Column("kid", String(255), nullable=False),
+    _nid(),
+    Column("version", Integer, nullable=False, server_default="0"),
+    Column("keydata", Text, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    UniqueConstraint("sid", "kid", "nid", name="hydra_jwk_sid_kid_nid_key"),
+)
+Index("hydra_jwk_nid_sid_created_at_idx", hydra_jwk.c.nid, hydra_jwk.c.sid, hydra_jwk.c.created_at)
+
+hydra_oauth2_jti_blacklist = Table(
+    "hydra_oauth2_jti_blacklist",
+    metadata,
+    Column("signature", String(64), nullable=False),
+    _nid(),
+    Column("expires_at", DateTime, nullable=False),
+    PrimaryKeyConstraint("signature", "nid", name="hydra_oauth2_jti_blacklist_pkey"),
+)
+Index(
+    "hydra_oauth2_jti_blacklist_expires_at_idx",
+    hydra_oauth2_jti_blacklist.c.nid,
+    hydra_oauth2_jti_blacklist.c.expires_at,
+)
+
+hydra_oauth2_trusted_jwt_bearer_issuer = Table(
+    "hydra_oauth2_trusted_jwt_bearer_issuer",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("issuer", String(255), nullable=False),
+    Column("subject", String(255), nullable=False, server_default=""),
+    Column("allow_any_subject", Boolean, nullable=False, default=False),
+    Column("scope", Text, nullable=False),
+    Column("key_set", String(255), nullable=False),
+    Column("key_id", String(255), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("expires_at", DateTime, nullable=False),
+    _nid(),
+    ForeignKeyConstraint(
+        ["key_set", "key_id", "nid"],
+        ["hydra_jwk.sid", "hydra_jwk.kid", "hydra_jwk.nid"],
+        ondelete="CASCADE",
+        name="hydra_oauth2_trusted_jwt_bearer_issuer_key_fk",
+    ),
+    UniqueConstraint(
+        "nid", "key_id", "issuer", "subject", name="hydra_oauth2_trusted_jwt_bearer_issuer_nid_uq"
+    ),
+)
+Index(
+    "hydra_oauth2_trusted_jwt_bearer_issuer_issuer_idx",
+    hydra_oauth2_trusted_jwt_bearer_issuer.c.nid,
+    hydra_oauth2_trusted_jwt_bearer_issuer.c.issuer,
+)

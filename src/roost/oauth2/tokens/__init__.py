@@ -1,0 +1,1 @@
+"""Access and refresh tokens: the HMAC and JWT strategies, the stored record, AEAD."""

@@ -1,0 +1,86 @@
+"""The OAuth2 config: our schema against Hydra's, defaults, env overrides, generated secrets."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from roost.core.config import load
+from roost.core.errors import ConfigError
+from roost.oauth2.config import KNOWN, SCHEMA, SPEC, OAuth2Config
+from roost.oauth2.module import defaults, prepare
+
+ROOST_ONLY = {"janitor"}
+
+
+def _paths(schema: dict[str, Any], prefix: str = "") -> set[str]:
+    out = set()
+    for key, sub in schema.get("properties", {}).items():
+        path = f"{prefix}{key}"
+        out.add(path)
+        out |= _paths(sub, path + ".")
+    return out
+
+
+def test_keys_exist_in_hydras_schema(shared_dir: Path) -> None:
+    hydra = json.loads((shared_dir / "ory-specs/hydra.config.schema.json").read_text())
+
+    def resolves(dotted: str) -> bool:
+        node: Any = hydra
+        for key in dotted.split("."):
+            props = node.get("properties") or {}
+            if key not in props:
+                # serve.public/admin are refs into ory's shared serve schema
+                return dotted.startswith(("serve.public", "serve.admin"))
+            node = props[key]
+        return True
+
+    ours = {p for p in _paths(SCHEMA) if p.split(".")[0] not in ROOST_ONLY | {"$schema"}}
+    missing = sorted(p for p in ours | set(KNOWN) if not resolves(p))
+    assert missing == []
+
+
+def test_defaults_and_generated_secret(tmp_path: Path) -> None:
+    values = prepare(defaults(tmp_path), tmp_path)
+    assert len(values["secrets"]["system"][0]) >= 32
+    assert prepare(defaults(tmp_path), tmp_path) == values  # the same secret on restart
+    cfg = OAuth2Config.from_values(load(values, SPEC, {}).values)
+    assert cfg.hashers.algorithm == "pbkdf2" and cfg.hashers.pbkdf2_iterations == 25000
+    assert cfg.access_token_ttl.total_seconds() == 3600
+    assert cfg.public.port == 4444 and cfg.admin.port == 4445
+    assert cfg.access_token_strategy == "opaque" and cfg.issuer == "http://localhost:4444"
+
+
+def test_env_overrides_and_warnings() -> None:
+    raw = {"dsn": "memory", "secrets": {"system": ["x" * 32]}, "tracing": {"provider": "x"}}
+    env = {"ROOST_OAUTH2_TTL_ACCESS_TOKEN": "5m", "ROOST_OAUTH2_STRATEGIES_ACCESS_TOKEN": "jwt",
+           "ROOST_OAUTH2_OAUTH2_HASHERS_ALGORITHM": "bcrypt"}  # fmt: skip
+    loaded = load(raw, SPEC, env)
+    cfg = OAuth2Config.from_values(loaded.values)
+    assert cfg.access_token_ttl.total_seconds() == 300
+    assert cfg.access_token_strategy == "jwt" and cfg.hashers.algorithm == "bcrypt"
+    assert any("'tracing'" in w for w in loaded.warnings)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        {"secrets": {"system": ["short"]}},
+        {"ttl": {"access_token": "soon"}},
+        {"strategies": {"access_token": "magic"}},
+        {"oauth2": {"hashers": {"bcrypt": {"cost": 3}}}},
+        {"bogus": 1},
+    ],
+)
+def test_bad_values_name_the_key(raw: dict[str, Any]) -> None:
+    with pytest.raises(ConfigError):
+        load(raw, SPEC, {})
+
+
+def test_every_hydra_top_level_key_is_implemented_or_known(shared_dir: Path) -> None:
+    hydra = json.loads((shared_dir / "ory-specs/hydra.config.schema.json").read_text())
+    covered = set(SCHEMA["properties"]) | {k.split(".")[0] for k in KNOWN}
+    assert sorted(set(hydra["properties"]) - covered) == []

@@ -1,0 +1,90 @@
+"""Unit tests of the pure pieces: secret hashes, HMAC tokens, AEAD, durations, scopes."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+
+import pytest
+
+from roost.oauth2 import durations, scopes
+from roost.oauth2.clients.hashing import SecretHasher
+from roost.oauth2.config import Hashers
+from roost.oauth2.tokens.aead import AEAD, DecryptionError
+from roost.oauth2.tokens.hmac import ACCESS_PREFIX, REFRESH_PREFIX, HMACStrategy, signature_hash
+
+
+def test_pbkdf2_default_is_hydras_format_and_cost() -> None:
+    hasher = SecretHasher(Hashers())
+    stored = hasher.hash("F-~KQ8bKSeTxBKdZSS6woHSs9C")
+    m = re.fullmatch(
+        r"\$pbkdf2-sha256\$i=25000,l=32\$([A-Za-z0-9+/]{22})\$([A-Za-z0-9+/]{43})", stored
+    )
+    assert m is not None
+    salt = base64.b64decode(m.group(1) + "==")
+    key = hashlib.pbkdf2_hmac("sha256", b"F-~KQ8bKSeTxBKdZSS6woHSs9C", salt, 25000, 32)
+    assert base64.b64encode(key).rstrip(b"=").decode() == m.group(2)
+    assert hasher.verify("F-~KQ8bKSeTxBKdZSS6woHSs9C", stored)
+    assert not hasher.verify("F-~KQ8bKSeTxBKdZSS6woHSs9c", stored)
+
+
+def test_bcrypt_selectable_and_hashes_verify_across_settings() -> None:
+    bcrypt_hasher = SecretHasher(Hashers(algorithm="bcrypt", bcrypt_cost=4))
+    pbkdf2_hasher = SecretHasher(Hashers(pbkdf2_iterations=10))
+    b = bcrypt_hasher.hash("secret-1")
+    p = pbkdf2_hasher.hash("secret-2")
+    assert b.startswith("$2b$04$")
+    assert pbkdf2_hasher.verify("secret-1", b) and bcrypt_hasher.verify("secret-2", p)
+    assert not pbkdf2_hasher.verify("secret-1", "$argon2id$whatever")
+    assert not pbkdf2_hasher.verify("secret-1", "")
+
+
+def test_hmac_tokens_have_fosites_shape_and_rotate() -> None:
+    old = HMACStrategy(["old-secret-of-16-chars"])
+    token, signature = old.generate(ACCESS_PREFIX)
+    assert len(token) == 94 and token.startswith("ory_at_")
+    assert token.endswith("." + signature)
+    assert old.validate(token, ACCESS_PREFIX) == signature
+    assert old.validate(token, REFRESH_PREFIX) is None
+    rotated = HMACStrategy(["new-secret-of-16-chars", "old-secret-of-16-chars"])
+    assert rotated.validate(token, ACCESS_PREFIX) == signature
+    assert HMACStrategy(["new-secret-of-16-chars"]).validate(token, ACCESS_PREFIX) is None
+    tampered = token[:10] + ("A" if token[10] != "A" else "B") + token[11:]
+    assert old.validate(tampered, ACCESS_PREFIX) is None
+    assert len(signature_hash(signature)) == 96
+
+
+def test_aead_rotates_and_detects_tampering() -> None:
+    sealed = AEAD(["first-secret-16chars"]).encrypt(b"{}")
+    assert AEAD(["second-secret-16char", "first-secret-16chars"]).decrypt(sealed) == b"{}"
+    with pytest.raises(DecryptionError):
+        AEAD(["second-secret-16char"]).decrypt(sealed)
+
+
+@pytest.mark.parametrize(
+    ("text", "ns", "canonical"),
+    [("1h", 3_600_000_000_000, "1h0m0s"), ("30m", 1_800_000_000_000, "30m0s"),
+     ("1.5s", 1_500_000_000, "1.5s"), ("100ms", 100_000_000, "100ms"), ("0s", 0, "0s"),
+     ("720h", 2_592_000_000_000_000, "720h0m0s"), ("1h30m5s", 5_405_000_000_000, "1h30m5s")],
+)  # fmt: skip
+def test_go_durations(text: str, ns: int, canonical: str) -> None:
+    assert durations.parse_ns(text) == ns
+    assert durations.format_ns(ns) == canonical
+
+
+@pytest.mark.parametrize("bad", ["", "1", "h", "1d", "1h-", "abc", "1.h2"])
+def test_bad_durations(bad: str) -> None:
+    with pytest.raises(ValueError):
+        durations.parse_ns(bad)
+
+
+def test_scope_strategies() -> None:
+    assert scopes.wildcard(["read.*"], "read.photos")
+    assert not scopes.wildcard(["read.*"], "read")
+    assert scopes.wildcard(["read"], "read")
+    assert not scopes.wildcard(["read"], "read.photos")
+    assert not scopes.exact(["read.*"], "read.photos")
+    assert scopes.audience_allowed(["https://api.example/v1"], "https://api.example/v1/users")
+    assert not scopes.audience_allowed(["https://api.example/v1"], "https://api.example/v10")
+    assert not scopes.audience_allowed(["https://api.example"], "http://api.example")
