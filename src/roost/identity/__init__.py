@@ -1,0 +1,1 @@
+"""Roost's Ory Kratos: identities, schemas, self-service flows and sessions."""

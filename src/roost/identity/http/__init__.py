@@ -1,0 +1,1 @@
+"""Roost identity: http."""

@@ -1,0 +1,362 @@
+"""The admin port (4434): identities and sessions under ``/admin``.
+
+As in Kratos, a path on this port without the ``/admin`` prefix is answered
+with a 307 to the prefixed path, so ``/identities`` keeps working for old
+clients.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from roost.core.errors import Conflict, Invalid, NotFound, RoostError
+from roost.core.http import JSON, error_body
+from roost.identity.errors import kratos_errors
+from roost.identity.http.common import (
+    bool_param,
+    decode_session_token,
+    encode_session_token,
+    link_header,
+    page_size,
+    path_uuid,
+    read_json_exact,
+    service,
+)
+from roost.identity.identities import manager
+from roost.identity.identities.bodies import check_body
+from roost.identity.identities.model import Identity, now
+from roost.identity.service import IdentityService
+from roost.identity.sessions.model import Session
+from roost.identity.sql.tables import CREDENTIAL_TYPES
+
+NIL = "00000000-0000-0000-0000-000000000000"
+IDENTITY_CONFLICT = "This identity conflicts with another identity that already exists."
+MAX_BATCH = 1000
+MAX_CLEARTEXT = 200  # hashing is the expensive part of an import
+
+
+def _not_found() -> NotFound:
+    return NotFound(message="Unable to locate the resource")
+
+
+def _admin_json(svc: IdentityService, ident: Identity, include: frozenset[str]) -> dict[str, Any]:
+    return ident.to_json(svc.schemas.url(ident.schema_id), admin=True, include_config=include)
+
+
+def _include(request: Request) -> frozenset[str]:
+    return frozenset(request.query_params.getlist("include_credential"))
+
+
+async def _load(svc: IdentityService, request: Request) -> Identity:
+    found = await svc.identities.get(path_uuid(request))
+    if found is None:
+        raise _not_found()
+    return found
+
+
+async def _write(svc: IdentityService, ident: Identity, *, new: bool) -> None:
+    async def run(conn: AsyncConnection) -> None:
+        if new:
+            await svc.identities.insert(conn, ident)
+        else:
+            await svc.identities.replace(conn, ident)
+
+    try:
+        await svc.db.transaction(run)
+    except Conflict:
+        raise Conflict(IDENTITY_CONFLICT) from None
+
+
+@kratos_errors
+async def list_identities(request: Request) -> Response:
+    svc = service(request)
+    params = request.query_params
+    size = page_size(request)
+    if params.get("consistency") not in (None, "", "strong", "eventual"):
+        raise Invalid("consistency must be strong or eventual")
+    token = params.get("page_token")
+    after = None
+    if token and token != NIL:
+        try:
+            after = uuid.UUID(token)
+        except ValueError:
+            raise Invalid("The page token is invalid") from None
+    identifier = params.get("credentials_identifier")
+    ids = None
+    if params.getlist("ids"):
+        try:
+            ids = [uuid.UUID(i) for i in params.getlist("ids")][:500]
+        except ValueError:
+            raise Invalid("ids must be UUIDs") from None
+    if sum(x is not None for x in (identifier, ids)) > 1:
+        raise Invalid("only one of credentials_identifier and ids may be used at a time")
+    found = await svc.identities.list(
+        after=after,
+        limit=size + 1,
+        identifier=identifier.strip().lower() if identifier is not None else None,
+        ids=ids,
+    )
+    more = len(found) > size
+    found = found[:size]
+    include = _include(request)
+    nxt = str(found[-1].id) if more else None
+    return JSON(
+        [_admin_json(svc, i, include) for i in found],
+        headers={"Link": link_header(request, svc.admin_url, size, NIL, nxt)},
+    )
+
+
+@kratos_errors
+async def create_identity(request: Request) -> Response:
+    svc = service(request)
+    ident = await manager.identity_from_create(svc, await read_json_exact(request))
+    await _write(svc, ident, new=True)
+    return JSON(
+        _admin_json(svc, ident, frozenset()),
+        status_code=201,
+        headers={"Location": f"{svc.admin_url}/admin/identities/{ident.id}"},
+    )
+
+
+@kratos_errors
+async def batch_patch(request: Request) -> Response:
+    svc = service(request)
+    body = await read_json_exact(request)
+    entries = body.get("identities") if isinstance(body, dict) else None
+    if not isinstance(entries, list):
+        raise Invalid("identities must be an array")
+    if len(entries) > MAX_BATCH:
+        raise Invalid(f"the batch contains more than {MAX_BATCH} identities")
+    for e in entries:
+        if not isinstance(e, dict) or not isinstance(e.get("create", {}), dict):
+            raise Invalid("each entry of identities must be an object with a create body")
+        # structural errors refuse the whole batch; semantic ones are reported per entry
+        check_body(e.get("create"), "create")
+        if "patch_id" in e:
+            try:
+                uuid.UUID(str(e["patch_id"]) if isinstance(e["patch_id"], str) else "")
+            except ValueError:
+                raise Invalid("patch_id must be a UUID") from None
+    cleartext = sum(
+        1
+        for e in entries
+        if (((e.get("create") or {}).get("credentials") or {}).get("password") or {})
+        .get("config", {})
+        .get("password")
+    )
+    if cleartext > MAX_CLEARTEXT:
+        raise Invalid(
+            f"the batch contains more than {MAX_CLEARTEXT} identities with cleartext passwords"
+        )
+    results = []
+    for entry in entries:
+        patch_id = entry.get("patch_id") if isinstance(entry, dict) else None
+        item: dict[str, Any] = {"action": "create"}
+        try:
+            if not isinstance(entry, dict) or not isinstance(entry.get("create"), dict):
+                raise Invalid("each entry needs a create body")
+            ident = await manager.identity_from_create(svc, entry["create"])
+            await _write(svc, ident, new=True)
+            item["identity"] = str(ident.id)
+        except RoostError as exc:
+            item = {
+                "action": "error",
+                "error": error_body(exc.status, exc.message, exc.reason)["error"],
+            }
+        if patch_id is not None:
+            item["patch_id"] = patch_id
+        results.append(item)
+    return JSON({"identities": results})
+
+
+@kratos_errors
+async def get_identity(request: Request) -> Response:
+    svc = service(request)
+    return JSON(_admin_json(svc, await _load(svc, request), _include(request)))
+
+
+@kratos_errors
+async def get_by_external_id(request: Request) -> Response:
+    svc = service(request)
+    found = await svc.identities.by_external_id(request.path_params["external_id"])
+    if found is None:
+        raise _not_found()
+    return JSON(_admin_json(svc, found, _include(request)))
+
+
+@kratos_errors
+async def update_identity(request: Request) -> Response:
+    svc = service(request)
+    ident = await _load(svc, request)
+    updated = await manager.apply_update(svc, ident, await read_json_exact(request))
+    await _write(svc, updated, new=False)
+    return JSON(_admin_json(svc, updated, frozenset()))
+
+
+@kratos_errors
+async def patch_identity(request: Request) -> Response:
+    svc = service(request)
+    ident = await _load(svc, request)
+    updated = await manager.apply_patch(svc, ident, await read_json_exact(request))
+    await _write(svc, updated, new=False)
+    return JSON(_admin_json(svc, updated, frozenset()))
+
+
+@kratos_errors
+async def delete_identity(request: Request) -> Response:
+    svc = service(request)
+    iid = path_uuid(request)
+
+    async def run(conn: AsyncConnection) -> bool:
+        return await svc.identities.delete(conn, iid)
+
+    if not await svc.db.transaction(run):
+        raise _not_found()
+    return Response(status_code=204)
+
+
+@kratos_errors
+async def delete_credential(request: Request) -> Response:
+    svc = service(request)
+    ident = await _load(svc, request)
+    kind = request.path_params["type"]
+    if kind not in CREDENTIAL_TYPES:
+        raise Invalid(f"unknown credentials type {kind!r}")
+    if kind not in ident.credentials:
+        raise _not_found()
+    identifier = request.query_params.get("identifier")
+    cred = ident.credentials[kind]
+    if kind in ("oidc", "saml") and identifier:
+        providers = [
+            p
+            for p in cred.config.get("providers", [])
+            if f"{p.get('provider')}:{p.get('subject')}" != identifier
+        ]
+        cred.config = {**cred.config, "providers": providers}
+        cred.identifiers = [i for i in cred.identifiers if i != identifier]
+        if not providers:
+            del ident.credentials[kind]
+    elif kind in ("oidc", "saml"):
+        raise Invalid("the identifier query parameter is required for oidc and saml")
+    else:
+        del ident.credentials[kind]
+    ident.updated_at = now()
+    await _write(svc, ident, new=False)
+    return Response(status_code=204)
+
+
+def _session_json(
+    svc: IdentityService, s: Session, *, identity: bool = True, devices: bool = True
+) -> dict[str, Any]:
+    url = svc.schemas.url(s.identity.schema_id) if s.identity else None
+    return s.to_json(url, with_identity=identity, with_devices=devices)
+
+
+def _active(request: Request) -> bool | None:
+    return bool_param(request, "active")
+
+
+@kratos_errors
+async def identity_sessions(request: Request) -> Response:
+    svc = service(request)
+    ident = await _load(svc, request)
+    size = page_size(request)
+    found = await svc.sessions.list(identity_id=ident.id, active=_active(request), limit=size)
+    return JSON([_session_json(svc, s) for s in found])
+
+
+@kratos_errors
+async def delete_identity_sessions(request: Request) -> Response:
+    svc = service(request)
+    ident = await _load(svc, request)
+    await svc.sessions.delete_for_identity(ident.id)
+    return Response(status_code=204)
+
+
+@kratos_errors
+async def list_sessions(request: Request) -> Response:
+    svc = service(request)
+    size = page_size(request, high=1000)
+    token = request.query_params.get("page_token")
+    after: tuple[datetime, uuid.UUID] | None = decode_session_token(token) if token else None
+    expand = set(request.query_params.getlist("expand"))
+    if not expand <= {"identity", "devices"}:
+        raise Invalid("expand must be identity or devices")
+    found = await svc.sessions.list(active=_active(request), after=after, limit=size + 1)
+    more = len(found) > size
+    found = found[:size]
+    nxt = encode_session_token(found[-1]) if more else None
+    body = [
+        _session_json(svc, s, identity="identity" in expand, devices="devices" in expand)
+        for s in found
+    ]
+    return JSON(body, headers={"Link": link_header(request, svc.admin_url, size, "", nxt)})
+
+
+async def _session(svc: IdentityService, request: Request) -> Session:
+    found = await svc.sessions.get(path_uuid(request))
+    if found is None:
+        raise _not_found()
+    return found
+
+
+@kratos_errors
+async def get_session(request: Request) -> Response:
+    svc = service(request)
+    return JSON(_session_json(svc, await _session(svc, request)))
+
+
+@kratos_errors
+async def disable_session(request: Request) -> Response:
+    svc = service(request)
+    s = await _session(svc, request)
+    await svc.sessions.revoke(session_id=s.id)
+    return Response(status_code=204)
+
+
+@kratos_errors
+async def extend_session(request: Request) -> Response:
+    svc = service(request)
+    s = await _session(svc, request)
+    at = now()
+    earliest = svc.config.earliest_possible_extend or svc.config.session_lifespan
+    if s.expires_at - earliest < at:
+        s.expires_at = at + svc.config.session_lifespan
+        await svc.sessions.extend(s.id, s.expires_at)
+    return JSON(_session_json(svc, s))
+
+
+async def to_admin(request: Request) -> Response:
+    """Kratos's admin port answers un-prefixed paths with a 307 to ``/admin/...``."""
+    path = request.url.path
+    if path.startswith("/admin/") or path == "/admin":
+        raise _not_found()
+    query = f"?{request.url.query}" if request.url.query else ""
+    return RedirectResponse(f"/admin{path}{query}", status_code=307)
+
+
+admin_routes = [
+    Route("/admin/identities", list_identities, methods=["GET"]),
+    Route("/admin/identities", create_identity, methods=["POST"]),
+    Route("/admin/identities", batch_patch, methods=["PATCH"]),
+    Route("/admin/identities/by/external/{external_id}", get_by_external_id, methods=["GET"]),
+    Route("/admin/identities/{id}", get_identity, methods=["GET"]),
+    Route("/admin/identities/{id}", update_identity, methods=["PUT"]),
+    Route("/admin/identities/{id}", patch_identity, methods=["PATCH"]),
+    Route("/admin/identities/{id}", delete_identity, methods=["DELETE"]),
+    Route("/admin/identities/{id}/credentials/{type}", delete_credential, methods=["DELETE"]),
+    Route("/admin/identities/{id}/sessions", identity_sessions, methods=["GET"]),
+    Route("/admin/identities/{id}/sessions", delete_identity_sessions, methods=["DELETE"]),
+    Route("/admin/sessions", list_sessions, methods=["GET"]),
+    Route("/admin/sessions/{id}", get_session, methods=["GET"]),
+    Route("/admin/sessions/{id}", disable_session, methods=["DELETE"]),
+    Route("/admin/sessions/{id}/extend", extend_session, methods=["PATCH"]),
+    Route("/{path:path}", to_admin, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
+]

@@ -1,0 +1,165 @@
+"""UI texts with Kratos's message ids (``text/id.go``, ``text/message_*.go``).
+
+UIs such as Ory Elements translate by id and interpolate ``context``, so both
+the numbers and the context keys are part of the API, not decoration.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+Text = dict[str, Any]
+
+
+def _msg(id_: int, text: str, kind: str = "error", **context: Any) -> Text:
+    out: Text = {"id": id_, "text": text, "type": kind}
+    if context:
+        out["context"] = context
+    return out
+
+
+# --- labels (1010xxx, 1040xxx, 1070xxx) -----------------------------------------------
+
+
+def sign_in_with_password() -> Text:
+    return _msg(1010022, "Sign in with password", "info")
+
+
+def sign_up() -> Text:
+    return _msg(1040001, "Sign up", "info")
+
+
+def label_password() -> Text:
+    return _msg(1070001, "Password", "info")
+
+
+def label_generated(title: str, name: str) -> Text:
+    return _msg(1070002, title, "info", title=title, name=name)
+
+
+def label_id() -> Text:
+    return _msg(1070004, "ID", "info")
+
+
+# --- validation errors (4000xxx) --------------------------------------------------------
+
+
+def generic(reason: str) -> Text:
+    return _msg(4000001, reason, reason=reason)
+
+
+def required(prop: str) -> Text:
+    return _msg(4000002, f"Property {prop} is missing.", property=prop)
+
+
+def min_length(minimum: int, actual: int) -> Text:
+    return _msg(
+        4000003,
+        f"length must be >= {minimum}, but got {actual}",
+        min_length=minimum,
+        actual_length=actual,
+    )
+
+
+def invalid_pattern(pattern: str) -> Text:
+    return _msg(4000004, f'does not match pattern "{pattern}"', pattern=pattern)
+
+
+def invalid_credentials() -> Text:
+    return _msg(
+        4000006,
+        "The provided credentials are invalid, check for spelling mistakes in your password "
+        "or username, email address, or phone number.",
+    )
+
+
+def duplicate_credentials() -> Text:
+    return _msg(
+        4000007,
+        "An account with the same identifier (email, phone, username, ...) exists already.",
+    )
+
+
+def identifier_missing() -> Text:
+    return _msg(
+        4000009,
+        "Could not find any login identifiers. Did you forget to set them? This could also be "
+        "caused by a server misconfiguration.",
+    )
+
+
+def max_length(maximum: int, actual: int) -> Text:
+    return _msg(
+        4000017,
+        f"length must be <= {maximum}, but got {actual}",
+        max_length=maximum,
+        actual_length=actual,
+    )
+
+
+def wrong_type(allowed: list[str], actual: str) -> Text:
+    return _msg(
+        4000026,
+        f"expected {' or '.join(allowed)}, but got {actual}",
+        allowed_types=allowed,
+        actual_type=actual,
+    )
+
+
+def password_too_similar() -> Text:
+    return _msg(
+        4000031, "The password can not be used because it is too similar to the identifier."
+    )
+
+
+def password_min_length(minimum: int, actual: int) -> Text:
+    return _msg(
+        4000032,
+        f"The password must be at least {minimum} characters long, but got {actual}.",
+        min_length=minimum,
+        actual_length=actual,
+    )
+
+
+def password_max_length(maximum: int, actual: int) -> Text:
+    return _msg(
+        4000033,
+        f"The password must be at most {maximum} characters long, but got {actual}.",
+        max_length=maximum,
+        actual_length=actual,
+    )
+
+
+def password_breached(breaches: int) -> Text:
+    return _msg(
+        4000034,
+        "The password has been found in data breaches and must no longer be used.",
+        breaches=breaches,
+    )
+
+
+def flow_expired(kind: str, minutes: float, expired_at_unix: int) -> Text:
+    """4010001 (login) / 4040001 (registration): shown on the replacement flow."""
+    return _msg(
+        4010001 if kind == "login" else 4040001,
+        f"The {kind} flow expired {minutes:.2f} minutes ago, please try again.",
+        expired_at_unix=expired_at_unix,
+    )
+
+
+def no_login_strategy() -> Text:
+    return _msg(
+        4010002,
+        "Could not find a strategy to log you in with. Did you fill out the form correctly?",
+    )
+
+
+def no_registration_strategy() -> Text:
+    return _msg(
+        4010003,
+        "Could not find a strategy to sign you up with. Did you fill out the form correctly?",
+    )
+
+
+def back() -> Text:
+    return _msg(1040008, "Back", "info")
