@@ -1,29 +1,23 @@
-"""The admin API's request bodies, checked against Kratos's published schemas.
+"""The admin API's request bodies, checked for shape before anything else.
 
 Kratos decodes ``createIdentityBody`` and ``updateIdentityBody`` strictly
 with Go types, so a body of the wrong shape is a 400 before anything is
-looked at and never reaches the database. ``bodies.schema.json`` holds those
-two schemas and everything they reference, extracted from
-``kratos.openapi.json`` by :mod:`roost.identity.identities.spec_subset` (a
-test pins it to the spec). Unknown top-level fields are refused, like Go's
-``DisallowUnknownFields``.
+looked at and never reaches the database. The schemas are in
+:mod:`roost.identity.identities.body_schema`. Unknown top-level fields are
+refused, like Go's ``DisallowUnknownFields``.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from importlib import resources
 from typing import Any
 
 import jsonschema
-import orjson
 
 from roost.core.errors import Invalid
+from roost.identity.identities.body_schema import BODIES
 
-_DOC: dict[str, Any] = orjson.loads(
-    resources.files("roost.identity.identities").joinpath("bodies.schema.json").read_bytes()
-)
-_FORMATS = jsonschema.FormatChecker(["uuid"])
+FORMATS = jsonschema.FormatChecker(["uuid"])
 
 
 _INT_RANGES = {
@@ -37,7 +31,7 @@ _INT_RANGES = {
 def _int_format(name: str) -> None:
     low, high = _INT_RANGES[name]
 
-    @_FORMATS.checks(name)
+    @FORMATS.checks(name)
     def check(value: object) -> bool:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return True
@@ -50,7 +44,7 @@ for _name in _INT_RANGES:
     _int_format(_name)
 
 
-@_FORMATS.checks("date-time", raises=ValueError)
+@FORMATS.checks("date-time", raises=ValueError)
 def _is_datetime(value: object) -> bool:
     """RFC 3339 timestamps (jsonschema's own checker needs an extra package)."""
     if isinstance(value, str):
@@ -58,13 +52,9 @@ def _is_datetime(value: object) -> bool:
     return True
 
 
-_ROOTS = {"create": "createIdentityBody", "update": "updateIdentityBody"}
 _validators = {
-    kind: jsonschema.Draft7Validator(
-        {"$ref": f"#/definitions/{name}", "definitions": _DOC["definitions"]},
-        format_checker=_FORMATS,
-    )
-    for kind, name in _ROOTS.items()
+    kind: jsonschema.Draft7Validator(schema, format_checker=FORMATS)
+    for kind, schema in BODIES.items()
 }
 
 
@@ -72,7 +62,7 @@ def check_body(body: Any, kind: str) -> dict[str, Any]:
     """``body`` when it has the shape of a ``kind`` (create/update) body, else a 400."""
     if not isinstance(body, dict):
         raise Invalid("Unable to decode JSON payload: expected a JSON object")
-    known = _DOC["definitions"][_ROOTS[kind]]["properties"]
+    known = BODIES[kind]["properties"]
     for key in body:
         if key not in known:
             raise Invalid(f'Unable to decode JSON payload: json: unknown field "{key}"')
