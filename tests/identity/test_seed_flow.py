@@ -202,3 +202,17 @@ def test_argon2id_hasher_and_rehash_on_login(kratos_argon2: Kratos) -> None:
     login(kratos_argon2, other, "123456")
     after = kratos_argon2.admin.get_identity(created.id, include_credential=["password"])
     assert after.credentials["password"].config["hashed_password"].startswith("$argon2id$")
+
+
+def test_health_on_both_ports_and_under_admin(kratos: Kratos) -> None:
+    """Kratos's Helm chart probes /admin/health/* on the admin port."""
+    for base, paths in (
+        (kratos.server.urls["public"], ("/health/alive", "/health/ready", "/version")),
+        (
+            kratos.server.urls["admin"],
+            ("/health/alive", "/admin/health/alive", "/admin/health/ready", "/admin/version"),
+        ),
+    ):
+        for path in paths:
+            r = httpx.get(base + path)
+            assert r.status_code == 200, (base, path, r.text)

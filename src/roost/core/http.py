@@ -124,7 +124,9 @@ def route(path: str, **handlers: Endpoint) -> Route:
     return Route(path, dispatch, methods=list(table))
 
 
-def _shared_routes(service_of: Callable[[Request], PortService]) -> list[BaseRoute]:
+def _shared_routes(
+    service_of: Callable[[Request], PortService], prefixes: Sequence[str]
+) -> list[BaseRoute]:
     async def alive(_req: Request) -> Response:
         return JSON({"status": "ok"})
 
@@ -142,10 +144,14 @@ def _shared_routes(service_of: Callable[[Request], PortService]) -> list[BaseRou
         return Response("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4")
 
     return [
-        Route("/health/alive", alive, methods=["GET"]),
-        Route("/health/ready", ready, methods=["GET"]),
-        Route("/version", version, methods=["GET"]),
-        Route("/metrics/prometheus", metrics, methods=["GET"]),
+        route
+        for prefix in prefixes
+        for route in (
+            Route(f"{prefix}/health/alive", alive, methods=["GET"]),
+            Route(f"{prefix}/health/ready", ready, methods=["GET"]),
+            Route(f"{prefix}/version", version, methods=["GET"]),
+            Route(f"{prefix}/metrics/prometheus", metrics, methods=["GET"]),
+        )
     ]
 
 
@@ -154,8 +160,14 @@ def build_port_app(
     service: PortService,
     *,
     on_close: Callable[[], Awaitable[None]] | None = None,
+    shared_prefixes: Sequence[str] = ("",),
 ) -> Starlette:
-    """An ASGI app for one port: the domain's routes plus the shared endpoints."""
+    """An ASGI app for one port: the domain's routes plus the shared endpoints.
+
+    ``shared_prefixes`` mounts the health, version and metrics endpoints under
+    more prefixes too (Kratos's admin port also answers ``/admin/health/*``,
+    which its Helm chart probes).
+    """
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[dict[str, Any]]:
@@ -168,7 +180,7 @@ def build_port_app(
         return svc
 
     return Starlette(
-        routes=[*_shared_routes(service_of), *routes],
+        routes=[*_shared_routes(service_of, shared_prefixes), *routes],
         lifespan=lifespan,
         exception_handlers={
             RoostError: _on_domain_error,

@@ -53,7 +53,7 @@ async def build_running(values: dict[str, Any], ctx: BuildContext) -> RunningSer
         "identity",
         {
             "public": build_port_app(public_routes, service),
-            "admin": build_port_app(admin_routes, service),
+            "admin": build_port_app(admin_routes, service, shared_prefixes=("", "/admin")),
         },
         service.close,
     )
