@@ -1,7 +1,8 @@
 """Benchmark the OAuth2 service against Ory Hydra: req/s, p50, p99 per operation.
 
-    python -m bench.oauth2.run [--seconds 10] [--workers 2] [--iterations 25000]
-                               [--hydra /work/hydra-ref/hydra] [--backends sqlite,postgres]
+    python -m bench.oauth2.run [--seconds 10] [--rounds 1] [--workers 2]
+                               [--iterations 25000] [--hydra /work/hydra-ref/hydra]
+                               [--backends sqlite,postgres] [--ops client_credentials,...]
 
 Operations (wrk, 32 connections): client_credentials token issuance (secret
 verification dominates: PBKDF2-SHA256 at ``--iterations``, the same cost for
@@ -10,12 +11,20 @@ both servers), introspection of one valid token, get client, list clients
 v2.3.0 binary, built without SQLite) runs on its own database of the same
 PostgreSQL server, on 127.0.0.1 only, with telemetry off. Prints Markdown
 tables for the README.
+
+Besides req/s and latency, each operation reports the CPU time it cost per
+request: the server's processes (every thread) and, when the benchmark started
+its own PostgreSQL cluster (no ``ROOST_TEST_POSTGRES_DSN``), the whole cluster,
+read from ``/proc`` before and after the wrk run. On a machine shared with
+other work, req/s follows the CPU share the scheduler grants; CPU per request
+does not, so compare servers on it.
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import os
 import re
 import shutil
@@ -23,7 +32,8 @@ import signal
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +66,50 @@ class Result:
     p50_ms: float
     p99_ms: float
     bad: int
+    server_cpu_ms: float = 0.0  # CPU time per request, server processes
+    db_cpu_ms: float | None = None  # CPU time per request, PostgreSQL cluster (when ours)
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU time of every thread of a live process, from schedstat (nanoseconds)."""
+    total = 0
+    try:
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                total += int(f.read().split()[0])
+    except (FileNotFoundError, ProcessLookupError):
+        pass
+    return total / 1e9
+
+
+def _reaped_seconds(pid: int) -> float:
+    """CPU time of the process's exited, reaped children (cutime + cstime)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return 0.0
+    return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
+
+
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and its descendants."""
+    out, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        out.append(current)
+        try:
+            for tid in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{tid}/children") as f:
+                    todo.extend(int(c) for c in f.read().split())
+        except FileNotFoundError:
+            continue
+    return out
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds of a process tree, counting children that already exited."""
+    return _reaped_seconds(pid) + sum(_cpu_seconds(p) for p in process_tree(pid))
 
 
 def _ms(text: str) -> float:
@@ -66,7 +120,14 @@ def _ms(text: str) -> float:
     return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
 
 
-def wrk(url: str, method: str, headers: dict[str, str], body: str, seconds: int) -> Result:
+def wrk(
+    url: str,
+    method: str,
+    headers: dict[str, str],
+    body: str,
+    seconds: int,
+    cpu: Callable[[], tuple[float, float | None]] | None = None,
+) -> Result:
     """One fixed request, repeated by wrk at 32 connections on one thread."""
     lines = "\n".join(f'headers["{k}"] = "{v}"' for k, v in headers.items())
     parsed = httpx.URL(url)
@@ -76,13 +137,20 @@ def wrk(url: str, method: str, headers: dict[str, str], body: str, seconds: int)
         script.write_text(_LUA % {"method": method, "path": path, "body": body, "headers": lines})
         base = f"{parsed.scheme}://{parsed.host}:{parsed.port}"
         cmd = ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", "-s", str(script)]
+        before = cpu() if cpu else (0.0, None)
         out = subprocess.run([*cmd, base], capture_output=True, text=True, check=True).stdout
+        after = cpu() if cpu else (0.0, None)
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     p50 = _ms(re.search(r"\s50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
     p99 = _ms(re.search(r"\s99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
-    return Result(rps, p50, p99, (int(bad.group(1)) if bad else 0) + errors)
+    done = max(1.0, rps * seconds)
+    server_ms = 1000 * (after[0] - before[0]) / done
+    db_ms = None
+    if after[1] is not None and before[1] is not None:
+        db_ms = 1000 * (after[1] - before[1]) / done
+    return Result(rps, p50, p99, (int(bad.group(1)) if bad else 0) + errors, server_ms, db_ms)
 
 
 @dataclass
@@ -91,6 +159,12 @@ class Target:
     public: str
     admin: str
     stop: Any
+    pid: int = 0  # the server's root process, for CPU accounting
+    postmaster: int | None = field(default=None)
+
+    def cpu(self) -> tuple[float, float | None]:
+        db = tree_cpu(self.postmaster) if self.postmaster else None
+        return tree_cpu(self.pid), db
 
 
 def start_roost(workdir: Path, dsn: str, workers: int, iterations: int) -> Target:
@@ -104,7 +178,9 @@ def start_roost(workdir: Path, dsn: str, workers: int, iterations: int) -> Targe
     }  # fmt: skip
     roost = Roost(workdir, "oauth2", config, workers)
     roost.wait_ready(f"http://127.0.0.1:{admin}")
-    return Target("", f"http://127.0.0.1:{public}", f"http://127.0.0.1:{admin}", roost.stop)
+    return Target(
+        "", f"http://127.0.0.1:{public}", f"http://127.0.0.1:{admin}", roost.stop, roost.proc.pid
+    )
 
 
 def start_hydra(binary: str, workdir: Path, dsn: str, iterations: int) -> Target:
@@ -143,10 +219,14 @@ def start_hydra(binary: str, workdir: Path, dsn: str, iterations: int) -> Target
         proc.send_signal(signal.SIGTERM)
         proc.wait(15)
 
-    return Target("", f"http://127.0.0.1:{public}", f"http://127.0.0.1:{admin}", stop)
+    return Target("", f"http://127.0.0.1:{public}", f"http://127.0.0.1:{admin}", stop, proc.pid)
 
 
-def measure(t: Target, seconds: int, only: set[str]) -> dict[str, Result]:
+Request = tuple[str, str, dict[str, str], str]  # url, method, headers, body
+
+
+def prepare(t: Target) -> dict[str, Request]:
+    """Create 25 clients and one token; the fixed request of each operation."""
     clients = [
         httpx.post(f"{t.admin}/admin/clients",
                    json={"grant_types": ["client_credentials"], "owner": "bench"}).json()
@@ -159,7 +239,7 @@ def measure(t: Target, seconds: int, only: set[str]) -> dict[str, Result]:
         f"{t.public}/oauth2/token", data={"grant_type": "client_credentials"},
         auth=(c["client_id"], c["client_secret"]),
     ).json()["access_token"]  # fmt: skip
-    ops = {
+    return {
         "client_credentials": (f"{t.public}/oauth2/token", "POST",
                                {**form, "Authorization": f"Basic {basic}"},
                                "grant_type=client_credentials"),
@@ -167,18 +247,36 @@ def measure(t: Target, seconds: int, only: set[str]) -> dict[str, Result]:
         "get client": (f"{t.admin}/admin/clients/{c['client_id']}", "GET", {}, ""),
         "list clients": (f"{t.admin}/admin/clients?page_size=25&owner=bench", "GET", {}, ""),
     }  # fmt: skip
-    out = {}
-    for name, (url, method, headers, body) in ops.items():
-        if only and name not in only:
-            continue
-        wrk(url, method, headers, body, 2)  # warm-up
-        out[name] = wrk(url, method, headers, body, seconds)
-    return out
+
+
+def measure(t: Target, request: Request, seconds: int) -> Result:
+    url, method, headers, body = request
+    wrk(url, method, headers, body, 2)  # warm-up
+    return wrk(url, method, headers, body, seconds, t.cpu)
+
+
+def median(runs: list[Result]) -> Result:
+    """Each figure's median over the rounds (the middle run's, for an odd count)."""
+    mid = len(runs) // 2
+
+    def pick(values: list[Any]) -> Any:
+        return sorted(values)[mid]
+
+    db = [r.db_cpu_ms for r in runs]
+    return Result(
+        pick([r.rps for r in runs]),
+        pick([r.p50_ms for r in runs]),
+        pick([r.p99_ms for r in runs]),
+        sum(r.bad for r in runs),
+        pick([r.server_cpu_ms for r in runs]),
+        None if None in db else pick(db),
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=1, help="report each figure's median")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--iterations", type=int, default=25000)
     parser.add_argument("--hydra", default="/work/hydra-ref/hydra")
@@ -193,48 +291,61 @@ def main() -> None:
         raise SystemExit("wrk is missing: apt-get install wrk")
 
     admin_dsn, cluster = os.environ.get("ROOST_TEST_POSTGRES_DSN", ""), ""
+    postmaster = None
     if not admin_dsn:
         admin_dsn, cluster = start_postgres()
-    results: dict[str, dict[str, Result]] = {}
+        postmaster = int((Path(cluster) / "data/postmaster.pid").read_text().split()[0])
+    runs: dict[str, dict[str, list[Result]]] = {}
     try:
-        with tempfile.TemporaryDirectory() as tmp:
+        with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
+            # Every server runs for the whole benchmark (an idle one takes no CPU) and the
+            # operations go round the servers in turn, so a change in the machine's load
+            # falls on all of them rather than on whichever happened to run then.
+            targets: dict[str, Target] = {}
             for backend in args.backends.split(","):
                 dsn = (f"sqlite:///{tmp}/bench.sqlite" if backend == "sqlite"
                        else new_database(admin_dsn))  # fmt: skip
                 target = start_roost(Path(tmp) / backend, dsn, args.workers, args.iterations)
-                try:
-                    results[f"Roost ({backend}, {args.workers} workers)"] = measure(
-                        target, args.seconds, only
-                    )
-                finally:
-                    target.stop()
+                stack.callback(target.stop)
+                target.postmaster = postmaster if backend != "sqlite" else None
+                targets[f"Roost ({backend}, {args.workers} workers)"] = target
             if args.no_hydra:
                 pass
             elif Path(args.hydra).exists():
                 target = start_hydra(
                     args.hydra, Path(tmp), new_database(admin_dsn), args.iterations
                 )
-                try:
-                    results["Hydra v2.3.0 (postgres)"] = measure(target, args.seconds, only)
-                finally:
-                    target.stop()
+                stack.callback(target.stop)
+                target.postmaster = postmaster
+                targets["Hydra v2.3.0 (postgres)"] = target
             else:
                 print(f"note: {args.hydra} not found; Hydra was not measured")
+            requests = {name: prepare(t) for name, t in targets.items()}
+            ops = [op for op in next(iter(requests.values())) if not only or op in only]
+            for _ in range(args.rounds):
+                for op in ops:
+                    for name, t in targets.items():
+                        result = measure(t, requests[name][op], args.seconds)
+                        runs.setdefault(name, {}).setdefault(op, []).append(result)
     finally:
         if cluster:
             stop_postgres(cluster)
 
     print(
         f"\nclient secret hash: PBKDF2-SHA256, {args.iterations} iterations; {CONNECTIONS} "
-        f"connections; {args.seconds}s per operation; {os.cpu_count()} CPUs; "
-        f"load average before the run: {LOAD}\n"
+        f"connections; {args.seconds}s per operation; {args.rounds} round(s), medians; "
+        f"{os.cpu_count()} CPUs; load average before the run: {LOAD}\n"
     )
     rows = [
-        [server, op, f"{r.rps:.0f}", f"{r.p50_ms:.1f}", f"{r.p99_ms:.1f}", r.bad]
-        for server, ops in results.items()
-        for op, r in ops.items()
-    ]
-    print(table(["server", "operation", "req/s", "p50 ms", "p99 ms", "non-2xx/errors"], rows))
+        [server, op, f"{r.rps:.0f}", f"{r.p50_ms:.1f}", f"{r.p99_ms:.1f}",
+         f"{r.server_cpu_ms:.2f}", "n/a" if r.db_cpu_ms is None else f"{r.db_cpu_ms:.2f}", r.bad]
+        for server, by_op in runs.items()
+        for op, r in ((op, median(results)) for op, results in by_op.items())
+    ]  # fmt: skip
+    headers = ["server", "operation", "req/s", "p50 ms", "p99 ms",
+               "server CPU ms/req", "db CPU ms/req", "non-2xx/errors"]  # fmt: skip
+    print(f"load average after the run: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    print(table(headers, rows))
 
 
 if __name__ == "__main__":

@@ -120,6 +120,7 @@ def test_jwt_access_tokens_verify_against_jwks(hydra: Hydra) -> None:
             "audience": "https://api.example",
         },
         auth=(c["client_id"], c["client_secret"]),
+        timeout=120,  # the first JWT generates the RSA-4096 signing key: slow on a busy machine
     ).json()["access_token"]
     jwks = httpx.get(f"{hydra.public}/.well-known/jwks.json").json()
     header = pyjwt.get_unverified_header(token)

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from roost.oauth2 import durations, scopes
-from roost.oauth2.clients.hashing import SecretHasher
+from roost.oauth2.clients.hashing import SecretHasher, pbkdf2
 from roost.oauth2.config import Hashers
 from roost.oauth2.tokens.aead import AEAD, DecryptionError
 from roost.oauth2.tokens.hmac import ACCESS_PREFIX, REFRESH_PREFIX, HMACStrategy, signature_hash
@@ -27,6 +27,32 @@ def test_pbkdf2_default_is_hydras_format_and_cost() -> None:
     assert base64.b64encode(key).rstrip(b"=").decode() == m.group(2)
     assert hasher.verify("F-~KQ8bKSeTxBKdZSS6woHSs9C", stored)
     assert not hasher.verify("F-~KQ8bKSeTxBKdZSS6woHSs9c", stored)
+
+
+@pytest.mark.parametrize("digest", ["sha256", "sha512"])
+def test_pbkdf2_agrees_with_hashlib_both_ways(digest: str) -> None:
+    """The stored format is unchanged: hashes from either implementation verify in the other."""
+    hasher = SecretHasher(Hashers(pbkdf2_iterations=1000))
+    salt = b"0123456789abcdef"
+    key = hashlib.pbkdf2_hmac(digest, b"s3cret-s3cret", salt, 1000, 32)
+    b64 = lambda raw: base64.b64encode(raw).rstrip(b"=").decode()  # noqa: E731
+    stored = f"$pbkdf2-{digest}$i=1000,l=32${b64(salt)}${b64(key)}"
+    assert hasher.verify("s3cret-s3cret", stored)
+    assert not hasher.verify("s3cret-s3creT", stored)
+    assert pbkdf2(digest, b"s3cret-s3cret", salt, 1000, 32) == key
+    mine = hasher.hash("s3cret-s3cret")
+    _, _, params, salt64, key64 = mine.split("$")
+    assert params == "i=1000,l=32"
+    theirs = hashlib.pbkdf2_hmac(
+        "sha256", b"s3cret-s3cret", base64.b64decode(salt64 + "=="), 1000, 32
+    )
+    assert b64(theirs) == key64
+
+
+@pytest.mark.parametrize("params", ["i=0,l=32", f"i={2**64},l=32", "i=1,l=0"])
+def test_pbkdf2_refuses_malformed_parameters(params: str) -> None:
+    stored = f"$pbkdf2-sha256${params}$MDEyMzQ1Njc4OWFiY2RlZg$AAAA"
+    assert not SecretHasher(Hashers()).verify("secret", stored)
 
 
 def test_bcrypt_selectable_and_hashes_verify_across_settings() -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from roost.core.config import get
 from roost.core.http import build_port_app
-from roost.core.secrets import data_secret
+from roost.core.secrets import with_secrets
 from roost.core.service import BuildContext, Port, RunningService, ServiceModule
 from roost.oauth2.config import SPEC, OAuth2Config
 from roost.oauth2.http.admin import admin_routes
@@ -24,10 +24,7 @@ def defaults(data_dir: Path) -> dict[str, Any]:
 
 def prepare(values: dict[str, Any], data_dir: Path) -> dict[str, Any]:
     """Generate ``secrets.system`` into the data folder when none is configured."""
-    if get(values, "secrets.system"):
-        return values
-    secret = data_secret(data_dir, "oauth2.system")
-    return {**values, "secrets": {**values.get("secrets", {}), "system": [secret]}}
+    return with_secrets(values, data_dir, "system", "oauth2.system")
 
 
 def _config(values: dict[str, Any]) -> OAuth2Config:

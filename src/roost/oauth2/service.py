@@ -17,6 +17,7 @@ from typing import Any
 
 from roost.core.errors import Unavailable
 from roost.core.pagination import PageTokens
+from roost.core.service import readiness
 from roost.oauth2 import scopes as sc
 from roost.oauth2.clients.hashing import SecretHasher
 from roost.oauth2.config import OAuth2Config
@@ -161,14 +162,7 @@ class OAuth2Service:
                 log.exception("janitor run failed")
 
     async def ready_errors(self) -> dict[str, str]:
-        try:
-            if not await self.db.ping():
-                return {"database": "the database cannot be reached"}
-            if not await self.start():
-                return {"migrations": "database migrations are pending; run `roost migrate up`"}
-        except Exception as exc:
-            return {"database": type(exc).__name__}
-        return {}
+        return await readiness(self.db, self.start)
 
     def metrics(self) -> dict[str, float]:
         return {

@@ -78,6 +78,20 @@ def translate(exc: DBAPIError) -> Exception:
     return exc
 
 
+def translate_driver(exc: Exception) -> Exception:
+    """:func:`translate` for an error raised by the driver itself (the raw hot path)."""
+    code = sqlstate(exc)
+    if code == "23505" or (code is None and isinstance(exc, sqlite3.IntegrityError)):
+        return Conflict("a resource with that value exists already")
+    if code == "23503":
+        return NotFound("a referenced resource does not exist")
+    if code in RETRYABLE:
+        return ConcurrentUpdate()
+    if code is None or code[:2] in {"08", "57", "53"} or isinstance(exc, OSError):
+        return Unavailable("the database cannot be reached")
+    return exc
+
+
 def _backoff(attempt: int) -> float:
     """Capped exponential backoff with full jitter (CockroachDB's recommended shape)."""
     return random.uniform(0, min(_MAX_DELAY, _BASE_DELAY * 2**attempt))
@@ -203,6 +217,37 @@ class Database:
             async with driver.execute(sql, params) as cursor:
                 return list(await cursor.fetchall())
         return list(await driver.fetch(sql, *params))
+
+    async def raw_write(self, sql: str, params: Sequence[Any], *, idempotent: bool = False) -> None:
+        """One hand-written statement in autocommit, retried like :meth:`transaction`.
+
+        For the hottest single-row write only (an access token at the token
+        endpoint): no BEGIN/COMMIT round trips and no SQLAlchemy statement
+        machinery. Placeholders are the driver's, as in :meth:`raw_reader`.
+        40001 (and SQLite's busy writer) is retried; 40003 only when
+        ``idempotent`` says the statement may safely run twice (for instance
+        ``INSERT ... ON CONFLICT DO NOTHING`` of a row with a unique key).
+        """
+        for attempt in range(MAX_ATTEMPTS):
+            try:
+                async with self.autocommit.connect() as conn:
+                    raw = await conn.get_raw_connection()
+                    await self._fetch_on(raw.driver_connection, sql, params)
+                return
+            except DBAPIError as exc:
+                cause: Exception = exc
+                error = translate(exc)
+            except _DRIVER_ERRORS as exc:
+                cause, error = exc, translate_driver(exc)
+            code = sqlstate(cause)
+            retry = code in RETRYABLE or (code == AMBIGUOUS and idempotent)
+            if not retry or attempt == MAX_ATTEMPTS - 1:
+                if error is cause:
+                    raise error
+                raise error from cause
+            log.debug("retrying statement after SQLSTATE %s (attempt %d)", code, attempt)
+            await asyncio.sleep(_backoff(attempt))
+        raise ConcurrentUpdate()
 
     async def transaction(
         self,

@@ -5,17 +5,24 @@ stored as ``$pbkdf2-sha256$i=N,l=32$salt$key`` in unpadded standard base64) or
 bcrypt. Verification picks the algorithm from the stored hash's prefix, so a
 database written under one setting keeps working under the other. Hashing is
 CPU-bound and releases the GIL, so callers run it in a worker thread.
+
+PBKDF2 is computed by ``cryptography`` (pyca; its wheels bundle a current
+OpenSSL): the same function, parameters and output as ``hashlib.pbkdf2_hmac``,
+which links the system's OpenSSL 3.0 and took 4.4 ms per 25,000-iteration hash
+on the benchmark machine against 2.5 ms (docs/decisions/oauth2-benchmark.md).
+Both release the GIL while they hash.
 """
 
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import os
 import re
 
 import bcrypt
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 
 from roost.oauth2.config import Hashers
 
@@ -23,6 +30,7 @@ _PBKDF2 = re.compile(
     r"^\$pbkdf2-(sha256|sha512)\$i=(\d+),l=(\d+)\$([A-Za-z0-9+/]+)\$([A-Za-z0-9+/]+)$"
 )
 BCRYPT_MAX = 72
+_DIGESTS = {"sha256": hashes.SHA256, "sha512": hashes.SHA512}
 
 
 def _b64(raw: bytes) -> str:
@@ -31,6 +39,12 @@ def _b64(raw: bytes) -> str:
 
 def _unb64(text: str) -> bytes:
     return base64.b64decode(text + "=" * (-len(text) % 4))
+
+
+def pbkdf2(digest: str, secret: bytes, salt: bytes, iterations: int, length: int) -> bytes:
+    """PBKDF2-HMAC (RFC 8018 §5.2) with ``digest`` (``sha256`` or ``sha512``)."""
+    kdf = PBKDF2HMAC(algorithm=_DIGESTS[digest](), length=length, salt=salt, iterations=iterations)
+    return kdf.derive(secret)
 
 
 class SecretHasher:
@@ -43,7 +57,7 @@ class SecretHasher:
             return bcrypt.hashpw(secret.encode()[:BCRYPT_MAX], salt).decode()
         salt = os.urandom(16)
         iterations = self.config.pbkdf2_iterations
-        key = hashlib.pbkdf2_hmac("sha256", secret.encode(), salt, iterations, 32)
+        key = pbkdf2("sha256", secret.encode(), salt, iterations, 32)
         return f"$pbkdf2-sha256$i={iterations},l=32${_b64(salt)}${_b64(key)}"
 
     def verify(self, secret: str, stored: str) -> bool:
@@ -59,9 +73,7 @@ class SecretHasher:
         algo, iterations, length, salt, key = match.groups()
         try:
             expected = _unb64(key)
-            derived = hashlib.pbkdf2_hmac(
-                algo, secret.encode(), _unb64(salt), int(iterations), int(length)
-            )
-        except ValueError:
+            derived = pbkdf2(algo, secret.encode(), _unb64(salt), int(iterations), int(length))
+        except (ValueError, OverflowError):
             return False
         return hmac.compare_digest(derived, expected)

@@ -1,0 +1,182 @@
+"""The hand-written access-token INSERT (``sql/raw.py``) against SQLAlchemy's, on every backend.
+
+The token endpoint writes its access-token row with ``RawInsert`` through
+``Database.raw_write``; these tests pin that the stored bytes are the ones
+SQLAlchemy would have written, that a repeated INSERT is harmless (so a retry
+after an ambiguous commit is safe), and how driver errors are translated.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select, text
+
+from roost.core.errors import Conflict, NotFound, Unavailable
+from roost.oauth2.clients.model import Client, stamp, validate
+from roost.oauth2.migrations import MIGRATIONS
+from roost.oauth2.sql.clients import ClientStore
+from roost.oauth2.sql.network import ensure_network
+from roost.oauth2.sql.raw import RawInsert
+from roost.oauth2.sql.tables import hydra_oauth2_access as access_t
+from roost.oauth2.sql.tokens import TokenStore
+from roost.oauth2.tokens.aead import AEAD
+from roost.oauth2.tokens.issuer import now_utc
+from roost.oauth2.tokens.record import TokenRecord
+from roost.storage import database as dbmod
+from roost.storage.database import Database
+from roost.storage.migrate import Migrator
+
+SECRET = "a-system-secret-of-at-least-32-characters"
+
+
+@dataclass
+class Env:
+    db: Database
+    nid: uuid.UUID
+    tokens: TokenStore
+    client_id: str
+
+
+@pytest.fixture
+async def env(dsn: str) -> AsyncIterator[Env]:
+    db = Database(dsn)
+    try:
+        await Migrator(db, "oauth2", MIGRATIONS).up()
+        nid = await ensure_network(db)
+        doc, _ = validate({"client_id": "raw-sql"}, default_scope=("offline",))
+        stamp(doc, None)
+        await ClientStore(db, nid).create(Client(doc, "$pbkdf2-sha256$i=1,l=32$AA$AA"), "")
+        yield Env(db, nid, TokenStore(db, nid, AEAD([SECRET])), "raw-sql")
+    finally:
+        await db.close()
+
+
+def record(env: Env, signature: str, client_id: str | None = None) -> TokenRecord:
+    now = now_utc().replace(microsecond=0)
+    return TokenRecord(
+        signature=signature,
+        request_id=str(uuid.uuid4()),
+        requested_at=now,
+        client_id=client_id or env.client_id,
+        subject=env.client_id,
+        expires_at=now + timedelta(hours=1),
+        requested_scope=["a", "b"],
+        granted_scope=["a"],
+        requested_audience=["https://api"],
+        granted_audience=["https://api"],
+        form="grant_type=client_credentials",
+        session={"extra": {"k": "v"}, "client_id": env.client_id},
+    )
+
+
+async def stored(env: Env, signature: str) -> dict[str, Any]:
+    """The row as the database keeps it (no SQLAlchemy type processing)."""
+    names = ", ".join(c.name for c in access_t.columns)
+    query = text(f"SELECT {names} FROM hydra_oauth2_access WHERE signature = :s")
+
+    async def run(conn: Any) -> dict[str, Any]:
+        return dict((await conn.execute(query, {"s": signature})).mappings().one())
+
+    result: dict[str, Any] = await env.db.read(run)
+    return result
+
+
+async def test_raw_insert_stores_what_sqlalchemy_stores(env: Env) -> None:
+    raw_rec, sa_rec = record(env, "raw-" + "a" * 60), record(env, "sqla-" + "b" * 59)
+    sa_rec.request_id, sa_rec.requested_at = raw_rec.request_id, raw_rec.requested_at
+    sa_rec.expires_at = raw_rec.expires_at
+    await env.tokens.create(raw_rec)  # the hot path: RawInsert
+    sa_row = env.tokens._row(sa_rec)
+
+    async def insert(conn: Any) -> None:
+        await conn.execute(access_t.insert().values(**sa_row))
+
+    await env.db.transaction(insert)
+    a, b = await stored(env, raw_rec.signature), await stored(env, sa_rec.signature)
+    assert {k: v for k, v in a.items() if k not in ("signature", "session_data")} == {
+        k: v for k, v in b.items() if k not in ("signature", "session_data")
+    }
+    # Sealed sessions differ by nonce; both open to the same session.
+    got = await env.tokens.get_access(raw_rec.signature)
+    assert got is not None
+    assert got == raw_rec
+
+    async def typed(conn: Any) -> Sequence[Any]:
+        query = select(access_t).where(access_t.c.signature == raw_rec.signature)
+        return list((await conn.execute(query)).mappings().one().values())
+
+    values = await env.db.read(typed)
+    assert values[access_t.columns.keys().index("nid")] == env.nid
+    assert values[access_t.columns.keys().index("active")] is True
+
+
+async def test_raw_insert_is_idempotent(env: Env) -> None:
+    rec = record(env, "twice-" + "c" * 58)
+    await env.tokens.create(rec)
+    await env.tokens.create(rec)  # what a retry after an ambiguous commit does
+
+    async def count(conn: Any) -> int:
+        query = text("SELECT count(*) FROM hydra_oauth2_access WHERE signature = :s")
+        return int((await conn.execute(query, {"s": rec.signature})).scalar_one())
+
+    assert await env.db.read(count) == 1
+
+
+async def test_raw_insert_for_a_missing_client_is_not_found(env: Env) -> None:
+    with pytest.raises(NotFound):
+        await env.tokens.create(record(env, "orphan-" + "d" * 57, client_id="no-such-client"))
+
+
+class _Driver(OSError):
+    """A driver error carrying an SQLSTATE, as asyncpg's do."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.sqlstate = code
+
+
+@pytest.mark.parametrize(
+    ("code", "idempotent", "outcome"),
+    [
+        ("40001", False, None),  # serialization failure: always retried
+        ("40003", True, None),  # ambiguous commit: retried when the statement is idempotent
+        ("40003", False, Unavailable),
+        ("23505", True, Conflict),  # never retried
+    ],
+)
+async def test_raw_write_retry_rules(
+    env: Env,
+    monkeypatch: pytest.MonkeyPatch,
+    code: str,
+    idempotent: bool,
+    outcome: type[Exception] | None,
+) -> None:
+    monkeypatch.setattr(dbmod, "_backoff", lambda attempt: 0)
+    calls = 0
+    original = Database._fetch_on
+
+    async def flaky(self: Database, driver: Any, sql: str, params: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise _Driver(code)
+        return await original(self, driver, sql, params)
+
+    monkeypatch.setattr(Database, "_fetch_on", flaky)
+    insert = RawInsert(env.db, access_t)
+    rec = record(env, f"retry-{code}-{idempotent}-" + "e" * 40)
+    params = insert.params(env.tokens._row(rec))
+    if outcome is None:
+        await env.db.raw_write(insert.sql, params, idempotent=idempotent)
+        assert calls == 2
+        assert await env.tokens.get_access(rec.signature) is not None
+    else:
+        with pytest.raises(outcome):
+            await env.db.raw_write(insert.sql, params, idempotent=idempotent)
+        assert calls == 1
