@@ -11,6 +11,7 @@ import json
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 
 def data_secret(data_dir: Path, name: str) -> str:
@@ -26,3 +27,11 @@ def data_secret(data_dir: Path, name: str) -> str:
             json.dump(stored, fh)
         os.replace(tmp, path)
     return stored[name]
+
+
+def with_secrets(values: dict[str, Any], data_dir: Path, key: str, name: str) -> dict[str, Any]:
+    """``values`` with ``secrets.<key>`` filled from the data folder when not configured."""
+    secrets = values.get("secrets") or {}
+    if secrets.get(key):
+        return values
+    return {**values, "secrets": {**secrets, key: [data_secret(data_dir, name)]}}

@@ -15,6 +15,7 @@ from typing import Any
 from starlette.types import ASGIApp
 
 from roost.core.config import ConfigSpec
+from roost.storage.database import Database
 from roost.storage.migrate import Migrator
 
 
@@ -54,3 +55,19 @@ class ServiceModule:
     build: Callable[[dict[str, Any], BuildContext], Awaitable[RunningService]]
     prepare: Callable[[dict[str, Any], Path], dict[str, Any]]
     """Fill in generated secrets (runs once in the parent process, before workers fork)."""
+
+
+async def readiness(db: Database, start: Callable[[], Awaitable[bool]]) -> dict[str, str]:
+    """Ory's readiness rule: the database answers and the schema is current.
+
+    ``start`` finishes a service's start-up once migrations have landed (a
+    migration job may run after the pods start) and says whether it could.
+    """
+    try:
+        if not await db.ping():
+            return {"database": "the database cannot be reached"}
+        if not await start():
+            return {"migrations": "database migrations are pending; run `roost migrate up`"}
+    except Exception as exc:
+        return {"database": type(exc).__name__}
+    return {}

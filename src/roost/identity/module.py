@@ -7,7 +7,7 @@ from typing import Any
 
 from roost.core.config import get
 from roost.core.http import build_port_app
-from roost.core.secrets import data_secret
+from roost.core.secrets import with_secrets
 from roost.core.service import BuildContext, Port, RunningService, ServiceModule
 from roost.identity.config import SPEC, IdentityConfig
 from roost.identity.http.admin import admin_routes
@@ -24,10 +24,7 @@ def defaults(data_dir: Path) -> dict[str, Any]:
 
 
 def prepare(values: dict[str, Any], data_dir: Path) -> dict[str, Any]:
-    if get(values, "secrets.default"):
-        return values
-    secret = data_secret(data_dir, "identity.default")
-    return {**values, "secrets": {**values.get("secrets", {}), "default": [secret]}}
+    return with_secrets(values, data_dir, "default", "identity.default")
 
 
 def config_of(values: dict[str, Any]) -> IdentityConfig:

@@ -18,6 +18,7 @@ from pathlib import Path
 from cryptography.fernet import Fernet, MultiFernet
 
 from roost.core.errors import Unavailable
+from roost.core.service import readiness
 from roost.identity.config import IdentityConfig
 from roost.identity.credentials.hashing import PasswordHasher
 from roost.identity.credentials.throttle import LoginThrottle
@@ -113,14 +114,7 @@ class IdentityService:
             return True
 
     async def ready_errors(self) -> dict[str, str]:
-        try:
-            if not await self.db.ping():
-                return {"database": "the database cannot be reached"}
-            if not await self.start():
-                return {"migrations": "database migrations are pending; run `roost migrate up`"}
-        except Exception as exc:
-            return {"database": type(exc).__name__}
-        return {}
+        return await readiness(self.db, self.start)
 
     def metrics(self) -> dict[str, float]:
         return {

@@ -7,7 +7,7 @@ from typing import Any
 
 from roost.core.config import get
 from roost.core.http import build_port_app
-from roost.core.secrets import data_secret
+from roost.core.secrets import with_secrets
 from roost.core.service import BuildContext, Port, RunningService, ServiceModule
 from roost.permissions.config import SEED_NAMESPACES, SPEC, PermissionsConfig
 from roost.permissions.http.opl import opl_routes
@@ -27,10 +27,7 @@ def defaults(data_dir: Path) -> dict[str, Any]:
 
 
 def prepare(values: dict[str, Any], data_dir: Path) -> dict[str, Any]:
-    if get(values, "secrets.pagination"):
-        return values
-    secret = data_secret(data_dir, "permissions.pagination")
-    return {**values, "secrets": {**values.get("secrets", {}), "pagination": [secret]}}
+    return with_secrets(values, data_dir, "pagination", "permissions.pagination")
 
 
 def _config(values: dict[str, Any]) -> PermissionsConfig:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from roost.core.errors import Unavailable
 from roost.core.pagination import PageTokens
+from roost.core.service import readiness
 from roost.permissions.check.engine import CheckEngine, Limits
 from roost.permissions.config import PermissionsConfig
 from roost.permissions.expand.engine import ExpandEngine
@@ -82,14 +83,7 @@ class PermissionService:
             return True
 
     async def ready_errors(self) -> dict[str, str]:
-        try:
-            if not await self.db.ping():
-                return {"database": "the database cannot be reached"}
-            if not await self.start():
-                return {"migrations": "database migrations are pending; run `roost migrate up`"}
-        except Exception as exc:
-            return {"database": type(exc).__name__}
-        return {}
+        return await readiness(self.db, self.start)
 
     def metrics(self) -> dict[str, float]:
         return {

@@ -28,24 +28,12 @@ from roost.identity.sql.tables import (
     verifiable_addresses,
 )
 from roost.storage.database import Database
+from roost.storage.networks import ensure_network as shared_ensure_network
 
 
 async def ensure_network(db: Database) -> uuid.UUID:
-    """The network id: the oldest row of ``networks``, created on first start (as Kratos)."""
-
-    async def run(conn: AsyncConnection) -> uuid.UUID:
-        row = (
-            await conn.execute(select(networks.c.id).order_by(networks.c.created_at).limit(1))
-        ).first()
-        if row is not None:
-            found: uuid.UUID = row[0]
-            return found
-        nid = uuid.uuid4()
-        at = now()
-        await conn.execute(networks.insert().values(id=nid, created_at=at, updated_at=at))
-        return nid
-
-    return await db.transaction(run, idempotent=True)
+    """This service's network id (see roost.storage.networks)."""
+    return await shared_ensure_network(db, networks)
 
 
 def _identity(row: Any) -> Identity:

@@ -10,7 +10,7 @@ from roost.core.errors import Invalid
 def max_depth(request: Request) -> int:
     """``max-depth`` as Keto parses it (Go's ParseInt with base prefixes); absent means 0."""
     raw = request.query_params.get("max-depth")
-    if raw is None or raw == "":
+    if raw is None:
         return 0
     try:
         value = int(raw, 0)

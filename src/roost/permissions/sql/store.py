@@ -28,6 +28,7 @@ from roost.permissions.sql import check_query
 from roost.permissions.sql.tables import networks, uuid_mappings
 from roost.permissions.sql.tables import relation_tuples as rt
 from roost.storage.database import Database
+from roost.storage.networks import ensure_network as shared_ensure_network
 from roost.storage.sql import chunks, insert_ignoring_conflicts, padded
 
 INSERT_CHUNK = 500
@@ -40,21 +41,8 @@ def _now() -> datetime:
 
 
 async def ensure_network(db: Database) -> uuid.UUID:
-    """The network id: the oldest row of ``networks``, created on first start."""
-
-    async def run(conn: AsyncConnection) -> uuid.UUID:
-        row = (
-            await conn.execute(select(networks.c.id).order_by(networks.c.created_at).limit(1))
-        ).first()
-        if row is not None:
-            nid: uuid.UUID = row[0]
-            return nid
-        nid = uuid.uuid4()
-        now = _now()
-        await conn.execute(networks.insert().values(id=nid, created_at=now, updated_at=now))
-        return nid
-
-    return await db.transaction(run, idempotent=True)
+    """This service's network id (see roost.storage.networks)."""
+    return await shared_ensure_network(db, networks)
 
 
 class TupleStore:
