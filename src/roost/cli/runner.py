@@ -35,25 +35,44 @@ class Bound:
     sock: socket.socket
 
 
+def _listen(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host or ALL_INTERFACES, port))
+    sock.listen(2048)
+    return sock
+
+
 def bind(resolved: list[Resolved]) -> list[Bound]:
     """Bind every listener of every service up front, so a clash fails before anything runs."""
     out = []
     for r in resolved:
         for port in r.module.ports(r.values):
-            family = socket.AF_INET6 if ":" in port.host else socket.AF_INET
-            sock = socket.socket(family, socket.SOCK_STREAM)
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
-                sock.bind((port.host or ALL_INTERFACES, port.port))
+                sock = _listen(port.host, port.port)
             except OSError as exc:
                 raise SystemExit(
                     f"{r.module.name}: cannot listen on {port.host or '*'}:{port.port} "
                     f"({port.name}): {exc.strerror}"
                 ) from exc
-            sock.listen(2048)
-            sock.set_inheritable(True)
             out.append(Bound(r.module.name, port, sock))
     return out
+
+
+def _own_sockets(bound: list[Bound]) -> list[Bound]:
+    """A worker's own listening sockets on the parent's addresses (SO_REUSEPORT).
+
+    One socket per worker lets the kernel spread connections across workers;
+    with one shared socket, whichever worker wakes first takes most of them.
+    """
+    own = []
+    for b in bound:
+        host, port = b.sock.getsockname()[:2]
+        own.append(Bound(b.service, b.port, _listen(b.port.host and host, port)))
+        b.sock.close()
+    return own
 
 
 class _Server(uvicorn.Server):
@@ -140,13 +159,15 @@ def run(resolved: list[Resolved], bound: list[Bound], ctx: BuildContext, workers
         if pid == 0:  # child
             code = 0
             try:
-                _run_loop(resolved, bound, ctx)
+                _run_loop(resolved, _own_sockets(bound), ctx)
             except SystemExit as exc:
                 print(exc, file=sys.stderr)
                 code = 1
             finally:
                 os._exit(code)
         children.append(pid)
+    for b in bound:  # the workers listen on their own sockets now
+        b.sock.close()
 
     def forward(signum: int, _frame: object) -> None:
         for pid in children:

@@ -115,12 +115,10 @@ def _asyncpg_ssl(args: dict[str, str]) -> dict[str, Any]:
     return {"ssl": ctx}
 
 
-def _engine(parsed: ParsedDSN) -> AsyncEngine:
-    if parsed.dialect == "sqlite":
-        return _sqlite_engine(parsed)
+def _engine(
+    parsed: ParsedDSN, size: int, idle: int, settings: dict[str, str] | None = None
+) -> AsyncEngine:
     pool = parsed.pool
-    size = pool.max_conns or 20
-    idle = min(pool.max_idle_conns or size, size)
     return create_async_engine(
         parsed.sqlalchemy_url,
         pool_size=idle,
@@ -130,9 +128,30 @@ def _engine(parsed: ParsedDSN) -> AsyncEngine:
         isolation_level="SERIALIZABLE",
         connect_args={
             **_asyncpg_ssl(parsed.connect_args),
-            "server_settings": {"application_name": "roost"},
+            "server_settings": {"application_name": "roost", **(settings or {})},
         },
     )
+
+
+def _engines(parsed: ParsedDSN) -> tuple[AsyncEngine, AsyncEngine]:
+    """The main engine and the one for hand-written hot statements.
+
+    ``max_conns`` (default 20) is split between them. On PostgreSQL the hot
+    pool's sessions use generic plans for prepared statements: its statements
+    are few, fixed and checked to plan well generically, and re-planning them
+    on every execution (PostgreSQL's choice under "auto") cost more CPU than
+    running them. CockroachDB caches plans by itself.
+    """
+    if parsed.dialect == "sqlite":
+        engine = _sqlite_engine(parsed)
+        return engine, engine
+    total = max(parsed.pool.max_conns or 20, 2)
+    idle_total = min(parsed.pool.max_idle_conns or total, total)
+    main, hot = total - total // 2, total // 2
+    main_idle = min(main, idle_total - idle_total // 2) or 1
+    hot_idle = min(hot, idle_total // 2) or 1
+    generic = {"plan_cache_mode": "force_generic_plan"} if parsed.dialect == "postgres" else {}
+    return _engine(parsed, main, main_idle), _engine(parsed, hot, hot_idle, generic)
 
 
 def _sqlite_engine(parsed: ParsedDSN) -> AsyncEngine:
@@ -172,13 +191,16 @@ class Database:
     def __init__(self, dsn: str) -> None:
         self.parsed = parse_dsn(dsn)
         self.dialect = self.parsed.dialect
-        self.engine = _engine(self.parsed)
+        self.engine, hot = _engines(self.parsed)
         # Reads that need no snapshot run without BEGIN/COMMIT round trips.
         self.autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        self.hot = hot.execution_options(isolation_level="AUTOCOMMIT")
+        self._engines = [self.engine] if hot is self.engine else [self.engine, hot]
         self.queries = 0  # statements sent; exported as a metric
 
     async def close(self) -> None:
-        await self.engine.dispose()
+        for engine in self._engines:
+            await engine.dispose()
 
     async def read(self, fn: Callable[[AsyncConnection], Awaitable[T]]) -> T:
         """Run ``fn`` on an autocommit connection (each statement is its own snapshot)."""
@@ -200,7 +222,7 @@ class Database:
         for the burst saves a pool checkout per statement.
         """
         try:
-            async with self.autocommit.connect() as conn:
+            async with self.hot.connect() as conn:
                 raw = await conn.get_raw_connection()
                 yield functools.partial(self._fetch_on, raw.driver_connection)
         except DBAPIError as exc:
@@ -230,7 +252,7 @@ class Database:
         """
         for attempt in range(MAX_ATTEMPTS):
             try:
-                async with self.autocommit.connect() as conn:
+                async with self.hot.connect() as conn:
                     raw = await conn.get_raw_connection()
                     await self._fetch_on(raw.driver_connection, sql, params)
                 return

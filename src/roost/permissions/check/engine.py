@@ -82,30 +82,31 @@ class R(enum.Enum):
 
 def any_of(results: Iterable[R]) -> R:
     """``||``: a member wins; otherwise wait for data; otherwise unknown beats no."""
-    seen = set()
-    for r in results:
+    pending = unknown = False
+    for r in results:  # identity tests only: this runs for every node of every check
         if r is R.MEMBER:
             return R.MEMBER
-        seen.add(r)
-    for r in (R.PENDING, R.UNKNOWN):
-        if r in seen:
-            return r
-    return R.NOT_MEMBER
+        if r is R.PENDING:
+            pending = True
+        elif r is R.UNKNOWN:
+            unknown = True
+    return R.PENDING if pending else R.UNKNOWN if unknown else R.NOT_MEMBER
 
 
 def all_of(results: Iterable[R]) -> R:
     """``&&``: a non-member loses; an empty conjunction is not a member (as in Keto)."""
-    seen = set()
+    pending = unknown = seen = False
     for r in results:
         if r is R.NOT_MEMBER:
             return R.NOT_MEMBER
-        seen.add(r)
+        seen = True
+        if r is R.PENDING:
+            pending = True
+        elif r is R.UNKNOWN:
+            unknown = True
     if not seen:
         return R.NOT_MEMBER
-    for r in (R.PENDING, R.UNKNOWN):
-        if r in seen:
-            return r
-    return R.MEMBER
+    return R.PENDING if pending else R.UNKNOWN if unknown else R.MEMBER
 
 
 def invert(r: R) -> R:
@@ -141,13 +142,16 @@ class _Evaluation:
         limits: Limits,
         data: dict[Key, KeyData],
         complete: set[ObjectRef],
+        memo: dict[tuple[Key, int, bool], R],
     ) -> None:
         self.relations = relations
         self.limits = limits
         self.data = data
         self.complete = complete
         self.missing: set[Key] = set()
-        self.memo: dict[tuple[Key, int, bool], R] = {}
+        self.memo = memo
+        """Results by (key, depth, skip_direct). Settled ones carry over between rounds:
+        the data a settled result read cannot change within one check."""
 
     def _need(self, key: Key) -> KeyData | None:
         found = self.data.get(key)
@@ -273,7 +277,7 @@ class CheckEngine:
         depth = self.limits.depth_for(max_depth)
         data: dict[Key, KeyData] = {}
         complete: set[ObjectRef] = set()
-        evaluation = _Evaluation(self.relations, self.limits, data, complete)
+        evaluation = _Evaluation(self.relations, self.limits, data, complete, {})
         result = evaluation.is_allowed(key, depth, False, frozenset({key}))
         if result is not R.PENDING:  # decided without storage (e.g. nothing to look up)
             return result is R.MEMBER
@@ -282,7 +286,10 @@ class CheckEngine:
                 fetched, read_in_full = await fetch(sorted(evaluation.missing), subject)
                 data.update(fetched)
                 complete.update(read_in_full)
-                evaluation = _Evaluation(self.relations, self.limits, data, complete)
+                settled: dict[tuple[Key, int, bool], R] = {
+                    k: r for k, r in evaluation.memo.items() if r is not R.PENDING
+                }
+                evaluation = _Evaluation(self.relations, self.limits, data, complete, settled)
                 result = evaluation.is_allowed(key, depth, False, frozenset({key}))
                 if result is not R.PENDING:
                     return result is R.MEMBER

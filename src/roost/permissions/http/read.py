@@ -109,7 +109,7 @@ async def batch_check(request: Request) -> Response:
     limit = svc.config.max_batch_check_size
     if len(raw) > limit:
         raise Invalid(f"batch exceeds max size of {limit}")
-    tuples = [tuple_from_json(t) for t in raw]
+    tuples = [tuple_from_json(t, complete=True) for t in raw]
     gate = asyncio.Semaphore(svc.config.batch_check_max_parallelization)
 
     async def one(t: RelationTuple) -> dict[str, Any]:

@@ -56,7 +56,7 @@ def _deltas(body: object) -> tuple[list[RelationTuple], list[RelationTuple]]:
             raise Invalid(f"could not unmarshal json: unknown field {extra[0]!r}")
         if delta.get("relation_tuple") is None:
             raise Invalid("relation_tuple is missing")
-        t = tuple_from_json(delta["relation_tuple"])
+        t = tuple_from_json(delta["relation_tuple"], complete=True)
         action = delta.get("action")
         if action == "insert":
             inserts.append(t)

@@ -135,13 +135,21 @@ def _subject_set_json(raw: Any) -> SubjectSet:
     return ss
 
 
-def tuple_from_json(data: Any) -> RelationTuple:
-    """Parse Keto's JSON tuple; exactly one of ``subject_id`` / ``subject_set``."""
+def tuple_from_json(data: Any, *, complete: bool = False) -> RelationTuple:
+    """Parse Keto's JSON tuple; exactly one of ``subject_id`` / ``subject_set``.
+
+    ``complete`` demands ``namespace``, ``object`` and ``relation`` (the spec's
+    ``relationship`` schema, used in patches and batch checks); elsewhere a
+    missing one reads as the empty string, as in Keto.
+    """
     if not isinstance(data, dict):
         raise Invalid("could not unmarshal json: a relation tuple must be a JSON object")
     extra = sorted(set(data) - {"namespace", "object", "relation", "subject_id", "subject_set"})
     if extra:
         raise Invalid(f"could not unmarshal json: unknown field {extra[0]!r}")
+    missing = [k for k in ("namespace", "object", "relation") if complete and k not in data]
+    if missing:
+        raise Invalid(f"could not unmarshal json: {missing[0]} is required")
     has_id = "subject_id" in data
     has_set = "subject_set" in data
     if has_id and has_set:
