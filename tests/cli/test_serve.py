@@ -142,8 +142,8 @@ def _wait_ready(
     raise AssertionError(f"not ready: {last.text if last else 'no answer'}")
 
 
-def test_no_automigrate_is_unready_until_migrated(tmp_path: Path, backend: str) -> None:
-    dsn = new_dsn(backend, tmp_path)
+def _keto_config(tmp_path: Path, dsn: str) -> tuple[Path, str]:
+    """A keto.yaml for ``dsn`` on free loopback ports, and its read URL."""
     port, write, opl = free_port(), free_port(), free_port()
     cfg = tmp_path / "keto.yaml"
     cfg.write_text(
@@ -159,9 +159,11 @@ def test_no_automigrate_is_unready_until_migrated(tmp_path: Path, backend: str) 
             }
         )
     )
-    status = roost("migrate", "status", "permissions", "--config", str(cfg), cwd=tmp_path)
-    assert status.returncode == 1 and "Pending" in status.stdout
-    proc = subprocess.Popen(
+    return cfg, f"http://127.0.0.1:{port}"
+
+
+def _serve_unmigrated(tmp_path: Path, cfg: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
         [
             sys.executable,
             "-m",
@@ -178,8 +180,14 @@ def test_no_automigrate_is_unready_until_migrated(tmp_path: Path, backend: str) 
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
+
+
+def test_no_automigrate_is_unready_until_migrated(tmp_path: Path, backend: str) -> None:
+    cfg, url = _keto_config(tmp_path, new_dsn(backend, tmp_path))
+    status = roost("migrate", "status", "permissions", "--config", str(cfg), cwd=tmp_path)
+    assert status.returncode == 1 and "Pending" in status.stdout
+    proc = _serve_unmigrated(tmp_path, cfg)
     try:
-        url = f"http://127.0.0.1:{port}"
         _wait_ready(url, proc, "/health/alive")
         ready = httpx.get(f"{url}/health/ready")
         assert ready.status_code == 503 and "migrations" in ready.json()["errors"]
@@ -233,40 +241,9 @@ def test_serve_without_arguments_uses_ory_ports_and_seed_namespaces(tmp_path: Pa
 
 def test_ready_fails_while_the_database_is_unreachable(tmp_path: Path) -> None:
     closed = free_port()  # nothing listens there
-    port, write, opl = free_port(), free_port(), free_port()
-    cfg = tmp_path / "keto.yaml"
-    cfg.write_text(
-        yaml.safe_dump(
-            {
-                "dsn": f"postgres://nobody@127.0.0.1:{closed}/keto?sslmode=disable",
-                "namespaces": [{"name": "documents"}],
-                "serve": {
-                    "read": {"host": "127.0.0.1", "port": port},
-                    "write": {"host": "127.0.0.1", "port": write},
-                    "opl": {"host": "127.0.0.1", "port": opl},
-                },
-            }
-        )
-    )
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "roost",
-            "serve",
-            "permissions",
-            "--config",
-            str(cfg),
-            "--no-automigrate",
-            "--data-dir",
-            str(tmp_path / "d"),
-        ],
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    cfg, url = _keto_config(tmp_path, f"postgres://nobody@127.0.0.1:{closed}/keto?sslmode=disable")
+    proc = _serve_unmigrated(tmp_path, cfg)
     try:
-        url = f"http://127.0.0.1:{port}"
         _wait_ready(url, proc, "/health/alive")
         ready = httpx.get(f"{url}/health/ready")
         assert ready.status_code == 503 and "database" in ready.json()["errors"]
