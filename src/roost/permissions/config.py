@@ -16,12 +16,11 @@ from roost.core.config import ConfigSpec, get
 _PORT = {"type": "integer", "minimum": 0, "maximum": 65535}
 
 
-def _listener(port: int) -> dict[str, Any]:
-    return {
-        "type": "object",
-        "additionalProperties": False,
-        "properties": {"port": _PORT, "host": {"type": "string"}},
-    }
+_LISTENER = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {"port": _PORT, "host": {"type": "string"}},
+}
 
 
 _NAMESPACE = {
@@ -47,10 +46,10 @@ SCHEMA: dict[str, Any] = {
             "type": "object",
             "additionalProperties": False,
             "properties": {
-                "read": _listener(4466),
-                "write": _listener(4467),
-                "opl": _listener(4469),
-                "metrics": _listener(4468),
+                "read": _LISTENER,
+                "write": _LISTENER,
+                "opl": _LISTENER,
+                "metrics": _LISTENER,
             },
         },
         "namespaces": {
