@@ -16,6 +16,7 @@ import asyncio
 import os
 import random
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -108,13 +109,15 @@ class Dataset:
                 self.folder_group[sub] = group
                 self.folders.append(sub)
         self.doc_folder: dict[str, str] = {}
+        self.direct_viewer: dict[str, str] = {}
         for i in range(documents):
             doc = f"doc-{i}"
             folder = self.folders[i % len(self.folders)]
             self.doc_folder[doc] = folder
             self.tuples.append(_t("Document", doc, "parents", ss=("Folder", folder, "")))
             if i % 10 == 0:
-                self.tuples.append(_t("Document", doc, "viewers", sid=rnd.choice(self.users)))
+                self.direct_viewer[doc] = rnd.choice(self.users)
+                self.tuples.append(_t("Document", doc, "viewers", sid=self.direct_viewer[doc]))
 
     def checks(self, n: int) -> list[tuple[str, str, bool]]:
         """(document, user, expected) — half allowed through the whole chain, half denied."""
@@ -134,6 +137,53 @@ class Dataset:
             allowed.append((doc, user, True))
         denied = [c for c in out if not c[2]]
         return allowed[: n // 2] + denied[: n // 2]
+
+    def scattered(self, n: int) -> list[tuple[str, str, bool]]:
+        """(document, user, expected) over all documents: each document is rarely seen twice,
+        so its own rows are seldom in the check cache (its folders' and groups' are)."""
+        rnd = random.Random(SEED + 2)
+        docs = list(self.doc_folder)
+        out = []
+        for _ in range(n):
+            doc, user = rnd.choice(docs), rnd.choice(self.users)
+            group = self.folder_group[self.doc_folder[doc]]
+            direct = self.direct_viewer.get(doc) == user
+            out.append((doc, user, direct or group in self.reach[user]))
+        return out
+
+
+WRITES_PER_SECOND = 20
+
+
+class Writer:
+    """Writes (insert, then delete, of one tuple) at a steady rate in a thread, while wrk runs.
+
+    Every write moves the version counter, so every replica's check cache
+    starts over: this row shows what a steady write load costs the checks.
+    """
+
+    def __init__(self, write_url: str, per_second: int) -> None:
+        self.url, self.period = write_url, 1 / per_second
+        self.done = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> Writer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        t = _t("Group", "bench-writes", "members", sid="someone")
+        with httpx.Client(base_url=self.url, timeout=30) as client:
+            while not self._stop.wait(self.period):
+                action = "insert" if self.done % 2 == 0 else "delete"
+                body = [{"action": action, "relation_tuple": t}]
+                client.patch("/admin/relation-tuples", json=body).raise_for_status()
+                self.done += 1
 
 
 def check_path(doc: str, user: str) -> str:
@@ -178,7 +228,11 @@ def verify(read_url: str, checks: list[tuple[str, str, bool]]) -> None:
 
 
 async def round_trips(dsn: str, workdir: Path) -> list[list[Any]]:
-    """SQL statements per check along paths of depth 1 to 4, measured in-process."""
+    """SQL statements per check along paths of depth 1 to 6, measured in-process.
+
+    "cold" is the first check on a fresh store (empty cache), "warm" the same
+    check again; both include the version-counter read every check makes.
+    """
     from roost.permissions.check.engine import CheckEngine, Limits
     from roost.permissions.namespaces.manager import Namespaces
     from roost.permissions.namespaces.opl import parse_opl
@@ -186,25 +240,27 @@ async def round_trips(dsn: str, workdir: Path) -> list[list[Any]]:
     from roost.storage.database import Database
 
     db = Database(dsn)
-    store = TupleStore(db, await ensure_network(db))
+    nid = await ensure_network(db)
     namespaces = Namespaces(parse_opl(OPL).namespaces, opl=True)
-    engine = CheckEngine(store, namespaces, Limits(10, 100, False))
+    member = await _a_member(TupleStore(db, nid))  # held directly by the deepest group
     probes = [
-        ("Group#members, direct", ("Group", "g1-0-0-0", "members"), None),
-        ("Group#members, nested 2", ("Group", "g1-0-0", "members"), None),
-        ("Group#members, nested 3", ("Group", "g1-0", "members"), None),
-        ("Document#view via folder tree and 3 groups", ("Document", "doc-0", "view"), None),
+        ("Group#members, direct", ("Group", "g1-0-0-0", "members"), member, 0),
+        ("Group#members, nested 2", ("Group", "g1-0-0", "members"), member, 0),
+        ("Group#members, nested 3", ("Group", "g1-0", "members"), member, 0),
+        ("Document#view via folder tree and 3 groups", ("Document", "doc-0", "view"), member, 0),
+        ("denied, max-depth=3", ("Group", "g1-0", "members"), "nobody", 3),
     ]
     rows = []
-    for label, (ns, obj, rel), _ in probes:
-        # a user that the deepest group of the chain holds directly
-        member = await _a_member(store)
-        before = db.queries
-        allowed = await engine.check((ns, store.id_of(obj), rel), store.subject_ref(member), 0)
-        rows.append([label, allowed, db.queries - before])
-    before = db.queries
-    await engine.check(("Group", store.id_of("g1-0"), "members"), store.subject_ref("nobody"), 3)
-    rows.append(["denied, max-depth=3", False, db.queries - before])
+    for label, (ns, obj, rel), subject, depth in probes:
+        store = TupleStore(db, nid)
+        engine = CheckEngine(store, namespaces, Limits(10, 100, False))
+        counts = []
+        for _ in range(2):
+            before = db.queries
+            key = (ns, store.id_of(obj), rel)
+            allowed = await engine.check(key, store.subject_ref(subject), depth)
+            counts.append(db.queries - before)
+        rows.append([label, allowed, *counts])
     await db.close()
     return rows
 
@@ -249,11 +305,17 @@ def bench_backend(
         seconds = asyncio.run(load(write, data.tuples, writers=1 if keto else 4))
         asyncio.run(analyze(dsn))
         checks = data.checks(2000)
+        scattered = data.scattered(200_000)
         verify(read, checks)
-        mixed = wrk.run(read, [check_path(d, u) for d, u, _ in checks], seconds=args.seconds)
+        verify(read, scattered)
+        mixed_paths = [check_path(d, u) for d, u, _ in checks]
+        mixed = wrk.run(read, mixed_paths, seconds=args.seconds)
         allowed = wrk.run(
             read, [check_path(d, u) for d, u, ok in checks if ok], seconds=args.seconds
         )
+        spread = wrk.run(read, [check_path(d, u) for d, u, _ in scattered], seconds=args.seconds)
+        with Writer(write, WRITES_PER_SECOND) as writer:
+            writing = wrk.run(read, mixed_paths, seconds=args.seconds)
         floor = wrk.run(read, ["/health/alive"], seconds=args.seconds)
         trips = [] if keto else asyncio.run(round_trips(dsn, workdir))
     finally:
@@ -263,6 +325,9 @@ def bench_backend(
         "load_s": seconds,
         "mixed": mixed,
         "allowed": allowed,
+        "scattered": spread,
+        "writing": writing,
+        "writes": writer.done,
         "floor": floor,
         "trips": trips,
     }
@@ -298,11 +363,13 @@ def main() -> None:
             stop_postgres(cluster)
     rows = []
     for b, r in results.items():
-        for name in ("mixed", "allowed", "floor"):
+        for name in ("mixed", "allowed", "scattered", "writing", "floor"):
             res = r[name]
             label = {
                 "mixed": "check, 50 % allowed",
                 "allowed": "check, allowed (deep)",
+                "scattered": "check, any of 100k documents",
+                "writing": f"check, 50 % allowed, {r['writes'] / args.seconds:.0f} writes/s",
                 "floor": "floor: /health/alive",
             }[name]
             rows.append(
@@ -316,7 +383,8 @@ def main() -> None:
     print(table(["backend", "request", "req/s", "p50 ms", "p99 ms", "socket errors"], rows))
     print()
     trip_rows = [[b, *row] for b, r in results.items() for row in r["trips"]]
-    print(table(["backend", "check", "allowed", "SQL round trips"], trip_rows))
+    headers = ["backend", "check", "allowed", "round trips, cold", "round trips, warm"]
+    print(table(headers, trip_rows))
 
 
 if __name__ == "__main__":

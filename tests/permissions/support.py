@@ -10,15 +10,16 @@ from roost.permissions.namespaces.ast import Namespace
 from roost.permissions.namespaces.manager import Namespaces
 from roost.permissions.namespaces.opl import parse_opl
 from roost.permissions.relationtuples.model import RelationTuple, parse_tuple
+from roost.permissions.sql.cache import DEFAULT_CAP
 from roost.permissions.sql.store import TupleStore, ensure_network
 from roost.storage.database import Database
 from roost.storage.migrate import Migrator
 
 
-async def open_store(dsn: str) -> TupleStore:
+async def open_store(dsn: str, cache_cap: int = DEFAULT_CAP) -> TupleStore:
     db = Database(dsn)
     await Migrator(db, "permissions", MIGRATIONS).up()
-    return TupleStore(db, await ensure_network(db))
+    return TupleStore(db, await ensure_network(db), cache_cap)
 
 
 def namespaces_from(opl: str | None = None, legacy: list[str] | None = None) -> Namespaces:

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from roost.permissions.sql.tables import full_index, networks, relation_tuples, uuid_mappings
+from roost.permissions.sql.tables import (
+    check_versions,
+    full_index,
+    networks,
+    relation_tuples,
+    uuid_mappings,
+)
 from roost.storage.migrate import Migration, create_indexes, create_tables
 
 MIGRATIONS = [
@@ -10,4 +16,5 @@ MIGRATIONS = [
     Migration("20261128000002", "keto_uuid_mappings", create_tables(uuid_mappings)),
     Migration("20261128000003", "keto_relation_tuples", create_tables(relation_tuples)),
     Migration("20261128000004", "keto_relation_tuples_uuid_full_idx", create_indexes(full_index)),
+    Migration("20261129000001", "roost_check_versions", create_tables(check_versions)),
 ]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
 import random
 import sqlite3
@@ -219,12 +218,22 @@ class Database:
         Skips SQLAlchemy's statement machinery: the yielded function sends SQL
         text with the driver's placeholders ($n for asyncpg, ? for SQLite) and
         asyncpg reuses its prepared statement by text. Holding one connection
-        for the burst saves a pool checkout per statement.
+        for the burst saves a pool checkout per statement; it is checked out on
+        the first statement, so a burst that turns out to need none (a cache
+        hit) costs no checkout at all.
         """
         try:
-            async with self.hot.connect() as conn:
-                raw = await conn.get_raw_connection()
-                yield functools.partial(self._fetch_on, raw.driver_connection)
+            async with contextlib.AsyncExitStack() as stack:
+                driver: Any = None
+
+                async def fetch(sql: str, params: Any) -> list[Sequence[Any]]:
+                    nonlocal driver
+                    if driver is None:
+                        conn = await stack.enter_async_context(self.hot.connect())
+                        driver = (await conn.get_raw_connection()).driver_connection
+                    return await self._fetch_on(driver, sql, params)
+
+                yield fetch
         except DBAPIError as exc:
             raise translate(exc) from exc
         except _DRIVER_ERRORS as exc:

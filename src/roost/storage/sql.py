@@ -29,3 +29,10 @@ def padded(items: list[Any]) -> list[Any]:
 
 def chunks(items: list[Any], size: int) -> list[list[Any]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def upsert_increment(table: Table, dialect: str, key: dict[str, Any], column: str) -> Any:
+    """Insert the row with ``column`` = 1, or add 1 to it: one statement, no read first."""
+    module = sqlite if dialect == "sqlite" else postgresql
+    stmt = module.insert(table).values(**key, **{column: 1})
+    return stmt.on_conflict_do_update(index_elements=list(key), set_={column: table.c[column] + 1})

@@ -29,8 +29,8 @@ class Doc implements Namespace {
 """
 
 
-async def test_opl_semantics(dsn: str) -> None:
-    store = await open_store(dsn)
+async def test_opl_semantics(dsn: str, cache_cap: int) -> None:
+    store = await open_store(dsn, cache_cap)
     ns = namespaces_from(OPL)
     try:
         await store.write(
@@ -71,8 +71,8 @@ async def test_opl_semantics(dsn: str) -> None:
         await store.db.close()
 
 
-async def test_cycles_width_and_strict_mode(dsn: str) -> None:
-    store = await open_store(dsn)
+async def test_cycles_width_and_strict_mode(dsn: str, cache_cap: int) -> None:
+    store = await open_store(dsn, cache_cap)
     try:
         legacy = namespaces_from(legacy=["g"])
         await store.write(

@@ -11,7 +11,9 @@ The evaluation strategy is ours. Keto walks the graph issuing one query per
 step; we evaluate the whole expression tree against what has been fetched so
 far, collect every key the tree still needs, fetch them all in one statement,
 and repeat. One round trip per level of the search: a check that resolves at
-depth 3 costs at most 3 queries, whatever the fan-out.
+depth 3 costs at most 3 queries, whatever the fan-out. Before asking storage,
+each pass asks the snapshot for data it already holds (the store's cache), so
+a check whose data is all cached and current is decided in one pass.
 
 Results are three-valued. One deliberate difference from Keto: running out of
 depth is UNKNOWN and stays UNKNOWN under ``!``, so exhausting the depth budget
@@ -49,8 +51,9 @@ class KeyData:
     """What storage knows about one key, for one subject."""
 
     direct: bool = False
-    sets: list[tuple[Key, bool]] = field(default_factory=list)
-    """Subject sets stored under the key, each with "does it directly hold the subject"."""
+    sets: list[tuple[Key, bool | None]] = field(default_factory=list)
+    """Subject sets stored under the key, each with "does it directly hold the subject"
+    (``None``: not known yet; the set's own data tells)."""
 
 
 ObjectRef = tuple[str, uuid.UUID]
@@ -61,9 +64,21 @@ Fetch = Callable[[Sequence[Key], SubjectRef], Awaitable[Fetched]]
 """Answers, for each key, what storage holds for the subject (one round trip)."""
 
 
+class Snapshot(Protocol):
+    """What one check reads: a cache first, storage for the rest."""
+
+    def known(self, key: Key, subject: SubjectRef) -> KeyData | None:
+        """``key``'s data if it is at hand without a query (cached and still current)."""
+        ...
+
+    async def fetch(self, keys: Sequence[Key], subject: SubjectRef) -> Fetched:
+        """Answers, for each key, what storage holds for the subject (one round trip)."""
+        ...
+
+
 class CheckStore(Protocol):
-    def reader(self) -> AbstractAsyncContextManager[Fetch]:
-        """A fetch function for the rounds of one check (one connection held)."""
+    def reader(self) -> AbstractAsyncContextManager[Snapshot]:
+        """A snapshot for the rounds of one check."""
         ...
 
 
@@ -143,8 +158,10 @@ class _Evaluation:
         data: dict[Key, KeyData],
         complete: set[ObjectRef],
         memo: dict[tuple[Key, int, bool], R],
+        known: Callable[[Key], KeyData | None],
     ) -> None:
         self.relations = relations
+        self.known = known
         self.limits = limits
         self.data = data
         self.complete = complete
@@ -158,7 +175,11 @@ class _Evaluation:
         if found is None:
             if (key[0], key[1]) in self.complete:
                 return _EMPTY
-            self.missing.add(key)
+            found = self.known(key)
+            if found is None:
+                self.missing.add(key)
+            else:
+                self.data[key] = found
         return found
 
     def is_allowed(self, key: Key, depth: int, skip_direct: bool, visited: frozenset[Key]) -> R:
@@ -205,10 +226,17 @@ class _Evaluation:
         data = self._need(key)
         if data is None:
             return R.PENDING
-        if any(contains for _, contains in data.sets):
-            return R.MEMBER
+        waiting = False
+        for s, contains in data.sets:  # Keto's one-query look into every set first
+            if contains is None:
+                inner = self._need(s)
+                waiting = waiting or inner is None
+                contains = inner is not None and inner.direct
+            if contains:
+                return R.MEMBER
         sets = [s for s, _ in data.sets[: self.limits.max_width] if s not in visited]
-        return any_of(self.is_allowed(s, depth, True, visited | {s}) for s in sets)
+        deeper = any_of(self.is_allowed(s, depth, True, visited | {s}) for s in sets)
+        return any_of([R.PENDING, deeper]) if waiting else deeper
 
     def rewrite(self, key: Key, rw: SubjectSetRewrite, depth: int, visited: frozenset[Key]) -> R:
         if depth <= 0:
@@ -277,20 +305,25 @@ class CheckEngine:
         depth = self.limits.depth_for(max_depth)
         data: dict[Key, KeyData] = {}
         complete: set[ObjectRef] = set()
-        evaluation = _Evaluation(self.relations, self.limits, data, complete, {})
-        result = evaluation.is_allowed(key, depth, False, frozenset({key}))
-        if result is not R.PENDING:  # decided without storage (e.g. nothing to look up)
-            return result is R.MEMBER
-        async with self.store.reader() as fetch:
-            for _ in range(depth + 1):
-                fetched, read_in_full = await fetch(sorted(evaluation.missing), subject)
+        async with self.store.reader() as snapshot:
+
+            def known(k: Key) -> KeyData | None:
+                return snapshot.known(k, subject)
+
+            evaluation = _Evaluation(self.relations, self.limits, data, complete, {}, known)
+            for trip in range(depth + 2):  # a round trip per level at most
+                result = evaluation.is_allowed(key, depth, False, frozenset({key}))
+                if result is not R.PENDING:
+                    return result is R.MEMBER
+                if trip > depth:
+                    break
+                fetched, read_in_full = await snapshot.fetch(sorted(evaluation.missing), subject)
                 data.update(fetched)
                 complete.update(read_in_full)
                 settled: dict[tuple[Key, int, bool], R] = {
                     k: r for k, r in evaluation.memo.items() if r is not R.PENDING
                 }
-                evaluation = _Evaluation(self.relations, self.limits, data, complete, settled)
-                result = evaluation.is_allowed(key, depth, False, frozenset({key}))
-                if result is not R.PENDING:
-                    return result is R.MEMBER
+                evaluation = _Evaluation(
+                    self.relations, self.limits, data, complete, settled, known
+                )
         return False

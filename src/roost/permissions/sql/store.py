@@ -17,19 +17,21 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from roost.permissions.check.engine import Fetch, Fetched, Key, SubjectRef
+from roost.permissions.check.engine import Fetched, Key, KeyData, SubjectRef
 from roost.permissions.relationtuples.model import (
     RelationQuery,
     RelationTuple,
     Subject,
     SubjectSet,
 )
-from roost.permissions.sql import check_query
-from roost.permissions.sql.tables import networks, uuid_mappings
+from roost.permissions.sql import check_query, rows_query
+from roost.permissions.sql.cache import DEFAULT_CAP, TupleCache, VersionGate, key_data
+from roost.permissions.sql.rows_query import TOO_BIG, Entry, Rows
+from roost.permissions.sql.tables import check_versions, networks, uuid_mappings
 from roost.permissions.sql.tables import relation_tuples as rt
-from roost.storage.database import Database
+from roost.storage.database import Database, RawFetch
 from roost.storage.networks import ensure_network as shared_ensure_network
-from roost.storage.sql import chunks, insert_ignoring_conflicts, padded
+from roost.storage.sql import chunks, insert_ignoring_conflicts, padded, upsert_increment
 
 INSERT_CHUNK = 500
 DELETE_CHUNK = 100
@@ -46,11 +48,17 @@ async def ensure_network(db: Database) -> uuid.UUID:
 
 
 class TupleStore:
-    """All SQL of the permission service, scoped to one network."""
+    """All SQL of the permission service, scoped to one network.
 
-    def __init__(self, db: Database, nid: uuid.UUID) -> None:
+    Checks read through a per-process cache (roost.permissions.sql.cache);
+    every write raises the network's version counter in its transaction.
+    """
+
+    def __init__(self, db: Database, nid: uuid.UUID, cache_cap: int = DEFAULT_CAP) -> None:
         self.db = db
         self.nid = nid
+        self.cache = TupleCache(cache_cap)
+        self.gate = VersionGate(self._read_version)
 
     def id_of(self, value: str) -> uuid.UUID:
         return uuid.uuid5(self.nid, value)
@@ -123,6 +131,7 @@ class TupleStore:
                 await conn.execute(
                     rt.delete().where(rt.c.nid == self.nid, or_(*map(self._exact, chunk)))
                 )
+            await self._bump(conn)
 
         if mappings:
             await self.db.transaction(map_strings, idempotent=True)
@@ -160,8 +169,30 @@ class TupleStore:
     async def delete_matching(self, q: RelationQuery) -> None:
         async def run(conn: AsyncConnection) -> None:
             await conn.execute(rt.delete().where(*self._query_filter(q)))
+            await self._bump(conn)
 
         await self.db.transaction(run, idempotent=True)
+
+    async def _bump(self, conn: AsyncConnection) -> None:
+        """Raise the version counter: every replica's check cache is then out of date.
+
+        Inside the write's transaction, so the counter moves exactly when the
+        rows do. (Running the write twice after an ambiguous commit only raises
+        it twice, which costs a cache refill and nothing else.)
+        """
+        await conn.execute(
+            upsert_increment(check_versions, self.db.dialect, {"nid": self.nid}, "version")
+        )
+
+    async def _read_version(self) -> int:
+        params: Any
+        if self.db.dialect == "sqlite":
+            sql, params = _VERSION_SQLITE, {"nid": self.nid.hex}
+        else:
+            sql, params = _VERSION_PG, [self.nid]
+        async with self.db.raw_reader() as run:
+            rows = await run(sql, params)
+        return int(rows[0][0]) if rows else 0
 
     # -- reads ----------------------------------------------------------------
 
@@ -214,20 +245,71 @@ class TupleStore:
         return names
 
     @contextlib.asynccontextmanager
-    async def reader(self) -> AsyncIterator[Fetch]:
-        """A fetch function bound to one connection, for the rounds of one check.
+    async def reader(self) -> AsyncIterator[CachedSnapshot]:
+        """A snapshot for the rounds of one check: the cache, then storage.
 
-        Each call answers, for every key: does it hold ``subject`` directly, and
-        which subject sets does it hold. One statement for all keys, so the
-        engine pays one round trip per level of the search.
+        The version counter is read first (shared with concurrent checks), so
+        nothing cached before a write that finished earlier is ever used.
         """
+        version = await self.gate.current()
+        self.cache.observe(version)
         async with self.db.raw_reader() as run:
+            yield CachedSnapshot(self, version, run)
 
-            async def fetch(keys: Sequence[Key], subject: SubjectRef) -> Fetched:
-                sql, params = check_query.build(self.db.dialect, self.nid, keys, subject)
-                return check_query.collect(keys, await run(sql, params))
 
-            yield fetch
+class CachedSnapshot:
+    """One check's view: cached entries first, one statement per round for the rest."""
+
+    def __init__(self, store: TupleStore, version: int, run: RawFetch) -> None:
+        self.store = store
+        self.cache = store.cache
+        self.version = version
+        self.run = run
+
+    def known(self, key: Key, subject: SubjectRef) -> KeyData | None:
+        entry = self.cache.entry(key)
+        if entry is None or entry is TOO_BIG:
+            return None
+        return key_data(entry, subject, self.cache.entry)
+
+    async def fetch(self, keys: Sequence[Key], subject: SubjectRef) -> Fetched:
+        """Read uncached keys in full (and cache them); keys too big to cache per subject."""
+        big = [k for k in keys if self.cache.entry(k) is TOO_BIG]
+        plain = [k for k in keys if self.cache.entry(k) is not TOO_BIG]
+        data: dict[Key, KeyData] = {}
+        complete: set[tuple[str, uuid.UUID]] = set()
+        if plain:
+            rows = await self._rows(plain)
+            self.cache.store(self.version, rows)
+
+            def lookup(k: Key) -> Entry | None:
+                found = rows.entry(k)
+                return found if found is not None else self.cache.entry(k)
+
+            for obj, relations in rows.objects.items():
+                complete.add(obj)
+                for relation, entry in relations.items():
+                    data[(obj[0], obj[1], relation)] = key_data(entry, subject, lookup)
+            for key, entry in rows.keys.items():
+                if entry is TOO_BIG:
+                    big.append(key)
+                else:
+                    data[key] = key_data(entry, subject, lookup)
+        if big:
+            sql, params = check_query.build(self.store.db.dialect, self.store.nid, big, subject)
+            found, read_in_full = check_query.collect(big, await self.run(sql, params))
+            data.update(found)
+            complete |= read_in_full
+        return data, complete
+
+    async def _rows(self, keys: Sequence[Key]) -> Rows:
+        cap = self.cache.cap
+        sql, params = rows_query.build(self.store.db.dialect, self.store.nid, keys, cap)
+        return rows_query.collect(keys, await self.run(sql, params), cap)
+
+
+_VERSION_PG = "SELECT version FROM roost_check_versions WHERE nid = $1"
+_VERSION_SQLITE = "SELECT version FROM roost_check_versions WHERE nid = :nid"
 
 
 def _shard(row: dict[str, Any]) -> uuid.UUID:

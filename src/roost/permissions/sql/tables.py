@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     Column,
     DateTime,
@@ -127,3 +128,18 @@ uuid_mappings = Table(
     Column("id", Uuid, primary_key=True),
     Column("string_representation", Text, nullable=False),
 )
+
+check_versions = Table(
+    "roost_check_versions",
+    metadata,
+    Column(
+        "nid",
+        Uuid,
+        ForeignKey("networks.id", ondelete="CASCADE", name="roost_check_versions_nid_fk"),
+        primary_key=True,
+    ),
+    Column("version", BigInteger, nullable=False),
+)
+"""Roost's own: one counter per network, raised by every tuple write in the
+write's transaction, so every replica can tell cheaply whether its check cache
+is still current (see roost.permissions.sql.cache)."""
