@@ -6,10 +6,12 @@ Roost can serve on this machine, so the generator is not the bottleneck.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +39,10 @@ class Result:
     p99_ms: float
     errors: int
     non_2xx: int
+    server_cpu_ms: float | None = None
+    """CPU time per request of the server's processes (when a probe was given)."""
+    db_cpu_ms: float | None = None
+    """CPU time per request of the database server (when it is local and known)."""
 
 
 def _ms(text: str) -> float:
@@ -55,6 +61,7 @@ def run(
     seconds: int = 10,
     threads: int = 1,
     method: str = "GET",
+    cpu: Callable[[], tuple[float, float | None]] | None = None,
 ) -> Result:
     """Run wrk against ``base_url`` choosing a random path per request.
 
@@ -67,6 +74,7 @@ def run(
         plist.write_text("\n".join(paths) + "\n")
         script = Path(tmp) / "mix.lua"
         script.write_text(_LUA % {"paths": plist, "method": method, "body": "nil"})
+        before = cpu() if cpu else None
         out = subprocess.run(
             [
                 "wrk",
@@ -82,9 +90,15 @@ def run(
             text=True,
             check=True,
         ).stdout
+        after = cpu() if cpu else None
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     p50 = _ms(re.search(r"\s50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
     p99 = _ms(re.search(r"\s99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
     errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return Result(rps, p50, p99, errors, int(non2xx.group(1)) if non2xx else 0)
+    result = Result(rps, p50, p99, errors, int(non2xx.group(1)) if non2xx else 0)
+    if before is None or after is None:
+        return result
+    done = max(1.0, rps * seconds) / 1000
+    db = None if after[1] is None or before[1] is None else (after[1] - before[1]) / done
+    return dataclasses.replace(result, server_cpu_ms=(after[0] - before[0]) / done, db_cpu_ms=db)

@@ -39,6 +39,7 @@ from typing import Any
 
 import httpx
 
+from bench.common.cpu import postmaster_pid, tree_cpu
 from bench.common.services import (
     Roost,
     free_port,
@@ -68,48 +69,6 @@ class Result:
     bad: int
     server_cpu_ms: float = 0.0  # CPU time per request, server processes
     db_cpu_ms: float | None = None  # CPU time per request, PostgreSQL cluster (when ours)
-
-
-def _cpu_seconds(pid: int) -> float:
-    """CPU time of every thread of a live process, from schedstat (nanoseconds)."""
-    total = 0
-    try:
-        for tid in os.listdir(f"/proc/{pid}/task"):
-            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
-                total += int(f.read().split()[0])
-    except (FileNotFoundError, ProcessLookupError):
-        pass
-    return total / 1e9
-
-
-def _reaped_seconds(pid: int) -> float:
-    """CPU time of the process's exited, reaped children (cutime + cstime)."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-    except FileNotFoundError:
-        return 0.0
-    return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
-
-
-def process_tree(pid: int) -> list[int]:
-    """``pid`` and its descendants."""
-    out, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        out.append(current)
-        try:
-            for tid in os.listdir(f"/proc/{current}/task"):
-                with open(f"/proc/{current}/task/{tid}/children") as f:
-                    todo.extend(int(c) for c in f.read().split())
-        except FileNotFoundError:
-            continue
-    return out
-
-
-def tree_cpu(pid: int) -> float:
-    """CPU seconds of a process tree, counting children that already exited."""
-    return _reaped_seconds(pid) + sum(_cpu_seconds(p) for p in process_tree(pid))
 
 
 def _ms(text: str) -> float:
@@ -294,7 +253,7 @@ def main() -> None:
     postmaster = None
     if not admin_dsn:
         admin_dsn, cluster = start_postgres()
-        postmaster = int((Path(cluster) / "data/postmaster.pid").read_text().split()[0])
+        postmaster = postmaster_pid(cluster)
     runs: dict[str, dict[str, list[Result]]] = {}
     try:
         with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:

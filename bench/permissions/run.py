@@ -25,6 +25,7 @@ from urllib.parse import urlencode
 import httpx
 
 from bench.common import wrk
+from bench.common.cpu import local_postmaster, tree_cpu
 from bench.common.services import (
     OryBinary,
     Roost,
@@ -122,13 +123,12 @@ class Dataset:
     def checks(self, n: int) -> list[tuple[str, str, bool]]:
         """(document, user, expected) — half allowed through the whole chain, half denied."""
         rnd = random.Random(SEED + 1)
-        out = []
+        out: list[tuple[str, str, bool]] = []
         docs = list(self.doc_folder)
         while len(out) < n:
             doc = rnd.choice(docs)
-            group = self.folder_group[self.doc_folder[doc]]
             user = rnd.choice(self.users)
-            out.append((doc, user, group in self.reach[user]))
+            out.append((doc, user, self.expected(doc, user)))
         allowed = [c for c in out if c[2]]
         while len(allowed) < n // 2:  # top up allowed checks
             doc = rnd.choice(docs)
@@ -143,13 +143,16 @@ class Dataset:
         so its own rows are seldom in the check cache (its folders' and groups' are)."""
         rnd = random.Random(SEED + 2)
         docs = list(self.doc_folder)
-        out = []
+        out: list[tuple[str, str, bool]] = []
         for _ in range(n):
             doc, user = rnd.choice(docs), rnd.choice(self.users)
-            group = self.folder_group[self.doc_folder[doc]]
-            direct = self.direct_viewer.get(doc) == user
-            out.append((doc, user, direct or group in self.reach[user]))
+            out.append((doc, user, self.expected(doc, user)))
         return out
+
+    def expected(self, doc: str, user: str) -> bool:
+        """A direct viewer, or a member of the group that views the document's folder."""
+        group = self.folder_group[self.doc_folder[doc]]
+        return self.direct_viewer.get(doc) == user or group in self.reach[user]
 
 
 WRITES_PER_SECOND = 20
@@ -297,6 +300,11 @@ def bench_backend(
     else:
         server = Roost(workdir, "permissions", config, args.workers)
     read, write = f"http://127.0.0.1:{ports['read']}", f"http://127.0.0.1:{ports['write']}"
+    postmaster = local_postmaster(dsn) if backend == "postgres" else None
+
+    def cpu() -> tuple[float, float | None]:
+        return tree_cpu(server.proc.pid), tree_cpu(postmaster) if postmaster else None
+
     try:
         server.wait_ready(read)
         data = Dataset(args.tuples)
@@ -309,14 +317,15 @@ def bench_backend(
         verify(read, checks)
         verify(read, scattered)
         mixed_paths = [check_path(d, u) for d, u, _ in checks]
-        mixed = wrk.run(read, mixed_paths, seconds=args.seconds)
+        mixed = wrk.run(read, mixed_paths, seconds=args.seconds, cpu=cpu)
         allowed = wrk.run(
-            read, [check_path(d, u) for d, u, ok in checks if ok], seconds=args.seconds
+            read, [check_path(d, u) for d, u, ok in checks if ok], seconds=args.seconds, cpu=cpu
         )
-        spread = wrk.run(read, [check_path(d, u) for d, u, _ in scattered], seconds=args.seconds)
+        spread_paths = [check_path(d, u) for d, u, _ in scattered]
+        spread = wrk.run(read, spread_paths, seconds=args.seconds, cpu=cpu)
         with Writer(write, WRITES_PER_SECOND) as writer:
-            writing = wrk.run(read, mixed_paths, seconds=args.seconds)
-        floor = wrk.run(read, ["/health/alive"], seconds=args.seconds)
+            writing = wrk.run(read, mixed_paths, seconds=args.seconds, cpu=cpu)
+        floor = wrk.run(read, ["/health/alive"], seconds=args.seconds, cpu=cpu)
         trips = [] if keto else asyncio.run(round_trips(dsn, workdir))
     finally:
         server.stop()
@@ -372,15 +381,18 @@ def main() -> None:
                 "writing": f"check, 50 % allowed, {r['writes'] / args.seconds:.0f} writes/s",
                 "floor": "floor: /health/alive",
             }[name]
-            rows.append(
-                [b, label, f"{res.rps:,.0f}", f"{res.p50_ms:.2f}", f"{res.p99_ms:.2f}", res.errors]
-            )
+            server_ms = "-" if res.server_cpu_ms is None else f"{res.server_cpu_ms:.3f}"
+            db_ms = "-" if res.db_cpu_ms is None else f"{res.db_cpu_ms:.3f}"
+            latency = [f"{res.rps:,.0f}", f"{res.p50_ms:.2f}", f"{res.p99_ms:.2f}"]
+            rows.append([b, label, *latency, server_ms, db_ms, res.errors + res.non_2xx])
     print(f"\nworkers={args.workers}, 32 connections, wrk -t1, {args.seconds}s per row")
     for b, r in results.items():
         print(f"{b}: {r['tuples']:,} tuples loaded through the API in {r['load_s']:.1f}s")
     print(f"machine: {os.cpu_count()} cores; load average at the end {os.getloadavg()[0]:.2f}")
     print()
-    print(table(["backend", "request", "req/s", "p50 ms", "p99 ms", "socket errors"], rows))
+    headers = ["backend", "request", "req/s", "p50 ms", "p99 ms"]
+    headers += ["server CPU ms/req", "db CPU ms/req", "errors"]
+    print(table(headers, rows))
     print()
     trip_rows = [[b, *row] for b, r in results.items() for row in r["trips"]]
     headers = ["backend", "check", "allowed", "round trips, cold", "round trips, warm"]

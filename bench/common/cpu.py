@@ -1,0 +1,77 @@
+"""CPU time of the server and database processes, read from /proc.
+
+On a shared 2-core machine req/s follows the CPU share the scheduler grants,
+while CPU time per request stays put; benchmarks report both.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU time of every thread of a live process, from schedstat (nanoseconds)."""
+    total = 0
+    try:
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                total += int(f.read().split()[0])
+    except (FileNotFoundError, ProcessLookupError):
+        pass
+    return total / 1e9
+
+
+def _reaped_seconds(pid: int) -> float:
+    """CPU time of the process's exited, reaped children (cutime + cstime)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return 0.0
+    return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
+
+
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and its descendants."""
+    out, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        out.append(current)
+        try:
+            for tid in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{tid}/children") as f:
+                    todo.extend(int(c) for c in f.read().split())
+        except FileNotFoundError:
+            continue
+    return out
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds of a process tree, counting children that already exited."""
+    return _reaped_seconds(pid) + sum(_cpu_seconds(p) for p in process_tree(pid))
+
+
+def postmaster_pid(cluster_dir: str) -> int:
+    """The PostgreSQL postmaster of a throwaway cluster (scripts/pg-throwaway.sh)."""
+    return int((Path(cluster_dir) / "data/postmaster.pid").read_text().split()[0])
+
+
+def local_postmaster(dsn: str) -> int | None:
+    """The postmaster behind ``dsn`` when it runs on this machine, else ``None``."""
+    import asyncio
+
+    import asyncpg
+
+    async def backend_pid() -> int:
+        conn = await asyncpg.connect(dsn.replace("postgres://", "postgresql://").split("?")[0])
+        try:
+            return int(await conn.fetchval("SELECT pg_backend_pid()"))
+        finally:
+            await conn.close()
+
+    try:
+        with open(f"/proc/{asyncio.run(backend_pid())}/stat") as f:
+            return int(f.read().rsplit(")", 1)[1].split()[1])
+    except (OSError, asyncpg.PostgresError):
+        return None
