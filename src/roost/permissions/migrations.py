@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from roost.permissions.sql.tables import (
+    check_changes,
     check_versions,
     full_index,
     networks,
@@ -17,4 +18,5 @@ MIGRATIONS = [
     Migration("20261128000003", "keto_relation_tuples", create_tables(relation_tuples)),
     Migration("20261128000004", "keto_relation_tuples_uuid_full_idx", create_indexes(full_index)),
     Migration("20261129000001", "roost_check_versions", create_tables(check_versions)),
+    Migration("20261129000002", "roost_check_changes", create_tables(check_changes)),
 ]

@@ -54,6 +54,25 @@ async def test_a_warm_check_sends_only_the_version_read(dsn: str) -> None:
         await store.db.close()
 
 
+async def test_a_write_drops_only_the_objects_it_touched(dsn: str) -> None:
+    writer, reader = await _replicas(dsn)
+    try:
+        await writer.write(tuples(["doc:a#view@u", "doc:b#view@u"]), [])
+        assert await check(reader, GROUPS, "doc:a#view@u")
+        assert await check(reader, GROUPS, "doc:b#view@u")
+        await writer.write([], tuples(["doc:a#view@u"]))
+        before = reader.db.queries
+        assert await check(reader, GROUPS, "doc:b#view@u")  # still cached
+        assert reader.db.queries - before == 1
+        assert not await check(reader, GROUPS, "doc:a#view@u")  # read again
+        assert reader.db.queries - before == 3
+        await writer.delete_matching(RelationQuery(namespace="doc"))  # no object named
+        assert not await check(reader, GROUPS, "doc:b#view@u")
+    finally:
+        await writer.db.close()
+        await reader.db.close()
+
+
 async def test_keys_over_the_cap_are_checked_per_subject(dsn: str) -> None:
     store = await open_store(dsn, 2)
     try:
@@ -74,20 +93,25 @@ def _rows(key: tuple[str, uuid.UUID, str], size: int = 1) -> Rows:
 def test_rows_read_under_an_older_version_are_not_kept() -> None:
     cache = TupleCache()
     key = ("n", uuid.uuid4(), "r")
-    cache.observe(3)
+    cache.advance(3, None)
     cache.store(2, _rows(key))  # read by a check that saw version 2
     assert cache.entry(key) is None
     cache.store(3, _rows(key))
     assert cache.entry(key) is not None
-    cache.observe(4)
+    cache.advance(4, [("n", uuid.uuid4())])  # another object changed
+    assert cache.entry(key) is not None
+    cache.advance(5, [(key[0], key[1])])
     assert cache.entry(key) is None
-    cache.observe(3)  # an older value read late changes nothing
-    assert cache.version == 4
+    cache.store(5, _rows(key))
+    cache.advance(6, None)  # anything may have changed
+    assert cache.entry(key) is None
+    cache.advance(3, None)  # an older value read late changes nothing
+    assert cache.version == 6
 
 
 def test_a_full_cache_starts_over() -> None:
     cache = TupleCache(max_rows=10)
-    cache.observe(1)
+    cache.advance(1, None)
     first, second = ("n", uuid.uuid4(), "r"), ("n", uuid.uuid4(), "r")
     cache.store(1, _rows(first, size=6))
     cache.store(1, _rows(second, size=6))

@@ -4,10 +4,12 @@ Checks read the same small keys over and over (a folder's viewers, a group's
 members), so each worker keeps the rows it has read, keyed the way the engine
 asks for them. Correctness across replicas rests on one counter per network
 (``roost_check_versions``) that every tuple write raises inside its own
-transaction: a check first reads the counter and drops the whole cache when it
-moved. So a check sees every write that finished before it began, whichever
-replica took the write, exactly as without the cache; what the cache saves is
-the queries, not any consistency.
+transaction, logging the objects it touched under the new value
+(``roost_check_changes``). A check first reads the counter; when it moved,
+the same statement returns the objects written since, and the cache drops
+those (or everything, when the log cannot tell). So a check sees every write
+that finished before it began, whichever replica took the write, exactly as
+without the cache; what the cache saves is the queries, not any consistency.
 
 Reading the counter is one tiny query, and concurrent checks share it: a
 check waits for the next read that *starts* after it arrived, so one read
@@ -21,7 +23,7 @@ The cache holds at most ``max_rows`` rows and starts over when full.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 
 from roost.permissions.check.engine import Key, KeyData, ObjectRef, SubjectRef
 from roost.permissions.sql.rows_query import EMPTY, TOO_BIG, Entry, Rows
@@ -37,15 +39,26 @@ class TupleCache:
         self.cap = cap
         self.max_rows = max_rows
         self.version = -1
-        self._keys: dict[Key, Entry] = {}
+        self._keys: dict[ObjectRef, dict[str, Entry]] = {}
+        """Keys read one by one, by object."""
         self._objects: dict[ObjectRef, dict[str, Entry]] = {}
+        """Objects read in full: a relation not listed is empty."""
         self._size = 0
 
-    def observe(self, version: int) -> None:
-        """A counter value read from storage: newer than ours means start over."""
-        if version > self.version:
+    def advance(self, version: int, changed: Iterable[ObjectRef] | None) -> None:
+        """Move to counter ``version``, dropping the objects written since ours.
+
+        ``None`` means the writes since are not known object by object: start over.
+        """
+        if version <= self.version:
+            return
+        if changed is None or self.version < 0:
             self._clear()
-            self.version = version
+        else:
+            for obj in changed:
+                self._keys.pop(obj, None)
+                self._objects.pop(obj, None)
+        self.version = version
 
     def store(self, version: int, rows: Rows) -> None:
         """Keep rows read after counter ``version`` was seen, if that is still current.
@@ -57,16 +70,19 @@ class TupleCache:
             return
         if self._size + rows.size > self.max_rows:
             self._clear()
-        self._keys.update(rows.keys)
+        for (namespace, obj, relation), entry in rows.keys.items():
+            self._keys.setdefault((namespace, obj), {})[relation] = entry
         self._objects.update(rows.objects)
-        self._size += rows.size
+        self._size += rows.size  # an upper bound: dropped objects are not subtracted
 
     def entry(self, key: Key) -> Entry | None:
         """The entry for ``key``: cached, empty (its object was read in full) or unknown."""
-        relations = self._objects.get((key[0], key[1]))
+        obj = (key[0], key[1])
+        relations = self._objects.get(obj)
         if relations is not None:
             return relations.get(key[2], EMPTY)
-        return self._keys.get(key)
+        relations = self._keys.get(obj)
+        return None if relations is None else relations.get(key[2])
 
     def _clear(self) -> None:
         self._keys = {}
@@ -74,9 +90,7 @@ class TupleCache:
         self._size = 0
 
 
-def key_data(
-    entry: Entry, subject: SubjectRef, lookup: Callable[[Key], Entry | None]
-) -> KeyData:
+def key_data(entry: Entry, subject: SubjectRef, lookup: Callable[[Key], Entry | None]) -> KeyData:
     """What the engine needs of ``entry`` for ``subject``.
 
     A subject set's "holds the subject directly" flag comes from the set's own

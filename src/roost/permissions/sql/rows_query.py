@@ -135,15 +135,15 @@ def collect(keys: Sequence[Key], rows: Sequence[Sequence[Any]], cap: int) -> Row
     for r in rows:
         level = r[0]
         if level == 1:
-            found = per_key.get((r[1], _uuid(r[2]), r[3]))
+            found = per_key.get((r[1], as_uuid(r[2]), r[3]))
             if found is not None:  # SQLite's IN-lists also match a few unrequested keys
                 found.append(r)
         elif level == 2:
-            obj = (r[1], _uuid(r[2]))
+            obj = (r[1], as_uuid(r[2]))
             per_object.setdefault(obj, {}).setdefault(r[3], []).append(r)
             counts[obj] = counts.get(obj, 0) + 1
         else:
-            per_object.setdefault((r[1], _uuid(r[2])), {})
+            per_object.setdefault((r[1], as_uuid(r[2])), {})
     out = Rows()
     for key, found in per_key.items():
         out.keys[key] = TOO_BIG if len(found) > cap else _entry(found)
@@ -162,14 +162,14 @@ def _entry(rows: list[Sequence[Any]]) -> Entry:
     sets: list[Key] = []
     for r in rows:
         if r[4] is not None:
-            subjects.add(_uuid(r[4]))
+            subjects.add(as_uuid(r[4]))
         else:
-            s = (r[5], _uuid(r[6]), r[7])
+            s = (r[5], as_uuid(r[6]), r[7])
             subjects.add(s)
             sets.append(s)
     return Entry(frozenset(subjects), tuple(sets))
 
 
-def _uuid(value: Any) -> uuid.UUID:
+def as_uuid(value: Any) -> uuid.UUID:
     """SQLite stores UUIDs as 32 hex characters; asyncpg returns UUID objects."""
     return value if isinstance(value, uuid.UUID) else uuid.UUID(hex=value)

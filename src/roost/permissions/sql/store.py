@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from roost.permissions.check.engine import Fetched, Key, KeyData, SubjectRef
+from roost.permissions.check.engine import Fetched, Key, KeyData, ObjectRef, SubjectRef
 from roost.permissions.relationtuples.model import (
     RelationQuery,
     RelationTuple,
@@ -26,14 +26,18 @@ from roost.permissions.relationtuples.model import (
 )
 from roost.permissions.sql import check_query, rows_query
 from roost.permissions.sql.cache import DEFAULT_CAP, TupleCache, VersionGate, key_data
-from roost.permissions.sql.rows_query import TOO_BIG, Entry, Rows
-from roost.permissions.sql.tables import check_versions, networks, uuid_mappings
+from roost.permissions.sql.rows_query import TOO_BIG, Entry, Rows, as_uuid
+from roost.permissions.sql.tables import check_changes, check_versions, networks, uuid_mappings
 from roost.permissions.sql.tables import relation_tuples as rt
 from roost.storage.database import Database, RawFetch
 from roost.storage.networks import ensure_network as shared_ensure_network
 from roost.storage.sql import chunks, insert_ignoring_conflicts, padded, upsert_increment
 
 INSERT_CHUNK = 500
+LOGGED_OBJECTS = 256
+"""A write touching more objects logs "anything changed" instead of each one."""
+CHANGES_WINDOW = 256
+"""Caches this many versions behind follow the log; further behind, they start over."""
 DELETE_CHUNK = 100
 MAP_CHUNK = 500
 
@@ -58,7 +62,7 @@ class TupleStore:
         self.db = db
         self.nid = nid
         self.cache = TupleCache(cache_cap)
-        self.gate = VersionGate(self._read_version)
+        self.gate = VersionGate(self._refresh)
 
     def id_of(self, value: str) -> uuid.UUID:
         return uuid.uuid5(self.nid, value)
@@ -115,6 +119,7 @@ class TupleStore:
         strings from aborting each other.
         """
         now = _now()
+        touched = [*inserts, *deletes]
         rows = sorted((self._row(t, uuid.uuid4(), now) for t in inserts), key=_shard)
         mappings = self._strings(inserts)
         insert_rows = insert_ignoring_conflicts(rt, self.db.dialect)
@@ -131,7 +136,7 @@ class TupleStore:
                 await conn.execute(
                     rt.delete().where(rt.c.nid == self.nid, or_(*map(self._exact, chunk)))
                 )
-            await self._bump(conn)
+            await self._bump(conn, {(t.namespace, self.id_of(t.object)) for t in touched})
 
         if mappings:
             await self.db.transaction(map_strings, idempotent=True)
@@ -169,30 +174,65 @@ class TupleStore:
     async def delete_matching(self, q: RelationQuery) -> None:
         async def run(conn: AsyncConnection) -> None:
             await conn.execute(rt.delete().where(*self._query_filter(q)))
-            await self._bump(conn)
+            exact = None
+            if q.namespace is not None and q.object is not None:
+                exact = {(q.namespace, self.id_of(q.object))}
+            await self._bump(conn, exact)
 
         await self.db.transaction(run, idempotent=True)
 
-    async def _bump(self, conn: AsyncConnection) -> None:
-        """Raise the version counter: every replica's check cache is then out of date.
+    async def _bump(self, conn: AsyncConnection, touched: set[ObjectRef] | None) -> None:
+        """Raise the version counter and log what changed, for every replica's check cache.
 
-        Inside the write's transaction, so the counter moves exactly when the
-        rows do. (Running the write twice after an ambiguous commit only raises
-        it twice, which costs a cache refill and nothing else.)
+        Inside the write's transaction, so both move exactly when the rows do
+        (running the write twice after an ambiguous commit only logs it twice).
+        ``None``, or more objects than are worth listing, logs "anything".
         """
+        bump = upsert_increment(check_versions, self.db.dialect, {"nid": self.nid}, "version")
+        version = (await conn.execute(bump.returning(check_versions.c.version))).scalar_one()
+        objects: list[tuple[str | None, uuid.UUID | None]] = [(None, None)]
+        if touched is not None and len(touched) <= LOGGED_OBJECTS:
+            objects = sorted(touched)
+        rows = [
+            {"id": uuid.uuid4(), "nid": self.nid, "version": version, "namespace": n, "object": o}
+            for n, o in objects
+        ]
+        if rows:
+            await conn.execute(check_changes.insert(), rows)
         await conn.execute(
-            upsert_increment(check_versions, self.db.dialect, {"nid": self.nid}, "version")
+            check_changes.delete().where(
+                check_changes.c.nid == self.nid,
+                check_changes.c.version <= version - 2 * CHANGES_WINDOW,
+            )
         )
 
-    async def _read_version(self) -> int:
+    async def _refresh(self) -> int:
+        """Read the counter and, when it moved, what changed since; bring the cache along.
+
+        One statement, so the counter and the log come from one snapshot. Runs
+        once at a time per process (the gate), so the cache's version cannot
+        move meanwhile.
+        """
+        since = self.cache.version
         params: Any
         if self.db.dialect == "sqlite":
-            sql, params = _VERSION_SQLITE, {"nid": self.nid.hex}
+            sql, params = _REFRESH_SQLITE, {"nid": self.nid.hex, "since": since}
         else:
-            sql, params = _VERSION_PG, [self.nid]
+            sql, params = _REFRESH_PG, [self.nid, since]
         async with self.db.raw_reader() as run:
             rows = await run(sql, params)
-        return int(rows[0][0]) if rows else 0
+        version = int(rows[0][0]) if rows else 0
+        if version > since:
+            changed: list[ObjectRef] | None = []
+            for r in rows:
+                if r[3] is None:
+                    continue  # the counter row alone: nothing logged since
+                if r[1] is None or r[2] is None or changed is None:
+                    changed = None  # "anything may have changed"
+                    continue
+                changed.append((r[1], as_uuid(r[2])))
+            self.cache.advance(version, changed if version - since <= CHANGES_WINDOW else None)
+        return version
 
     # -- reads ----------------------------------------------------------------
 
@@ -252,7 +292,6 @@ class TupleStore:
         nothing cached before a write that finished earlier is ever used.
         """
         version = await self.gate.current()
-        self.cache.observe(version)
         async with self.db.raw_reader() as run:
             yield CachedSnapshot(self, version, run)
 
@@ -308,8 +347,13 @@ class CachedSnapshot:
         return rows_query.collect(keys, await self.run(sql, params), cap)
 
 
-_VERSION_PG = "SELECT version FROM roost_check_versions WHERE nid = $1"
-_VERSION_SQLITE = "SELECT version FROM roost_check_versions WHERE nid = :nid"
+_REFRESH = (
+    "SELECT v.version, c.namespace, c.object, c.id FROM roost_check_versions v"
+    " LEFT JOIN roost_check_changes c ON c.nid = v.nid AND c.version > {since}"
+    " AND c.version <= v.version WHERE v.nid = {nid}"
+)
+_REFRESH_PG = _REFRESH.format(nid="$1", since="$2")
+_REFRESH_SQLITE = _REFRESH.format(nid=":nid", since=":since")
 
 
 def _shard(row: dict[str, Any]) -> uuid.UUID:

@@ -143,3 +143,21 @@ check_versions = Table(
 """Roost's own: one counter per network, raised by every tuple write in the
 write's transaction, so every replica can tell cheaply whether its check cache
 is still current (see roost.permissions.sql.cache)."""
+
+check_changes = Table(
+    "roost_check_changes",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column(
+        "nid",
+        Uuid,
+        ForeignKey("networks.id", ondelete="CASCADE", name="roost_check_changes_nid_fk"),
+        nullable=False,
+    ),
+    Column("version", BigInteger, nullable=False),
+    Column("namespace", String(200), nullable=True),
+    Column("object", Uuid, nullable=True),
+    Index("roost_check_changes_version_idx", "nid", "version"),
+)
+"""Roost's own: the objects each write touched, by the version it raised the counter
+to (no object: anything may have changed), so caches drop only what changed."""
