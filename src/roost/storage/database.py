@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import random
 import sqlite3
@@ -171,6 +172,7 @@ class HotPool:
             "max_size": size,
             "max_inactive_connection_lifetime": parsed.pool.max_conn_idle_time or 300.0,
             "reset": _keep_session,
+            "init": _json_codecs,
             "server_settings": {"application_name": "roost", **settings},
             **_asyncpg_ssl(parsed.connect_args),
         }
@@ -209,6 +211,25 @@ class _Acquire:
 
 async def _keep_session(conn: Any) -> None:
     """Pool reset hook: nothing to undo after single autocommit statements."""
+
+
+async def _json_codecs(conn: Any) -> None:
+    """JSON as SQLAlchemy's asyncpg dialect sets it up: parameters arrive serialized,
+    results come back decoded, so hand-written SQL sees what the engine's SQL sees."""
+    await conn.set_type_codec(
+        "json",
+        schema="pg_catalog",
+        format="binary",
+        encoder=str.encode,
+        decoder=lambda raw: json.loads(raw.decode()),
+    )
+    await conn.set_type_codec(
+        "jsonb",
+        schema="pg_catalog",
+        format="binary",
+        encoder=lambda text: b"\x01" + text.encode(),
+        decoder=lambda raw: json.loads(raw[1:].decode()),
+    )
 
 
 @contextlib.asynccontextmanager
