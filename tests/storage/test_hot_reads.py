@@ -24,7 +24,7 @@ async def test_json_and_plain_values_match_the_engine(dsn: str) -> None:
             engine_row = await db.read(
                 lambda conn: conn.execute(text("SELECT CAST('{\"a\": 1}' AS jsonb)"))
             )
-            assert list(engine_row)[0][0] == row[0]
+            assert next(iter(engine_row))[0] == row[0]
         assert row[-1] == 42
     finally:
         await db.close()
