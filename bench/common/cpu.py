@@ -63,15 +63,16 @@ def local_postmaster(dsn: str) -> int | None:
 
     import asyncpg
 
-    async def backend_pid() -> int:
+    async def parent_of_backend() -> int:
         conn = await asyncpg.connect(dsn.replace("postgres://", "postgresql://").split("?")[0])
-        try:
-            return int(await conn.fetchval("SELECT pg_backend_pid()"))
+        try:  # read while the backend lives: it exits with the connection
+            backend = int(await conn.fetchval("SELECT pg_backend_pid()"))
+            stat = Path(f"/proc/{backend}/stat").read_text()  # noqa: ASYNC240 (a /proc file)
+            return int(stat.rsplit(")", 1)[1].split()[1])
         finally:
             await conn.close()
 
     try:
-        with open(f"/proc/{asyncio.run(backend_pid())}/stat") as f:
-            return int(f.read().rsplit(")", 1)[1].split()[1])
+        return asyncio.run(parent_of_backend())
     except (OSError, asyncpg.PostgresError):
         return None
