@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.requests import Request
@@ -62,37 +63,43 @@ async def allowed(svc: PermissionService, t: RelationTuple, depth: int) -> bool:
     return await svc.checker.check(key, store.subject_ref(t.subject), depth)
 
 
-async def _single_check(request: Request, t: RelationTuple) -> bool:
-    depth = max_depth(request)
-    try:
-        return await allowed(_service(request), t, depth)
-    except NotFound:
-        return False
+async def _from_query(request: Request) -> RelationTuple:
+    return tuple_from_params(single_params(request))
 
 
-async def _tuple_from_body(request: Request) -> RelationTuple:
+async def _from_body(request: Request) -> RelationTuple:
     return tuple_from_json(await read_json(request))
 
 
+def _single_check(
+    source: Callable[[Request], Awaitable[RelationTuple]], denied_status: int
+) -> Callable[[Request], Awaitable[Response]]:
+    """One of Keto's four single-check endpoints: the tuple from ``source``, and
+    "denied" as 403 (``/check``) or as 200 with ``allowed: false`` (``/check/openapi``)."""
+
+    async def handler(request: Request) -> Response:
+        t = await source(request)
+        try:
+            ok = await allowed(_service(request), t, max_depth(request))
+        except NotFound:  # an unknown namespace is simply "not allowed" here
+            ok = False
+        return JSON({"allowed": ok}, status_code=200 if ok else denied_status)
+
+    return handler
+
+
 def _check_routes() -> list[Route]:
-    async def get_or_error(request: Request) -> Response:
-        ok = await _single_check(request, tuple_from_params(single_params(request)))
-        return JSON({"allowed": ok}, status_code=200 if ok else 403)
-
-    async def post_or_error(request: Request) -> Response:
-        ok = await _single_check(request, await _tuple_from_body(request))
-        return JSON({"allowed": ok}, status_code=200 if ok else 403)
-
-    async def get_openapi(request: Request) -> Response:
-        ok = await _single_check(request, tuple_from_params(single_params(request)))
-        return JSON({"allowed": ok})
-
-    async def post_openapi(request: Request) -> Response:
-        return JSON({"allowed": await _single_check(request, await _tuple_from_body(request))})
-
     return [
-        route("/relation-tuples/check", GET=get_or_error, POST=post_or_error),
-        route("/relation-tuples/check/openapi", GET=get_openapi, POST=post_openapi),
+        route(
+            "/relation-tuples/check",
+            GET=_single_check(_from_query, 403),
+            POST=_single_check(_from_body, 403),
+        ),
+        route(
+            "/relation-tuples/check/openapi",
+            GET=_single_check(_from_query, 200),
+            POST=_single_check(_from_body, 200),
+        ),
     ]
 
 
