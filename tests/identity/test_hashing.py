@@ -10,7 +10,6 @@ import pytest
 from roost.identity.config import HasherConfig, PasswordPolicy
 from roost.identity.credentials.hashing import PasswordHasher, is_valid_hash_format, verify
 from roost.identity.credentials.policy import check_password, too_similar
-from roost.identity.credentials.throttle import LoginThrottle
 
 # (hash, password) pairs from Kratos's identity import tests.
 KRATOS_VECTORS = [
@@ -130,23 +129,3 @@ def test_password_policy_ids() -> None:
     assert too_similar("alice@example.com", "alice@example") and not too_similar(
         "bob@x.io", "Ocean-Harbour-77"
     )
-
-
-def test_throttle_rule() -> None:
-    clock = [0.0]
-    throttle = LoginThrottle(lambda: clock[0])
-    for _ in range(5):
-        assert throttle.delay("a") == 0.0
-        throttle.failed("a")
-    assert throttle.delay("a") == 0.25
-    throttle.failed("a")
-    assert throttle.delay("a") == 0.5
-    for _ in range(20):
-        throttle.failed("a")
-    assert throttle.delay("a") == 8.0
-    assert throttle.delay("b") == 0.0
-    clock[0] += 16 * 60
-    assert throttle.delay("a") == 0.0
-    throttle.failed("c")
-    throttle.succeeded("c")
-    assert throttle.delay("c") == 0.0

@@ -182,7 +182,7 @@ def whoami(session_token: str, endpoint: str, fmt: str) -> None:
 def cleanup(
     config_path: Path | None, dsn: str | None, batch_size: int | None, keep_last: str
 ) -> None:
-    """Delete expired flows and sessions in bounded batches (`kratos cleanup sql`)."""
+    """Delete expired flows, sessions and failed-login counts in batches (`kratos cleanup sql`)."""
     from roost.core.config import read_file
     from roost.identity.config import IdentityConfig, duration
 
@@ -196,21 +196,25 @@ def cleanup(
     removed = asyncio.run(
         _cleanup(cfg.dsn, batch_size or cfg.cleanup_batch_size, duration(keep_last))
     )
-    click.echo(f"removed {removed} expired flow(s) and session(s)")
+    click.echo(f"removed {removed} expired flow(s), session(s) and failed-login count(s)")
 
 
 async def _cleanup(dsn: str, batch: int, keep: timedelta) -> int:
+    from roost.identity.credentials.throttle import WINDOW
     from roost.identity.identities.model import now
     from roost.identity.sql.flows import FlowStore
     from roost.identity.sql.identities import ensure_network
+    from roost.identity.sql.login_failures import LoginFailureStore
     from roost.storage.database import Database
 
     db = Database(dsn)
     try:
-        store = FlowStore(db, await ensure_network(db))
+        nid = await ensure_network(db)
+        flows, failures = FlowStore(db, nid), LoginFailureStore(db, nid)
         total = 0
         while True:
-            removed = await store.cleanup(now() - keep, batch)
+            removed = await flows.cleanup(now() - keep, batch)
+            removed += await failures.cleanup(now() - keep - WINDOW, batch)
             total += removed
             if removed == 0:
                 return total

@@ -14,6 +14,7 @@ from roost.identity.sql.tables import (
     credentials,
     identifiers,
     identities,
+    login_failures,
     login_flows,
     networks,
     recovery_addresses,
@@ -49,4 +50,5 @@ MIGRATIONS = [
     Migration(
         "20261128100007", "selfservice_flows", create_tables(login_flows, registration_flows)
     ),
+    Migration("20261129100001", "roost_login_failures", create_tables(login_failures)),
 ]

@@ -22,10 +22,12 @@ from roost.core.service import readiness
 from roost.identity.config import IdentityConfig
 from roost.identity.credentials.hashing import PasswordHasher
 from roost.identity.credentials.throttle import LoginThrottle
+from roost.identity.identities.model import now
 from roost.identity.migrations import MIGRATIONS
 from roost.identity.schemas.manager import Schemas, load_schemas
 from roost.identity.sql.flows import FlowStore
 from roost.identity.sql.identities import IdentityStore, ensure_network
+from roost.identity.sql.login_failures import LoginFailureStore
 from roost.identity.sql.sessions import SessionStore
 from roost.storage.database import Database
 from roost.storage.migrate import Migrator
@@ -61,12 +63,12 @@ class IdentityService:
     migrator: Migrator
     hasher: PasswordHasher
     cookies: MultiFernet
-    throttle: LoginThrottle = field(default_factory=LoginThrottle)
     counters: Counters = field(default_factory=Counters)
     nid: uuid.UUID | None = None
     _identities: IdentityStore | None = None
     _sessions: SessionStore | None = None
     _flows: FlowStore | None = None
+    _throttle: LoginThrottle | None = None
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def _unmigrated(self) -> Unavailable:
@@ -91,6 +93,12 @@ class IdentityService:
         return self._flows
 
     @property
+    def throttle(self) -> LoginThrottle:
+        if self._throttle is None:
+            raise self._unmigrated()
+        return self._throttle
+
+    @property
     def public_url(self) -> str:
         return self.config.public.base_url
 
@@ -111,6 +119,8 @@ class IdentityService:
             )
             self._sessions = SessionStore(self.db, self.nid, self._identities)
             self._flows = FlowStore(self.db, self.nid)
+            failures = LoginFailureStore(self.db, self.nid)
+            self._throttle = LoginThrottle(failures, self.config.cookie_secrets[0], now)
             return True
 
     async def ready_errors(self) -> dict[str, str]:

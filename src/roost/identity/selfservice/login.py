@@ -84,20 +84,20 @@ async def submit(svc: IdentityService, request: Request) -> dict[str, Any]:
         raise FormError(f)
     assert isinstance(identifier, str) and isinstance(password, str)
     key = identifier.strip().lower()
-    wait = svc.throttle.delay(key)
-    if wait:
-        await asyncio.sleep(wait)
+    attempt = await svc.throttle.begin(key)
+    if attempt.delay:
+        await asyncio.sleep(attempt.delay)
     ident = await svc.identities.by_identifier("password", key)
     cred = ident.credentials.get("password") if ident is not None else None
     hashed = cred.config.get("hashed_password") if cred is not None else None
     ok = await svc.hasher.verify_async(password, hashed if isinstance(hashed, str) else None)
     if not ok or ident is None or cred is None:
-        svc.throttle.failed(key)
+        await svc.throttle.failed(attempt)
         svc.counters.failed_logins += 1
         f.messages.append(text.invalid_credentials())
         await svc.flows.save(f)
         raise FormError(f)
-    svc.throttle.succeeded(key)
+    await svc.throttle.succeeded(attempt)
     if ident.state != "active":
         raise KratosError(
             401, None, "This account was disabled.", message="The request could not be authorized"

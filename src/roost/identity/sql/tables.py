@@ -260,3 +260,15 @@ login_flows = _flow_table("selfservice_login_flows", login=True)
 registration_flows = _flow_table("selfservice_registration_flows", login=False)
 
 FLOW_TABLES = {"login": login_flows, "registration": registration_flows}
+
+login_failures = Table(
+    "roost_login_failures",
+    metadata,
+    Column("nid", Uuid, ForeignKey("networks.id", ondelete="CASCADE"), primary_key=True),
+    Column("identifier_key", String(64), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("first_failed_at", DateTime, nullable=False),
+    Index("roost_login_failures_first_failed_at_idx", "nid", "first_failed_at"),
+)
+"""Roost's own: failed logins per identifier (keyed by an HMAC of it, never the
+identifier itself), shared by every worker and replica (roost.identity.credentials.throttle)."""
