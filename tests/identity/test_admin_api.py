@@ -100,6 +100,28 @@ def test_get_list_filter_and_pagination(kratos: Kratos) -> None:
     assert len(sdk_page) == 1
 
 
+def test_similar_and_organization_filters(kratos: Kratos) -> None:
+    stem = f"sim-{uuid.uuid4().hex[:8]}"
+    addresses = [f"{stem}-{i}@example.com" for i in range(2)]
+    org = str(uuid.uuid4())
+    made = []
+    for i, a in enumerate(addresses):
+        create = body(a)
+        create.organization_id = org if i == 0 else None
+        made.append(kratos.admin.create_identity(create_identity_body=create).id)
+    similar = kratos.admin.list_identities(preview_credentials_identifier_similar=stem.upper())
+    assert sorted(i.id for i in similar) == sorted(made)
+    wildcard = kratos.admin.list_identities(preview_credentials_identifier_similar="%")
+    assert wildcard == []  # LIKE wildcards in the input are matched literally
+    in_org = kratos.admin.list_identities(organization_id=org)
+    assert [i.id for i in in_org] == [made[0]]
+    url = kratos.server.urls["admin"] + "/admin/identities"
+    both = httpx.get(url, params={"organization_id": org, "credentials_identifier": addresses[0]})
+    assert both.status_code == 400 and "only one of" in both.json()["error"]["reason"]
+    bad = httpx.get(url, params={"organization_id": "not-a-uuid"})
+    assert bad.status_code == 400
+
+
 def test_external_id_update_patch_delete(kratos: Kratos) -> None:
     address = email()
     ext = f"ext-{uuid.uuid4().hex[:8]}"

@@ -89,19 +89,31 @@ async def list_identities(request: Request) -> Response:
         except ValueError:
             raise Invalid("The page token is invalid") from None
     identifier = params.get("credentials_identifier")
+    similar = params.get("preview_credentials_identifier_similar")
     ids = None
     if params.getlist("ids"):
         try:
             ids = [uuid.UUID(i) for i in params.getlist("ids")][:500]
         except ValueError:
             raise Invalid("ids must be UUIDs") from None
-    if sum(x is not None for x in (identifier, ids)) > 1:
-        raise Invalid("only one of credentials_identifier and ids may be used at a time")
+    organization = None
+    if params.get("organization_id"):
+        try:
+            organization = uuid.UUID(params["organization_id"])
+        except ValueError:
+            raise Invalid("organization_id must be a UUID") from None
+    if sum(x is not None for x in (identifier, similar, ids, organization)) > 1:
+        raise Invalid(
+            "only one of credentials_identifier, preview_credentials_identifier_similar,"
+            " ids and organization_id may be used at a time"
+        )
     found = await svc.identities.list(
         after=after,
         limit=size + 1,
         identifier=identifier.strip().lower() if identifier is not None else None,
+        similar=similar.strip().lower() if similar is not None else None,
         ids=ids,
+        organization=organization,
     )
     more = len(found) > size
     found = found[:size]

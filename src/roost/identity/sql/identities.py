@@ -327,9 +327,15 @@ class IdentityStore:
         after: uuid.UUID | None,
         limit: int,
         identifier: str | None = None,
+        similar: str | None = None,
         ids: Sequence[uuid.UUID] | None = None,
+        organization: uuid.UUID | None = None,
     ) -> list[Identity]:
-        """A keyset page ordered by id; ``limit`` rows at most."""
+        """A keyset page ordered by id; ``limit`` rows at most.
+
+        ``identifier`` matches a credential identifier exactly, ``similar`` as a
+        prefix (Kratos's ``LIKE 'x%'``), ``organization`` the organization id.
+        """
 
         async def run(conn: AsyncConnection) -> list[Identity]:
             query = select(identities.c.id).where(identities.c.nid == self.nid)
@@ -337,11 +343,18 @@ class IdentityStore:
                 query = query.where(identities.c.id > after)
             if ids is not None:
                 query = query.where(identities.c.id.in_(list(ids)))
-            if identifier is not None:
+            if organization is not None:
+                query = query.where(identities.c.organization_id == organization)
+            if identifier is not None or similar is not None:
+                match = (
+                    identifiers.c.identifier == identifier
+                    if identifier is not None
+                    else identifiers.c.identifier.startswith(similar, autoescape=True)
+                )
                 owners = (
                     select(credentials.c.identity_id)
                     .join(identifiers, identifiers.c.identity_credential_id == credentials.c.id)
-                    .where(identifiers.c.nid == self.nid, identifiers.c.identifier == identifier)
+                    .where(identifiers.c.nid == self.nid, match)
                 )
                 query = query.where(identities.c.id.in_(owners))
             page = [r[0] for r in await conn.execute(query.order_by(identities.c.id).limit(limit))]
