@@ -22,6 +22,7 @@ from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
+from sqlalchemy.util.concurrency import greenlet_spawn
 
 from roost.core.errors import ConcurrentUpdate, Conflict, NotFound, Unavailable
 from roost.storage.dsn import ParsedDSN, parse_dsn
@@ -29,6 +30,13 @@ from roost.storage.dsn import ParsedDSN, parse_dsn
 T = TypeVar("T")
 RawFetch = Callable[[str, Any], Awaitable[list[Sequence[Any]]]]
 _DRIVER_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, sqlite3.Error)
+# a connection that raised one of these mid-statement cannot be trusted with the next one
+_BROKEN = (
+    asyncio.CancelledError,
+    OSError,
+    asyncpg.InterfaceError,
+    asyncpg.PostgresConnectionError,
+)
 log = logging.getLogger("roost.storage")
 
 RETRYABLE = frozenset({"40001", "40P01", "CR000"})  # serialization failure, deadlock
@@ -222,9 +230,8 @@ class Database:
         for the burst saves a pool checkout per statement.
         """
         try:
-            async with self.hot.connect() as conn:
-                raw = await conn.get_raw_connection()
-                yield functools.partial(self._fetch_on, raw.driver_connection)
+            async with self._driver() as driver:
+                yield functools.partial(self._fetch_on, driver)
         except DBAPIError as exc:
             raise translate(exc) from exc
         except _DRIVER_ERRORS as exc:
@@ -232,6 +239,34 @@ class Database:
             if code in RETRYABLE:
                 raise ConcurrentUpdate() from exc
             raise Unavailable("the database cannot be reached") from exc
+
+    @contextlib.asynccontextmanager
+    async def _driver(self) -> AsyncIterator[Any]:
+        """A driver connection checked out of the hot pool, without a SQLAlchemy ``Connection``.
+
+        The ``Connection`` wrapper (events, the AUTOCOMMIT option set and
+        reset, its own greenlet hops) cost about 50 µs of CPU per checkout,
+        as much as the indexed read itself (measured: 101 µs per read through
+        it, 48 µs without); the pool (sizes, recycling, the connect-time
+        codecs) is kept. A connection whose statement was interrupted or whose
+        socket failed is invalidated rather than handed to the next request.
+        SQLite keeps the ``Connection``: its one pool is shared with ordinary
+        transactions, and the AUTOCOMMIT option must be set on each checkout.
+        """
+        if self.dialect == "sqlite":
+            async with self.hot.connect() as conn:
+                yield (await conn.get_raw_connection()).driver_connection
+            return
+        fairy = await self.hot.raw_connection()
+        try:
+            yield fairy.driver_connection
+        except _BROKEN as exc:
+            await greenlet_spawn(fairy.invalidate, exc if isinstance(exc, Exception) else None)
+            raise
+        except BaseException:
+            await greenlet_spawn(fairy.close)
+            raise
+        await greenlet_spawn(fairy.close)
 
     async def _fetch_on(self, driver: Any, sql: str, params: Any) -> list[Sequence[Any]]:
         self.queries += 1
@@ -252,9 +287,8 @@ class Database:
         """
         for attempt in range(MAX_ATTEMPTS):
             try:
-                async with self.hot.connect() as conn:
-                    raw = await conn.get_raw_connection()
-                    await self._fetch_on(raw.driver_connection, sql, params)
+                async with self._driver() as driver:
+                    await self._fetch_on(driver, sql, params)
                 return
             except DBAPIError as exc:
                 cause: Exception = exc
