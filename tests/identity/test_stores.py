@@ -184,6 +184,31 @@ def test_lookup_by_token_reads_what_the_general_path_reads(dsn: str) -> None:
     with_stores(dsn, body)
 
 
+def test_lookup_by_token_stays_in_its_network_and_plans_on_the_token(dsn: str) -> None:
+    """Another network's store cannot see the session; the hot pool's generic plan (made
+    before any ANALYZE) goes through the token's unique index, not a scan of the network."""
+
+    async def body(s: Stores) -> None:
+        ident = person("n@x.io")
+        await s.add(ident)
+        sess = Session(identity_id=ident.id, expires_at=now(), authentication_methods=[])
+        await s.sessions.create(sess)
+        other = uuid.uuid4()
+        elsewhere = SessionStore(s.db, other, IdentityStore(s.db, other))
+        assert await s.sessions.by_token(sess.token) is not None
+        assert await elsewhere.by_token(sess.token) is None
+        if s.db.dialect == "sqlite":
+            return
+        name = f"lookup_{uuid.uuid4().hex}"
+        async with s.db.raw_reader() as run:  # a hot-pool session: force_generic_plan
+            await run(f"PREPARE {name}(text) AS {s.sessions.lookup.sql}", ())
+            plan = "\n".join(r[0] for r in await run(f"EXPLAIN EXECUTE {name}('x')", ()))
+            await run(f"DEALLOCATE {name}", ())
+        assert "sessions_token_key" in plan and "sessions_nid" not in plan, plan
+
+    with_stores(dsn, body)
+
+
 def test_flows_and_cleanup(dsn: str) -> None:
     async def body(s: Stores) -> None:
         live = Flow.new(

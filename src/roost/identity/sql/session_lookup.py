@@ -4,9 +4,15 @@ Every authenticated request of the public API starts here, so it skips
 SQLAlchemy's statement machinery (see docs/decisions/0002 and
 identity-0002): one statement joins the session, its identity and its
 devices and goes through ``Database.raw_reader`` with the driver's
-placeholders. Its generic plan is three index scans in nested loops (the
-token's unique index, the identities' and the devices' keys), so it suits the
-hot pool. The column lists come from :mod:`roost.identity.sql.tables`, so the
+placeholders. The hot pool plans it once, generically, whatever the table
+statistics say, so its WHERE names the token alone: with ``nid = $2`` beside
+it, a freshly loaded table (no ANALYZE yet) got a generic plan that scanned
+every session of the network through the ``(nid, created_at, id)`` index and
+filtered on the token, twice PostgreSQL's CPU per request at 200 sessions and
+linear in their number. Tokens are unique across networks, so the network is
+checked on the one row found. The generic plan is then three index scans in
+nested loops (the token's unique index, the identities' and the devices'
+keys) from the first request on. The column lists come from :mod:`roost.identity.sql.tables`, so the
 statement follows the schema; rows are normalized with
 :mod:`roost.storage.raw` to what SQLAlchemy would have returned. When a
 schema derives addresses from traits, the identity's verifiable and recovery
@@ -76,27 +82,26 @@ class SessionLookup:
     def __init__(self, db: Database, nid: uuid.UUID, *, addresses: bool) -> None:
         self.db = db
         self.pg = db.dialect != "sqlite"
-        self.nid: Any = nid if self.pg else nid.hex  # SQLite stores UUIDs as 32 hex digits
+        self.nid = nid
         self.addresses = addresses
         read = [
-            (sessions, "s", _SESSION),
+            (sessions, "s", ("nid", *_SESSION)),
             (identities, "i", _IDENTITY),
             (session_devices, "d", _DEVICE),
         ]
         self.convert = converters([t.c[n] for t, _, names in read for n in names], db.dialect)
         select_list = ", ".join(f"{alias}.{n}" for _, alias, names in read for n in names)
-        first, second = _marks(self.pg, 2)
+        first = _marks(self.pg, 1)[0]
         self.sql = (
             f"SELECT {select_list} FROM sessions s "  # noqa: S608 - fixed identifiers
             "JOIN identities i ON i.id = s.identity_id "
             "LEFT JOIN session_devices d ON d.session_id = s.id "
-            f"WHERE s.token = {first} AND s.nid = {second}"
+            f"WHERE s.token = {first}"
         )
         self.address_sql = [
             (
                 f"SELECT {', '.join(c.name for c in table.columns)} "  # noqa: S608 - fixed identifiers
-                f"FROM {table.name} WHERE nid = {first} AND identity_id = {second} "
-                "ORDER BY created_at, id",
+                f"FROM {table.name} WHERE identity_id = {first} ORDER BY created_at, id",
                 converters(table.columns, db.dialect),
                 [c.name for c in table.columns],
                 attr,
@@ -106,10 +111,10 @@ class SessionLookup:
 
     async def by_token(self, token: str) -> Session | None:
         async with self.db.raw_reader() as run:
-            rows = await run(self.sql, (token, self.nid))
-            if not rows:
+            rows = [normalized(r, self.convert) for r in await run(self.sql, (token,))]
+            if not rows or rows[0][0] != self.nid:  # tokens are unique across networks
                 return None
-            found = _session([normalized(r, self.convert) for r in rows])
+            found = _session([r[1:] for r in rows])
             if self.addresses:
                 assert found.identity is not None
                 await self._attach_addresses(run, found.identity)
@@ -118,8 +123,10 @@ class SessionLookup:
     async def _attach_addresses(self, run: RawFetch, ident: Identity) -> None:
         key = ident.id if self.pg else ident.id.hex
         for sql, convert, names, attr in self.address_sql:
-            for raw in await run(sql, (self.nid, key)):
+            for raw in await run(sql, (key,)):
                 a = dict(zip(names, normalized(raw, convert), strict=True))
+                if a["nid"] != self.nid:
+                    continue
                 addr = Address(
                     via=a["via"],
                     value=a["value"],
