@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
@@ -131,6 +132,79 @@ def test_sessions_lifecycle(dsn: str) -> None:
         again = await s.sessions.get(sessions[0].id)
         assert again is not None and again.expires_at > at + timedelta(days=1)
         assert await s.sessions.delete_for_identity(ident.id) == 3
+
+    with_stores(dsn, body)
+
+
+def test_lookup_by_token_reads_what_the_general_path_reads(dsn: str) -> None:
+    """Whoami's hand-written join (``session_lookup``) against ``get``'s SQLAlchemy reads."""
+
+    async def body(s: Stores) -> None:
+        ident = person("t@x.io")
+        ident.metadata_public = "a JSON string"  # decoded once, not twice
+        ident.metadata_admin = {"big": 2**70}  # exact, as SQLAlchemy's json.loads reads it
+        ident.external_id, ident.organization_id = "ext-1", uuid.uuid4()
+        await s.add(ident)
+        at = now()
+        lone = Session(
+            identity_id=ident.id,
+            expires_at=at - timedelta(seconds=1),  # expired: found, judged by the caller
+            authentication_methods=[password_method(at)],
+            devices=[Device("10.0.0.1:1", "ua", "Berlin, DE")],
+            aal="aal2",
+        )
+        pair = Session(
+            identity_id=ident.id,
+            expires_at=at + timedelta(hours=1),
+            authentication_methods=[],
+            devices=[Device("10.0.0.2:1", "ua"), Device("10.0.0.3:1", "")],
+        )
+        bare = Session(identity_id=ident.id, expires_at=at, authentication_methods=[])
+        for sess in (lone, pair, bare):
+            await s.sessions.create(sess)
+        url = "https://x.io/schemas/ZGVmYXVsdA"
+        for sess in (lone, pair, bare):
+            fast, general = await s.sessions.by_token(sess.token), await s.sessions.get(sess.id)
+            assert fast is not None and general is not None and fast.identity is not None
+            assert fast.identity.metadata_admin == {"big": 2**70}
+            assert [a.value for a in fast.identity.recovery_addresses] == ["t@x.io"]
+            assert fast.token == sess.token and fast.logout_token == sess.logout_token
+            assert (fast.created_at, fast.updated_at) == (general.created_at, general.updated_at)
+            for got in (fast, general):
+                got.devices.sort(key=lambda d: str(d.id))
+            assert fast.to_json(url) == general.to_json(url)
+        assert len(pair.devices) == 2 and (await s.sessions.by_token(bare.token)).devices == []  # type: ignore[union-attr]
+        without = SessionStore(
+            s.db, s.identities.nid, IdentityStore(s.db, s.identities.nid, addresses=False)
+        )
+        plain = await without.by_token(lone.token)
+        assert plain is not None and plain.identity is not None
+        assert plain.identity.verifiable_addresses == plain.identity.recovery_addresses == []
+
+    with_stores(dsn, body)
+
+
+def test_lookup_by_token_stays_in_its_network_and_plans_on_the_token(dsn: str) -> None:
+    """Another network's store cannot see the session; the hot pool's generic plan (made
+    before any ANALYZE) goes through the token's unique index, not a scan of the network."""
+
+    async def body(s: Stores) -> None:
+        ident = person("n@x.io")
+        await s.add(ident)
+        sess = Session(identity_id=ident.id, expires_at=now(), authentication_methods=[])
+        await s.sessions.create(sess)
+        other = uuid.uuid4()
+        elsewhere = SessionStore(s.db, other, IdentityStore(s.db, other))
+        assert await s.sessions.by_token(sess.token) is not None
+        assert await elsewhere.by_token(sess.token) is None
+        if s.db.dialect == "sqlite":
+            return
+        name = f"lookup_{uuid.uuid4().hex}"
+        async with s.db.raw_reader() as run:  # a hot-pool session: force_generic_plan
+            await run(f"PREPARE {name}(text) AS {s.sessions.lookup.sql}", ())
+            plan = "\n".join(r[0] for r in await run(f"EXPLAIN EXECUTE {name}('x')", ()))
+            await run(f"DEALLOCATE {name}", ())
+        assert "sessions_token_key" in plan and "sessions_nid" not in plan, plan
 
     with_stores(dsn, body)
 

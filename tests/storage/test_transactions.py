@@ -12,10 +12,11 @@ import asyncio
 import uuid
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, Table, Uuid, func, select
+from sqlalchemy import Column, Integer, MetaData, Table, Uuid, func, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from roost.core.errors import Conflict
+from roost.core.errors import Conflict, Unavailable
 from roost.storage import database as dbmod
 from roost.storage.database import Database
 
@@ -83,5 +84,49 @@ async def test_unique_violation_is_conflict_and_rolls_back(dsn: str) -> None:
             await db.transaction(twice)
         rows = await db.read(lambda conn: conn.execute(select(func.count()).select_from(counter)))
         assert rows.scalar_one() == 0
+    finally:
+        await db.close()
+
+
+_FLAKY = """
+CREATE FUNCTION roost_test_flaky(fails integer, code text) RETURNS bigint AS $$
+DECLARE n bigint := nextval('roost_test_calls');  -- sequences survive the rollback
+BEGIN
+  IF n <= fails THEN RAISE EXCEPTION 'flaky' USING ERRCODE = code; END IF;
+  RETURN n;
+END $$ LANGUAGE plpgsql
+"""
+
+
+async def test_reads_retry_serialization_failures_only(
+    dsn: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A lone SELECT can fail with 40001 under SERIALIZABLE; reads run again, other errors don't."""
+    if dsn.startswith("sqlite"):
+        pytest.skip("SQLite has no SQLSTATE 40001 on reads")
+    monkeypatch.setattr(dbmod, "_backoff", lambda attempt: 0)
+    db = Database(dsn)
+
+    async def ddl(conn: AsyncConnection) -> None:
+        await conn.execute(text("CREATE SEQUENCE roost_test_calls"))
+        await conn.execute(text(_FLAKY))
+
+    async def restart() -> None:
+        await db.read(lambda c: c.execute(text("ALTER SEQUENCE roost_test_calls RESTART")))
+
+    try:
+        await db.read(ddl)
+        flaky = text("SELECT roost_test_flaky(2, '40001')")
+        assert await db.read(lambda c: c.scalar(flaky)) == 3
+        await restart()
+        async with db.raw_reader() as run:
+            assert (await run("SELECT roost_test_flaky(2, '40001')", ()))[0][0] == 3
+        await restart()
+        with pytest.raises(DBAPIError):  # 22012 is not a conflict: one call, no retry
+            await db.read(lambda c: c.scalar(text("SELECT roost_test_flaky(1, '22012')")))
+        with pytest.raises(Unavailable):
+            async with db.raw_reader() as run:
+                await run("SELECT roost_test_flaky(2, '22012')", ())
+        assert await db.read(lambda c: c.scalar(text("SELECT nextval('roost_test_calls')"))) == 3
     finally:
         await db.close()

@@ -295,14 +295,23 @@ class Database:
         return _sqlite_driver(self.autocommit)
 
     async def read(self, fn: Callable[[AsyncConnection], Awaitable[T]]) -> T:
-        """Run ``fn`` on an autocommit connection (each statement is its own snapshot)."""
-        try:
-            async with self.autocommit.connect() as conn:
-                return await fn(conn)
-        except DBAPIError as exc:
-            raise translate(exc) from exc
-        except OSError as exc:
-            raise Unavailable("the database cannot be reached") from exc
+        """Run ``fn`` on an autocommit connection (each statement is its own snapshot).
+
+        Under SERIALIZABLE even a lone SELECT can fail with 40001 while writers
+        touch the rows it reads; ``fn`` only reads, so it is simply run again.
+        """
+        for attempt in range(MAX_ATTEMPTS):
+            try:
+                async with self.autocommit.connect() as conn:
+                    return await fn(conn)
+            except DBAPIError as exc:
+                if sqlstate(exc) not in RETRYABLE or attempt == MAX_ATTEMPTS - 1:
+                    raise translate(exc) from exc
+                log.debug("retrying read after SQLSTATE %s (attempt %d)", sqlstate(exc), attempt)
+                await asyncio.sleep(_backoff(attempt))
+            except OSError as exc:
+                raise Unavailable("the database cannot be reached") from exc
+        raise ConcurrentUpdate()
 
     @contextlib.asynccontextmanager
     async def raw_reader(self) -> AsyncIterator[RawFetch]:
@@ -323,7 +332,7 @@ class Database:
                     nonlocal driver
                     if driver is None:
                         driver = await stack.enter_async_context(self._hot_connection())
-                    return await self._fetch_on(driver, sql, params)
+                    return await self._read_on(driver, sql, params)
 
                 yield fetch
         except DBAPIError as exc:
@@ -333,6 +342,18 @@ class Database:
             if code in RETRYABLE:
                 raise ConcurrentUpdate() from exc
             raise Unavailable("the database cannot be reached") from exc
+
+    async def _read_on(self, driver: Any, sql: str, params: Any) -> list[Sequence[Any]]:
+        """One read statement in autocommit, run again on a serialization failure (as ``read``)."""
+        for attempt in range(MAX_ATTEMPTS - 1):
+            try:
+                return await self._fetch_on(driver, sql, params)
+            except _DRIVER_ERRORS as exc:
+                if sqlstate(exc) not in RETRYABLE:
+                    raise
+                log.debug("retrying read after SQLSTATE %s (attempt %d)", sqlstate(exc), attempt)
+                await asyncio.sleep(_backoff(attempt))
+        return await self._fetch_on(driver, sql, params)
 
     async def _fetch_on(self, driver: Any, sql: str, params: Any) -> list[Sequence[Any]]:
         self.queries += 1

@@ -159,6 +159,12 @@ async def get_schema(request: Request) -> Response:
 
 
 public_routes = [
+    # First: the router tries routes in order, and whoami is most of the traffic.
+    Route(
+        "/sessions/whoami",
+        whoami,
+        methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"],
+    ),
     Route("/self-service/login/api", create_login, methods=["GET"]),
     Route("/self-service/registration/api", create_registration, methods=["GET"]),
     _getter("login"),
@@ -166,11 +172,6 @@ public_routes = [
     Route("/self-service/login", submit_login, methods=["POST"]),
     Route("/self-service/registration", submit_registration, methods=["POST"]),
     Route("/self-service/logout/api", native_logout, methods=["DELETE"]),
-    Route(
-        "/sessions/whoami",
-        whoami,
-        methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"],
-    ),
     Route("/sessions", list_my_sessions, methods=["GET"]),
     Route("/sessions", delete_my_sessions, methods=["DELETE"]),
     Route("/sessions/{id}", delete_my_session, methods=["DELETE"]),

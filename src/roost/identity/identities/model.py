@@ -25,11 +25,16 @@ def now() -> datetime:
 
 
 def ts(value: datetime) -> str:
-    """Go's RFC 3339 (nano) rendering: ``2025-06-15T22:28:38.747278Z``."""
-    base = value.strftime("%Y-%m-%dT%H:%M:%S")
-    if value.microsecond:
-        base += f".{value.microsecond:06d}".rstrip("0")
-    return base + "Z"
+    """Go's RFC 3339 (nano) rendering: ``2025-06-15T22:28:38.747278Z``.
+
+    Built on ``isoformat`` (a quarter of ``strftime``'s cost; whoami renders
+    seven of these): six fraction digits when there are microseconds, whose
+    trailing zeros Go trims. Times are UTC; an offset, if any, is dropped.
+    """
+    if value.tzinfo is not None:
+        value = value.replace(tzinfo=None)
+    text = value.isoformat()
+    return (text.rstrip("0") if value.microsecond else text) + "Z"
 
 
 @dataclass

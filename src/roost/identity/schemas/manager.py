@@ -179,6 +179,8 @@ class Schemas:
         self.by_id = schemas
         self.default_id = default_id
         self.public_url = public_url
+        # every session and identity rendered carries one: computed once per schema
+        self._urls = {sid: self._url(sid) for sid in schemas}
 
     @property
     def marks_addresses(self) -> bool:
@@ -206,6 +208,10 @@ class Schemas:
         raise NotFound("The requested resource could not be found")
 
     def url(self, schema_id: str) -> str:
+        """Kratos's ``schema_url``: the public ``/schemas/{id}`` with the id base64url-encoded."""
+        return self._urls.get(schema_id) or self._url(schema_id)
+
+    def _url(self, schema_id: str) -> str:
         encoded = base64.urlsafe_b64encode(schema_id.encode()).decode().rstrip("=")
         return f"{self.public_url}/schemas/{encoded}"
 

@@ -1,8 +1,8 @@
 """SQL for sessions and their devices, scoped to one network.
 
-Whoami is the hot path: one indexed lookup by token joined with the
-identity, then the devices and the identity's addresses. Admin lists use
-keyset pagination on ``(created_at DESC, id)``.
+Whoami is the hot path: its lookup by token (joined with the identity and
+the devices) is hand-written SQL in :mod:`roost.identity.sql.session_lookup`.
+Admin lists use keyset pagination on ``(created_at DESC, id)``.
 """
 
 from __future__ import annotations
@@ -11,42 +11,15 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from roost.identity.identities.model import Identity, now
+from roost.identity.identities.model import now
 from roost.identity.sessions.model import Device, Session
 from roost.identity.sql.identities import IdentityStore
-from roost.identity.sql.tables import identities, session_devices, sessions
+from roost.identity.sql.session_lookup import SessionLookup
+from roost.identity.sql.tables import session_devices, sessions
 from roost.storage.database import Database
-
-_IDENTITY_COLUMNS = [c.label(f"i_{c.name}") for c in identities.c]
-
-
-def _joined_identity(row: Any) -> Identity:
-    m = row._mapping
-    return Identity(
-        id=m["i_id"],
-        schema_id=m["i_schema_id"],
-        traits=m["i_traits"],
-        state=m["i_state"],
-        state_changed_at=m["i_state_changed_at"],
-        metadata_public=m["i_metadata_public"],
-        metadata_admin=m["i_metadata_admin"],
-        organization_id=m["i_organization_id"],
-        external_id=m["i_external_id"],
-        created_at=m["i_created_at"],
-        updated_at=m["i_updated_at"],
-    )
-
-
-_DEVICE_COLUMNS = [c.label(f"d_{c.name}") for c in session_devices.c]
-_BY_TOKEN = (
-    select(sessions, *_IDENTITY_COLUMNS, *_DEVICE_COLUMNS)
-    .join(identities, identities.c.id == sessions.c.identity_id)
-    .outerjoin(session_devices, session_devices.c.session_id == sessions.c.id)
-    .where(sessions.c.token == bindparam("token"), sessions.c.nid == bindparam("nid"))
-)
 
 
 def _session(row: Any) -> Session:
@@ -71,6 +44,7 @@ class SessionStore:
         self.db = db
         self.nid = nid
         self.identities = identities
+        self.lookup = SessionLookup(db, nid, addresses=identities.addresses)
 
     async def insert(self, conn: AsyncConnection, s: Session) -> None:
         await conn.execute(
@@ -132,29 +106,8 @@ class SessionStore:
         return found
 
     async def by_token(self, token: str) -> Session | None:
-        """Whoami's lookup: session, identity and devices in one round trip (a prebuilt join)."""
-
-        async def run(conn: AsyncConnection) -> Session | None:
-            rows = (await conn.execute(_BY_TOKEN, {"token": token, "nid": self.nid})).all()
-            if not rows:
-                return None
-            s = _session(rows[0])
-            s.identity = _joined_identity(rows[0])
-            m = [r._mapping for r in rows]
-            s.devices = [
-                Device(
-                    d["d_ip_address"] or "",
-                    d["d_user_agent"] or "",
-                    d["d_location"] or "",
-                    d["d_id"],
-                )
-                for d in sorted(m, key=lambda d: d["d_created_at"])
-                if d["d_id"] is not None
-            ]
-            await self.identities.attach_addresses(conn, {s.identity.id: s.identity})
-            return s
-
-        return await self.db.read(run)
+        """Whoami's lookup: session, identity and devices in one hand-written statement."""
+        return await self.lookup.by_token(token)
 
     async def get(self, session_id: uuid.UUID) -> Session | None:
         async def run(conn: AsyncConnection) -> Session | None:

@@ -14,39 +14,12 @@ SQLAlchemy would have stored.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
-import orjson
-from sqlalchemy import JSON, Boolean, DateTime, Table, Uuid
+from sqlalchemy import Table
 
 from roost.storage.database import Database
-
-Convert = Callable[[Any], Any]
-
-
-def _json(value: Any) -> Any:
-    return orjson.loads(value) if isinstance(value, str | bytes) else value
-
-
-def _time(value: Any) -> Any:
-    return datetime.fromisoformat(value) if isinstance(value, str) else value
-
-
-def _uuid(value: Any) -> Any:
-    return uuid.UUID(value) if isinstance(value, str) else value
-
-
-def _bool(value: Any) -> Any:
-    return None if value is None else bool(value)
-
-
-def _converter(column_type: Any) -> Convert | None:
-    for kind, convert in ((JSON, _json), (DateTime, _time), (Uuid, _uuid), (Boolean, _bool)):
-        if isinstance(column_type, kind):
-            return convert
-    return None
+from roost.storage.raw import converters, normalized
 
 
 class RawTable:
@@ -56,18 +29,12 @@ class RawTable:
         self.db = db
         self.table = table.name
         self.names = [c.name for c in table.columns]
-        self.converters = [
-            (i, conv) for i, c in enumerate(table.columns) if (conv := _converter(c.type))
-        ]
+        self.converters = converters(table.columns, db.dialect)
         self.pg = db.dialect != "sqlite"
         self.nid: Any = nid if self.pg else nid.hex
 
     def _row(self, raw: Any) -> dict[str, Any]:
-        values = list(raw)
-        for i, convert in self.converters:
-            if values[i] is not None:
-                values[i] = convert(values[i])
-        return dict(zip(self.names, values, strict=True))
+        return dict(zip(self.names, normalized(raw, self.converters), strict=True))
 
     def sql(self, where: list[str]) -> str:
         """``SELECT`` of every column where ``nid`` and each ``where`` column equal parameters."""
