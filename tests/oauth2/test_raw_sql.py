@@ -180,3 +180,26 @@ async def test_raw_write_retry_rules(
         with pytest.raises(outcome):
             await env.db.raw_write(insert.sql, params, idempotent=idempotent)
         assert calls == 1
+
+
+async def test_key_lookups_stay_in_their_network_and_plan_on_the_key(env: Env) -> None:
+    """Another network's stores see nothing; the hot pool's generic plans (made before any
+    ANALYZE) use the primary keys, not a walk over the network's ``(nid, ...)`` index."""
+    await env.tokens.create(record(env, "sig-in-this-network"))
+    assert await env.tokens.get_access("sig-in-this-network") is not None
+    other = uuid.uuid4()
+    assert await TokenStore(env.db, other, AEAD([SECRET])).get_access("sig-in-this-network") is None
+    assert await ClientStore(env.db, other).get(env.client_id) is None
+    if env.db.dialect == "sqlite":
+        return
+    lookups = [
+        (TokenStore(env.db, env.nid, AEAD([SECRET]))._access, "hydra_oauth2_access_pkey"),
+        (ClientStore(env.db, env.nid)._by_id, "hydra_client_pkey"),
+    ]
+    for lookup, index in lookups:
+        name = f"lookup_{uuid.uuid4().hex}"
+        async with env.db.raw_reader() as run:  # a hot-pool session: force_generic_plan
+            await run(f"PREPARE {name}(text) AS {lookup.by_key}", ())
+            plan = "\n".join(r[0] for r in await run(f"EXPLAIN EXECUTE {name}('x')", ()))
+            await run(f"DEALLOCATE {name}", ())
+        assert index in plan and "Filter" not in plan, plan

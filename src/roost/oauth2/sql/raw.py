@@ -22,46 +22,37 @@ from roost.storage.database import Database
 from roost.storage.raw import converters, normalized
 
 
-class RawTable:
-    """Reads of every column of one table, scoped to a network, on the raw driver."""
+class KeyLookup:
+    """``SELECT <every column> FROM table WHERE <key> = ?``, kept to one network in Python.
 
-    def __init__(self, db: Database, table: Table, nid: uuid.UUID) -> None:
-        self.db = db
-        self.table = table.name
-        self.names = [c.name for c in table.columns]
-        self.converters = converters(table.columns, db.dialect)
-        self.pg = db.dialect != "sqlite"
-        self.nid: Any = nid if self.pg else nid.hex
-
-    def _row(self, raw: Any) -> dict[str, Any]:
-        return dict(zip(self.names, normalized(raw, self.converters), strict=True))
-
-    def sql(self, where: list[str]) -> str:
-        """``SELECT`` of every column where ``nid`` and each ``where`` column equal parameters."""
-        conds = ["nid", *where]
-        marks = [f"${i + 1}" if self.pg else "?" for i in range(len(conds))]
-        parts = [f"{c} = {m}" for c, m in zip(conds, marks, strict=True)]
-        return (
-            f"SELECT {', '.join(self.names)} FROM {self.table} "  # noqa: S608 - fixed identifiers
-            f"WHERE {' AND '.join(parts)}"
-        )
-
-    async def fetch(self, sql: str, params: list[Any]) -> list[dict[str, Any]]:
-        async with self.db.raw_reader() as run:
-            rows = await run(sql, (self.nid, *params))
-        return [self._row(r) for r in rows]
-
-
-class KeyLookup(RawTable):
-    """``SELECT <every column> FROM table WHERE nid = ? AND <key> = ?``."""
+    ``key`` must lead the table's primary key (a token signature; a client id,
+    unique per network). The statement names the key alone: the hot pool plans
+    generically, and with ``nid = $1`` beside it PostgreSQL's generic plan on a
+    table without statistics walked the ``(nid, expires_at)`` index over the
+    whole network and filtered on the signature (seen with EXPLAIN; see also
+    docs/decisions/identity-0002). By the key alone the only plan is the
+    primary-key index; rows of other networks are skipped here.
+    """
 
     def __init__(self, db: Database, table: Table, key: str, nid: uuid.UUID) -> None:
-        super().__init__(db, table, nid)
-        self.by_key = self.sql([key])
+        self.db = db
+        self.nid = nid
+        self.names = [c.name for c in table.columns]
+        self.converters = converters(table.columns, db.dialect)
+        mark = "$1" if db.dialect != "sqlite" else "?"
+        self.by_key = (
+            f"SELECT {', '.join(self.names)} FROM {table.name} "  # noqa: S608 - fixed identifiers
+            f"WHERE {key} = {mark}"
+        )
 
     async def get(self, key: str) -> dict[str, Any] | None:
-        rows = await self.fetch(self.by_key, [key])
-        return rows[0] if rows else None
+        async with self.db.raw_reader() as run:
+            rows = await run(self.by_key, (key,))
+        for raw in rows:
+            row = dict(zip(self.names, normalized(raw, self.converters), strict=True))
+            if row["nid"] == self.nid:
+                return row
+        return None
 
 
 class RawInsert:
