@@ -73,6 +73,27 @@ async def test_a_write_drops_only_the_objects_it_touched(dsn: str) -> None:
         await reader.db.close()
 
 
+async def test_concurrent_writers_all_land_and_every_check_sees_them(dsn: str) -> None:
+    """Writers raise version counters in their transactions; many at once must not exhaust
+    their retries (they spread over counter shards) and every write must be seen."""
+    writer, reader = await _replicas(dsn)
+    try:
+        await writer.write(tuples(["doc:d#view@group:g#member"]), [])
+        assert not await check(reader, GROUPS, "doc:d#view@w0-0")  # warm the reader
+
+        async def one(w: int) -> None:
+            for i in range(5):
+                await writer.write(tuples([f"group:g#member@w{w}-{i}"]), [])
+
+        await asyncio.gather(*(one(w) for w in range(8)))
+        for w in range(8):
+            for i in range(5):
+                assert await check(reader, GROUPS, f"doc:d#view@w{w}-{i}")
+    finally:
+        await writer.db.close()
+        await reader.db.close()
+
+
 async def test_keys_over_the_cap_are_checked_per_subject(dsn: str) -> None:
     store = await open_store(dsn, 2)
     try:
@@ -93,28 +114,28 @@ def _rows(key: tuple[str, uuid.UUID, str], size: int = 1) -> Rows:
 def test_rows_read_under_an_older_version_are_not_kept() -> None:
     cache = TupleCache()
     key = ("n", uuid.uuid4(), "r")
-    cache.advance(3, None)
-    cache.store(2, _rows(key))  # read by a check that saw version 2
+    cache.advance((3,), None)
+    cache.store((2,), _rows(key))  # read by a check that saw version 2
     assert cache.entry(key) is None
-    cache.store(3, _rows(key))
+    cache.store((3,), _rows(key))
     assert cache.entry(key) is not None
-    cache.advance(4, [("n", uuid.uuid4())])  # another object changed
+    cache.advance((4,), [("n", uuid.uuid4())])  # another object changed
     assert cache.entry(key) is not None
-    cache.advance(5, [(key[0], key[1])])
+    cache.advance((5,), [(key[0], key[1])])
     assert cache.entry(key) is None
-    cache.store(5, _rows(key))
-    cache.advance(6, None)  # anything may have changed
+    cache.store((5,), _rows(key))
+    cache.advance((6,), None)  # anything may have changed
     assert cache.entry(key) is None
-    cache.advance(3, None)  # an older value read late changes nothing
-    assert cache.version == 6
+    cache.advance((3,), None)  # an older value read late changes nothing
+    assert cache.version == (6,)
 
 
 def test_a_full_cache_starts_over() -> None:
     cache = TupleCache(max_rows=10)
-    cache.advance(1, None)
+    cache.advance((1,), None)
     first, second = ("n", uuid.uuid4(), "r"), ("n", uuid.uuid4(), "r")
-    cache.store(1, _rows(first, size=6))
-    cache.store(1, _rows(second, size=6))
+    cache.store((1,), _rows(first, size=6))
+    cache.store((1,), _rows(second, size=6))
     assert cache.entry(first) is None
     assert cache.entry(second) is not None
 

@@ -2,16 +2,17 @@
 
 Checks read the same small keys over and over (a folder's viewers, a group's
 members), so each worker keeps the rows it has read, keyed the way the engine
-asks for them. Correctness across replicas rests on one counter per network
-(``roost_check_versions``) that every tuple write raises inside its own
-transaction, logging the objects it touched under the new value
-(``roost_check_changes``). A check first reads the counter; when it moved,
-the same statement returns the objects written since, and the cache drops
-those (or everything, when the log cannot tell). So a check sees every write
+asks for them. Correctness across replicas rests on version counters per network
+(``roost_check_counters``, a few shards so that concurrent writers rarely
+meet): every tuple write raises one inside its own transaction and logs the
+objects it touched under the new value (``roost_check_log``). A check first
+reads the counters; where they moved, the same statement returns the objects
+written since, and the cache drops those (or everything, when the log cannot
+tell). So a check sees every write
 that finished before it began, whichever replica took the write, exactly as
 without the cache; what the cache saves is the queries, not any consistency.
 
-Reading the counter is one tiny query, and concurrent checks share it: a
+Reading the counters is one tiny query, and concurrent checks share it: a
 check waits for the next read that *starts* after it arrived, so one read
 serves every check that came in while the previous one was in flight.
 
@@ -28,6 +29,9 @@ from collections.abc import Awaitable, Callable, Iterable
 from roost.permissions.check.engine import Key, KeyData, ObjectRef, SubjectRef
 from roost.permissions.sql.rows_query import EMPTY, TOO_BIG, Entry, Rows
 
+Versions = tuple[int, ...]
+"""One counter value per shard."""
+
 DEFAULT_CAP = 64
 DEFAULT_MAX_ROWS = 500_000
 """≈ 220 bytes per cached row (measured): at most ≈ 110 MB per worker."""
@@ -39,21 +43,25 @@ class TupleCache:
     def __init__(self, cap: int = DEFAULT_CAP, max_rows: int = DEFAULT_MAX_ROWS) -> None:
         self.cap = cap
         self.max_rows = max_rows
-        self.version = -1
+        self.version: Versions | None = None
+        """Counter values (one per shard) the cached rows are current for."""
         self._keys: dict[ObjectRef, dict[str, Entry]] = {}
         """Keys read one by one, by object."""
         self._objects: dict[ObjectRef, dict[str, Entry]] = {}
         """Objects read in full: a relation not listed is empty."""
         self._size = 0
 
-    def advance(self, version: int, changed: Iterable[ObjectRef] | None) -> None:
-        """Move to counter ``version``, dropping the objects written since ours.
+    def advance(self, version: Versions, changed: Iterable[ObjectRef] | None) -> None:
+        """Move to counters ``version``, dropping the objects written since ours.
 
-        ``None`` means the writes since are not known object by object: start over.
+        ``None`` means the writes since are not known object by object: start
+        over. Counters read earlier than ours (never newer anywhere) change nothing.
         """
-        if version <= self.version:
+        if self.version is not None and all(
+            new <= old for new, old in zip(version, self.version, strict=True)
+        ):
             return
-        if changed is None or self.version < 0:
+        if changed is None or self.version is None:
             self._clear()
         else:
             for obj in changed:
@@ -61,7 +69,7 @@ class TupleCache:
                 self._objects.pop(obj, None)
         self.version = version
 
-    def store(self, version: int, rows: Rows) -> None:
+    def store(self, version: Versions, rows: Rows) -> None:
         """Keep rows read after counter ``version`` was seen, if that is still current.
 
         A check that saw an older value may have read rows older than a write
@@ -113,12 +121,12 @@ class VersionGate:
     soon as the current read ends.
     """
 
-    def __init__(self, read: Callable[[], Awaitable[int]]) -> None:
+    def __init__(self, read: Callable[[], Awaitable[Versions]]) -> None:
         self._read = read
-        self._next: asyncio.Future[int] | None = None
+        self._next: asyncio.Future[Versions] | None = None
         self._task: asyncio.Task[None] | None = None
 
-    async def current(self) -> int:
+    async def current(self) -> Versions:
         if self._next is None:
             self._next = asyncio.get_running_loop().create_future()
             self._next.add_done_callback(_consume)
@@ -138,7 +146,7 @@ class VersionGate:
             self._task = None
 
 
-def _consume(future: asyncio.Future[int]) -> None:
+def _consume(future: asyncio.Future[Versions]) -> None:
     """Mark an exception as seen even when every waiter has gone (no loop warning)."""
     if not future.cancelled():
         future.exception()

@@ -9,6 +9,7 @@ back only where a response needs them.
 from __future__ import annotations
 
 import contextlib
+import random
 import uuid
 from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import UTC, datetime
@@ -25,9 +26,9 @@ from roost.permissions.relationtuples.model import (
     SubjectSet,
 )
 from roost.permissions.sql import check_query, rows_query
-from roost.permissions.sql.cache import DEFAULT_CAP, TupleCache, VersionGate, key_data
+from roost.permissions.sql.cache import DEFAULT_CAP, TupleCache, VersionGate, Versions, key_data
 from roost.permissions.sql.rows_query import TOO_BIG, Entry, Rows, as_uuid
-from roost.permissions.sql.tables import check_changes, check_versions, networks, uuid_mappings
+from roost.permissions.sql.tables import check_counters, check_log, networks, uuid_mappings
 from roost.permissions.sql.tables import relation_tuples as rt
 from roost.storage.database import Database, RawFetch
 from roost.storage.networks import ensure_network as shared_ensure_network
@@ -37,7 +38,9 @@ INSERT_CHUNK = 500
 LOGGED_OBJECTS = 256
 """A write touching more objects logs "anything changed" instead of each one."""
 CHANGES_WINDOW = 256
-"""Caches this many versions behind follow the log; further behind, they start over."""
+"""Caches this many versions behind (on a shard) follow the log; further behind, they start over."""
+SHARDS = 16
+"""Version counters per network: concurrent writers rarely raise the same one."""
 DELETE_CHUNK = 100
 MAP_CHUNK = 500
 
@@ -130,13 +133,13 @@ class TupleStore:
                 await conn.execute(insert_maps, chunk)
 
         async def run(conn: AsyncConnection) -> None:
+            await self._bump(conn, {(t.namespace, self.id_of(t.object)) for t in touched})
             for chunk in chunks(rows, INSERT_CHUNK):
                 await conn.execute(insert_rows, chunk)
             for chunk in chunks(list(deletes), DELETE_CHUNK):
                 await conn.execute(
                     rt.delete().where(rt.c.nid == self.nid, or_(*map(self._exact, chunk)))
                 )
-            await self._bump(conn, {(t.namespace, self.id_of(t.object)) for t in touched})
 
         if mappings:
             await self.db.transaction(map_strings, idempotent=True)
@@ -172,66 +175,66 @@ class TupleStore:
         return conds
 
     async def delete_matching(self, q: RelationQuery) -> None:
+        exact = None
+        if q.namespace is not None and q.object is not None:
+            exact = {(q.namespace, self.id_of(q.object))}
+
         async def run(conn: AsyncConnection) -> None:
-            await conn.execute(rt.delete().where(*self._query_filter(q)))
-            exact = None
-            if q.namespace is not None and q.object is not None:
-                exact = {(q.namespace, self.id_of(q.object))}
             await self._bump(conn, exact)
+            await conn.execute(rt.delete().where(*self._query_filter(q)))
 
         await self.db.transaction(run, idempotent=True)
 
     async def _bump(self, conn: AsyncConnection, touched: set[ObjectRef] | None) -> None:
-        """Raise the version counter and log what changed, for every replica's check cache.
+        """Raise one version counter and log what changed, for every replica's check cache.
 
-        Inside the write's transaction, so both move exactly when the rows do
-        (running the write twice after an ambiguous commit only logs it twice).
-        ``None``, or more objects than are worth listing, logs "anything".
+        First in the write's transaction: a writer that has to wait for another
+        on the same shard learns it before doing its work, and the retry is cheap.
+        Both move exactly when the rows do (a write run twice after an ambiguous
+        commit only logs twice). ``None``, or too many objects, logs "anything".
         """
-        bump = upsert_increment(check_versions, self.db.dialect, {"nid": self.nid}, "version")
-        version = (await conn.execute(bump.returning(check_versions.c.version))).scalar_one()
+        shard = random.randrange(SHARDS)  # spreads writers; not a secret
+        key = {"nid": self.nid, "shard": shard}
+        bump = upsert_increment(check_counters, self.db.dialect, key, "version")
+        version = (await conn.execute(bump.returning(check_counters.c.version))).scalar_one()
         objects: list[tuple[str | None, uuid.UUID | None]] = [(None, None)]
         if touched is not None and len(touched) <= LOGGED_OBJECTS:
             objects = sorted(touched)
         rows = [
-            {"id": uuid.uuid4(), "nid": self.nid, "version": version, "namespace": n, "object": o}
+            {"id": uuid.uuid4(), **key, "version": version, "namespace": n, "object": o}
             for n, o in objects
         ]
         if rows:
-            await conn.execute(check_changes.insert(), rows)
+            await conn.execute(check_log.insert(), rows)
         await conn.execute(
-            check_changes.delete().where(
-                check_changes.c.nid == self.nid,
-                check_changes.c.version <= version - 2 * CHANGES_WINDOW,
+            check_log.delete().where(
+                check_log.c.nid == self.nid,
+                check_log.c.shard == shard,
+                check_log.c.version <= version - 2 * CHANGES_WINDOW,
             )
         )
 
-    async def _refresh(self) -> int:
-        """Read the counter and, when it moved, what changed since; bring the cache along.
+    async def _refresh(self) -> Versions:
+        """Read the counters and, where they moved, what changed since; bring the cache along.
 
-        One statement, so the counter and the log come from one snapshot. Runs
-        once at a time per process (the gate), so the cache's version cannot
-        move meanwhile.
+        One statement, so counters and log come from one snapshot. Runs once at
+        a time per process (the gate), so the cache's versions cannot move
+        meanwhile.
         """
         since = self.cache.version
+        floor = min(since) if since is not None else _NEVER
         params: Any
         if self.db.dialect == "sqlite":
-            sql, params = _REFRESH_SQLITE, {"nid": self.nid.hex, "since": since}
+            sql, params = _REFRESH_SQLITE, {"nid": self.nid.hex, "floor": floor}
         else:
-            sql, params = _REFRESH_PG, [self.nid, since]
+            sql, params = _REFRESH_PG, [self.nid, floor]
         async with self.db.raw_reader() as run:
             rows = await run(sql, params)
-        version = int(rows[0][0]) if rows else 0
-        if version > since:
-            changed: list[ObjectRef] | None = []
-            for r in rows:
-                if r[3] is None:
-                    continue  # the counter row alone: nothing logged since
-                if r[1] is None or r[2] is None or changed is None:
-                    changed = None  # "anything may have changed"
-                    continue
-                changed.append((r[1], as_uuid(r[2])))
-            self.cache.advance(version, changed if version - since <= CHANGES_WINDOW else None)
+        counters = dict.fromkeys(range(SHARDS), 0)
+        for r in rows:
+            counters[int(r[0])] = int(r[1])
+        version = tuple(counters[s] for s in range(SHARDS))
+        self.cache.advance(version, None if since is None else _changes(rows, since, version))
         return version
 
     # -- reads ----------------------------------------------------------------
@@ -299,7 +302,7 @@ class TupleStore:
 class CachedSnapshot:
     """One check's view: cached entries first, one statement per round for the rest."""
 
-    def __init__(self, store: TupleStore, version: int, run: RawFetch) -> None:
+    def __init__(self, store: TupleStore, version: Versions, run: RawFetch) -> None:
         self.store = store
         self.cache = store.cache
         self.version = version
@@ -347,13 +350,32 @@ class CachedSnapshot:
         return rows_query.collect(keys, await self.run(sql, params), cap)
 
 
+def _changes(
+    rows: Sequence[Sequence[Any]], since: Versions, version: Versions
+) -> list[ObjectRef] | None:
+    """Objects logged on each shard after ``since``; ``None`` when the log cannot tell."""
+    if any(v - s > CHANGES_WINDOW for v, s in zip(version, since, strict=True)):
+        return None  # too far behind: the log may be pruned
+    changed: list[ObjectRef] = []
+    for r in rows:  # shard, counter, logged version, namespace, object, log id
+        if r[5] is None or int(r[2]) <= since[int(r[0])]:
+            continue  # nothing logged on this shard, or seen already
+        if r[3] is None or r[4] is None:
+            return None  # "anything may have changed"
+        changed.append((r[3], as_uuid(r[4])))
+    return changed
+
+
 _REFRESH = (
-    "SELECT v.version, c.namespace, c.object, c.id FROM roost_check_versions v"
-    " LEFT JOIN roost_check_changes c ON c.nid = v.nid AND c.version > {since}"
-    " AND c.version <= v.version WHERE v.nid = {nid}"
+    "SELECT v.shard, v.version, c.version, c.namespace, c.object, c.id"
+    " FROM roost_check_counters v LEFT JOIN roost_check_log c ON c.nid = v.nid"
+    " AND c.shard = v.shard AND c.version > {floor} AND c.version <= v.version"
+    " WHERE v.nid = {nid}"
 )
-_REFRESH_PG = _REFRESH.format(nid="$1", since="$2")
-_REFRESH_SQLITE = _REFRESH.format(nid=":nid", since=":since")
+_REFRESH_PG = _REFRESH.format(nid="$1", floor="$2")
+_REFRESH_SQLITE = _REFRESH.format(nid=":nid", floor=":floor")
+_NEVER = 2**62
+"""A log floor no version reaches: a cache with nothing yet reads counters only."""
 
 
 def _shard(row: dict[str, Any]) -> uuid.UUID:

@@ -17,6 +17,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     MetaData,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -129,35 +130,38 @@ uuid_mappings = Table(
     Column("string_representation", Text, nullable=False),
 )
 
-check_versions = Table(
-    "roost_check_versions",
+check_counters = Table(
+    "roost_check_counters",
     metadata,
     Column(
         "nid",
         Uuid,
-        ForeignKey("networks.id", ondelete="CASCADE", name="roost_check_versions_nid_fk"),
+        ForeignKey("networks.id", ondelete="CASCADE", name="roost_check_counters_nid_fk"),
         primary_key=True,
     ),
+    Column("shard", SmallInteger, primary_key=True, autoincrement=False),
     Column("version", BigInteger, nullable=False),
 )
-"""Roost's own: one counter per network, raised by every tuple write in the
-write's transaction, so every replica can tell cheaply whether its check cache
-is still current (see roost.permissions.sql.cache)."""
+"""Roost's own: per network, a few version counters (shards). Every tuple write raises
+one of them, chosen at random, in the write's transaction, so every replica can tell
+cheaply whether its check cache is current (see roost.permissions.sql.cache); several
+shards keep concurrent writers from queueing on one row."""
 
-check_changes = Table(
-    "roost_check_changes",
+check_log = Table(
+    "roost_check_log",
     metadata,
     Column("id", Uuid, primary_key=True),
     Column(
         "nid",
         Uuid,
-        ForeignKey("networks.id", ondelete="CASCADE", name="roost_check_changes_nid_fk"),
+        ForeignKey("networks.id", ondelete="CASCADE", name="roost_check_log_nid_fk"),
         nullable=False,
     ),
+    Column("shard", SmallInteger, nullable=False),
     Column("version", BigInteger, nullable=False),
     Column("namespace", String(200), nullable=True),
     Column("object", Uuid, nullable=True),
-    Index("roost_check_changes_version_idx", "nid", "version"),
+    Index("roost_check_log_version_idx", "nid", "shard", "version"),
 )
-"""Roost's own: the objects each write touched, by the version it raised the counter
-to (no object: anything may have changed), so caches drop only what changed."""
+"""Roost's own: the objects each write touched, by the shard and version it raised
+(no object: anything may have changed), so caches drop only what changed."""
