@@ -58,7 +58,7 @@ class TupleStore:
     """All SQL of the permission service, scoped to one network.
 
     Checks read through a per-process cache (roost.permissions.sql.cache);
-    every write raises the network's version counter in its transaction.
+    every write raises one of the network's version counters in its transaction.
     """
 
     def __init__(self, db: Database, nid: uuid.UUID, cache_cap: int = DEFAULT_CAP) -> None:
@@ -291,7 +291,7 @@ class TupleStore:
     async def reader(self) -> AsyncIterator[CachedSnapshot]:
         """A snapshot for the rounds of one check: the cache, then storage.
 
-        The version counter is read first (shared with concurrent checks), so
+        The version counters are read first (shared with concurrent checks), so
         nothing cached before a write that finished earlier is ever used.
         """
         version = await self.gate.current()
