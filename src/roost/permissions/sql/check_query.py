@@ -29,7 +29,13 @@ from functools import cache
 from typing import Any
 
 from roost.permissions.check.engine import Fetched, Key, KeyData, SubjectRef
-from roost.storage.sql import padded
+from roost.permissions.sql.keys import (
+    SqliteShape,
+    as_uuid,
+    key_arrays,
+    sqlite_key_filter,
+    sqlite_key_params,
+)
 
 LOOKAHEAD = 128
 
@@ -85,14 +91,8 @@ _PG_SET = _statement(_PG_KEYS, "", "$1", ("$5", "$6", "$7"))
 
 
 @cache
-def _sqlite_sql(n_ns: int, n_obj: int, n_rel: int, subject_set: bool) -> str:
-    def names(prefix: str, n: int) -> str:
-        return ", ".join(f":{prefix}{i}" for i in range(n))
-
-    where = (
-        f"t.nid = :nid AND t.namespace IN ({names('n', n_ns)})"
-        f" AND t.object IN ({names('o', n_obj)}) AND t.relation IN ({names('r', n_rel)}) AND "
-    )
+def _sqlite_sql(shape: SqliteShape, subject_set: bool) -> str:
+    where = f"{sqlite_key_filter(shape)} AND "
     subject = (":sn", ":so", ":sr") if subject_set else (":sid",)
     return _statement("FROM keto_relation_tuples t", where, ":nid", subject)
 
@@ -102,22 +102,16 @@ def build(
 ) -> tuple[str, Sequence[Any] | dict[str, Any]]:
     """SQL text and parameters for ``keys`` and ``subject``."""
     if dialect != "sqlite":
-        arrays = [[k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys]]
+        arrays = key_arrays(keys)
         if isinstance(subject, tuple):
             return _PG_SET, [nid, *arrays, *subject]
         return _PG_ID, [nid, *arrays, subject]
-    ns = padded(sorted({k[0] for k in keys}))
-    objs = padded(sorted({k[1].hex for k in keys}))
-    rels = padded(sorted({k[2] for k in keys}))
-    params: dict[str, Any] = {"nid": nid.hex}
-    params.update({f"n{i}": v for i, v in enumerate(ns)})
-    params.update({f"o{i}": v for i, v in enumerate(objs)})
-    params.update({f"r{i}": v for i, v in enumerate(rels)})
+    shape, params = sqlite_key_params(nid, keys)
     if isinstance(subject, tuple):
         params.update(sn=subject[0], so=subject[1].hex, sr=subject[2])
     else:
         params["sid"] = subject.hex
-    return _sqlite_sql(len(ns), len(objs), len(rels), isinstance(subject, tuple)), params
+    return _sqlite_sql(shape, isinstance(subject, tuple)), params
 
 
 def collect(keys: Sequence[Key], rows: Sequence[Sequence[Any]]) -> Fetched:
@@ -129,15 +123,15 @@ def collect(keys: Sequence[Key], rows: Sequence[Sequence[Any]]) -> Fetched:
     for r in rows:
         level = r[0]
         if level == 3:
-            complete.add((r[1], _uuid(r[2])))
+            complete.add((r[1], as_uuid(r[2])))
         elif level == 2:
             lookahead.append(r)
         else:
-            entry = data.get((r[1], _uuid(r[2]), r[3]))
+            entry = data.get((r[1], as_uuid(r[2]), r[3]))
             if entry is not None:  # SQLite's IN-lists also match a few unrequested keys
                 _add(entry, r)
     for r in lookahead:  # rows of requested keys came in level 1 already
-        key = (r[1], _uuid(r[2]), r[3])
+        key = (r[1], as_uuid(r[2]), r[3])
         if key not in requested:
             _add(data.setdefault(key, KeyData()), r)
     return data, complete
@@ -147,9 +141,4 @@ def _add(entry: KeyData, r: Sequence[Any]) -> None:
     if r[4]:
         entry.direct = True
     if r[5] is not None:
-        entry.sets.append(((r[5], _uuid(r[6]), r[7]), bool(r[8])))
-
-
-def _uuid(value: Any) -> uuid.UUID:
-    """SQLite stores UUIDs as 32 hex characters; asyncpg returns UUID objects."""
-    return value if isinstance(value, uuid.UUID) else uuid.UUID(hex=value)
+        entry.sets.append(((r[5], as_uuid(r[6]), r[7]), bool(r[8])))

@@ -25,7 +25,13 @@ from functools import cache
 from typing import Any
 
 from roost.permissions.check.engine import Key, ObjectRef, SubjectRef
-from roost.storage.sql import padded
+from roost.permissions.sql.keys import (
+    SqliteShape,
+    as_uuid,
+    key_arrays,
+    sqlite_key_filter,
+    sqlite_key_params,
+)
 
 LOOKAHEAD = 128
 
@@ -54,18 +60,14 @@ def _pg_sql(cap: int) -> str:
 
 
 @cache
-def _sqlite_sql(cap: int, n_ns: int, n_obj: int, n_rel: int) -> str:
-    def names(prefix: str, n: int) -> str:
-        return ", ".join(f":{prefix}{i}" for i in range(n))
-
+def _sqlite_sql(cap: int, shape: SqliteShape) -> str:
     keep = cap + 1
     return (
         "WITH l1 AS (SELECT t.namespace, t.object, t.relation, t.subject_id,"  # noqa: S608
         " t.subject_set_namespace AS sn, t.subject_set_object AS so,"
         " t.subject_set_relation AS sr, row_number() OVER"
         " (PARTITION BY t.namespace, t.object, t.relation) AS n"
-        f" FROM keto_relation_tuples t WHERE t.nid = :nid AND t.namespace IN ({names('n', n_ns)})"
-        f" AND t.object IN ({names('o', n_obj)}) AND t.relation IN ({names('r', n_rel)})),"
+        f" FROM keto_relation_tuples t WHERE {sqlite_key_filter(shape)}),"
         f" o AS (SELECT DISTINCT sn, so FROM l1 WHERE sn IS NOT NULL AND n <= {keep}"
         f" ORDER BY sn, so LIMIT {LOOKAHEAD}),"
         " l2 AS (SELECT o.sn AS namespace, o.so AS object, t.relation, t.subject_id,"
@@ -86,16 +88,9 @@ def build(
 ) -> tuple[str, Sequence[Any] | dict[str, Any]]:
     """SQL text and parameters reading ``keys`` (and one level beyond) in full."""
     if dialect != "sqlite":
-        arrays = [[k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys]]
-        return _pg_sql(cap), [nid, *arrays]
-    ns = padded(sorted({k[0] for k in keys}))
-    objs = padded(sorted({k[1].hex for k in keys}))
-    rels = padded(sorted({k[2] for k in keys}))
-    params: dict[str, Any] = {"nid": nid.hex}
-    params.update({f"n{i}": v for i, v in enumerate(ns)})
-    params.update({f"o{i}": v for i, v in enumerate(objs)})
-    params.update({f"r{i}": v for i, v in enumerate(rels)})
-    return _sqlite_sql(cap, len(ns), len(objs), len(rels)), params
+        return _pg_sql(cap), [nid, *key_arrays(keys)]
+    shape, params = sqlite_key_params(nid, keys)
+    return _sqlite_sql(cap, shape), params
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,8 +163,3 @@ def _entry(rows: list[Sequence[Any]]) -> Entry:
             subjects.add(s)
             sets.append(s)
     return Entry(frozenset(subjects), tuple(sets))
-
-
-def as_uuid(value: Any) -> uuid.UUID:
-    """SQLite stores UUIDs as 32 hex characters; asyncpg returns UUID objects."""
-    return value if isinstance(value, uuid.UUID) else uuid.UUID(hex=value)

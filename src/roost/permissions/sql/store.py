@@ -27,7 +27,8 @@ from roost.permissions.relationtuples.model import (
 )
 from roost.permissions.sql import check_query, rows_query
 from roost.permissions.sql.cache import DEFAULT_CAP, TupleCache, VersionGate, Versions, key_data
-from roost.permissions.sql.rows_query import TOO_BIG, Entry, Rows, as_uuid
+from roost.permissions.sql.keys import as_uuid
+from roost.permissions.sql.rows_query import TOO_BIG, Entry, Rows
 from roost.permissions.sql.tables import check_counters, check_log, networks, uuid_mappings
 from roost.permissions.sql.tables import relation_tuples as rt
 from roost.storage.database import Database, RawFetch
@@ -316,8 +317,10 @@ class CachedSnapshot:
 
     async def fetch(self, keys: Sequence[Key], subject: SubjectRef) -> Fetched:
         """Read uncached keys in full (and cache them); keys too big to cache per subject."""
-        big = [k for k in keys if self.cache.entry(k) is TOO_BIG]
-        plain = [k for k in keys if self.cache.entry(k) is not TOO_BIG]
+        big: list[Key] = []
+        plain: list[Key] = []
+        for k in keys:
+            (big if self.cache.entry(k) is TOO_BIG else plain).append(k)
         data: dict[Key, KeyData] = {}
         complete: set[tuple[str, uuid.UUID]] = set()
         if plain:
