@@ -45,6 +45,16 @@ class Result:
     """CPU time per request of the database server (when it is local and known)."""
 
 
+def parse(out: str) -> Result:
+    """wrk's report (run with ``--latency``) as a Result, without CPU figures."""
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    p50 = _ms(re.search(r"\s50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"\s99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return Result(rps, p50, p99, errors, int(non2xx.group(1)) if non2xx else 0)
+
+
 def _ms(text: str) -> float:
     m = re.match(r"([\d.]+)(us|ms|s)", text)
     if not m:
@@ -91,14 +101,9 @@ def run(
             check=True,
         ).stdout
         after = cpu() if cpu else None
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    p50 = _ms(re.search(r"\s50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
-    p99 = _ms(re.search(r"\s99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
-    errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
-    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    result = Result(rps, p50, p99, errors, int(non2xx.group(1)) if non2xx else 0)
+    result = parse(out)
     if before is None or after is None:
         return result
-    done = max(1.0, rps * seconds) / 1000
+    done = max(1.0, result.rps * seconds) / 1000
     db = None if after[1] is None or before[1] is None else (after[1] - before[1]) / done
     return dataclasses.replace(result, server_cpu_ms=(after[0] - before[0]) / done, db_cpu_ms=db)

@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import re
 import shutil
 import subprocess
 import tempfile
@@ -31,6 +30,7 @@ from typing import Any
 import bcrypt
 import httpx
 
+from bench.common import wrk as wrk_report
 from bench.common.services import (
     Roost,
     free_port,
@@ -62,7 +62,7 @@ end
 """
 
 
-def wrk(url: str, mode: str, items: list[str], seconds: int) -> dict[str, float]:
+def wrk(url: str, mode: str, items: list[str], seconds: int) -> wrk_report.Result:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: apt-get install wrk")
     with tempfile.TemporaryDirectory() as tmp:
@@ -78,21 +78,7 @@ def wrk(url: str, mode: str, items: list[str], seconds: int) -> dict[str, float]
             check=True,
         ).stdout
 
-    def ms(text: str) -> float:
-        m = re.match(r"([\d.]+)(us|ms|s)", text)
-        assert m, text
-        v, unit = float(m.group(1)), m.group(2)
-        return v / 1000 if unit == "us" else v * 1000 if unit == "s" else v
-
-    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {
-        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
-        "p50": ms(re.search(r"\s50%\s+(\S+)", out).group(1)),  # type: ignore[union-attr]
-        "p99": ms(re.search(r"\s99%\s+(\S+)", out).group(1)),  # type: ignore[union-attr]
-        "non2xx": int(non2xx.group(1)) if non2xx else 0,
-        "errors": sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out)),
-        "requests": int(re.search(r"(\d+) requests in", out).group(1)),  # type: ignore[union-attr]
-    }
+    return wrk_report.parse(out)
 
 
 async def _flows(public: str, kind: str, n: int) -> list[str]:
@@ -193,11 +179,11 @@ def bench_backend(backend: str, args: argparse.Namespace, admin_dsn: str | None)
                 [
                     backend,
                     name,
-                    f"{r['rps']:,.0f}",
-                    f"{r['p50']:.1f}",
-                    f"{r['p99']:.1f}",
-                    f"{r['non2xx']}",
-                    f"{r['errors']}",
+                    f"{r.rps:,.0f}",
+                    f"{r.p50_ms:.1f}",
+                    f"{r.p99_ms:.1f}",
+                    f"{r.non_2xx}",
+                    f"{r.errors}",
                 ]
             )
     finally:

@@ -26,7 +26,6 @@ import argparse
 import base64
 import contextlib
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -39,6 +38,7 @@ from typing import Any
 
 import httpx
 
+from bench.common import wrk as wrk_report
 from bench.common.cpu import postmaster_pid, tree_cpu
 from bench.common.services import (
     Roost,
@@ -71,14 +71,6 @@ class Result:
     db_cpu_ms: float | None = None  # CPU time per request, PostgreSQL cluster (when ours)
 
 
-def _ms(text: str) -> float:
-    m = re.match(r"([\d.]+)(us|ms|s)", text)
-    if not m:
-        raise ValueError(text)
-    value, unit = float(m.group(1)), m.group(2)
-    return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
-
-
 def wrk(
     url: str,
     method: str,
@@ -99,17 +91,14 @@ def wrk(
         before = cpu() if cpu else (0.0, None)
         out = subprocess.run([*cmd, base], capture_output=True, text=True, check=True).stdout
         after = cpu() if cpu else (0.0, None)
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    p50 = _ms(re.search(r"\s50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
-    p99 = _ms(re.search(r"\s99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
-    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
-    done = max(1.0, rps * seconds)
+    report = wrk_report.parse(out)
+    done = max(1.0, report.rps * seconds)
     server_ms = 1000 * (after[0] - before[0]) / done
     db_ms = None
     if after[1] is not None and before[1] is not None:
         db_ms = 1000 * (after[1] - before[1]) / done
-    return Result(rps, p50, p99, (int(bad.group(1)) if bad else 0) + errors, server_ms, db_ms)
+    bad = report.non_2xx + report.errors
+    return Result(report.rps, report.p50_ms, report.p99_ms, bad, server_ms, db_ms)
 
 
 @dataclass
