@@ -8,6 +8,7 @@ clients.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -203,22 +204,24 @@ async def get_by_external_id(request: Request) -> Response:
     return JSON(_admin_json(svc, found, _include(request)))
 
 
-@kratos_errors
-async def update_identity(request: Request) -> Response:
-    svc = service(request)
-    ident = await _load(svc, request)
-    updated = await manager.apply_update(svc, ident, await read_json_exact(request))
-    await _write(svc, updated, new=False)
-    return JSON(_admin_json(svc, updated, frozenset()))
+def _modify(
+    apply: Callable[[IdentityService, Identity, Any], Awaitable[Identity]],
+) -> Callable[[Request], Awaitable[Response]]:
+    """PUT (a full body) and PATCH (JSON Patch) differ only in how the body applies."""
+
+    @kratos_errors
+    async def handler(request: Request) -> Response:
+        svc = service(request)
+        ident = await _load(svc, request)
+        updated = await apply(svc, ident, await read_json_exact(request))
+        await _write(svc, updated, new=False)
+        return JSON(_admin_json(svc, updated, frozenset()))
+
+    return handler
 
 
-@kratos_errors
-async def patch_identity(request: Request) -> Response:
-    svc = service(request)
-    ident = await _load(svc, request)
-    updated = await manager.apply_patch(svc, ident, await read_json_exact(request))
-    await _write(svc, updated, new=False)
-    return JSON(_admin_json(svc, updated, frozenset()))
+update_identity = _modify(manager.apply_update)
+patch_identity = _modify(manager.apply_patch)
 
 
 @kratos_errors

@@ -66,19 +66,7 @@ class IdentityStore:
     async def insert(self, conn: AsyncConnection, ident: Identity) -> None:
         await conn.execute(
             identities.insert().values(
-                id=ident.id,
-                nid=self.nid,
-                schema_id=ident.schema_id,
-                traits=ident.traits,
-                state=ident.state,
-                state_changed_at=ident.state_changed_at,
-                metadata_public=ident.metadata_public,
-                metadata_admin=ident.metadata_admin,
-                organization_id=ident.organization_id,
-                external_id=ident.external_id,
-                available_aal="aal1" if ident.credentials else None,
-                created_at=ident.created_at,
-                updated_at=ident.updated_at,
+                id=ident.id, nid=self.nid, created_at=ident.created_at, **_mutable(ident)
             )
         )
         await self._insert_children(conn, ident)
@@ -137,18 +125,7 @@ class IdentityStore:
         result = await conn.execute(
             update(identities)
             .where(identities.c.id == ident.id, identities.c.nid == self.nid)
-            .values(
-                schema_id=ident.schema_id,
-                traits=ident.traits,
-                state=ident.state,
-                state_changed_at=ident.state_changed_at,
-                metadata_public=ident.metadata_public,
-                metadata_admin=ident.metadata_admin,
-                external_id=ident.external_id,
-                organization_id=ident.organization_id,
-                available_aal="aal1" if ident.credentials else None,
-                updated_at=ident.updated_at,
-            )
+            .values(**_mutable(ident))
         )
         if result.rowcount == 0:
             raise NotFound("Unable to locate the resource")
@@ -372,3 +349,19 @@ class IdentityStore:
             )
 
         await self.db.transaction(run, idempotent=True)
+
+
+def _mutable(ident: Identity) -> dict[str, Any]:
+    """The identity row's columns that an update may change (insert and replace share them)."""
+    return {
+        "schema_id": ident.schema_id,
+        "traits": ident.traits,
+        "state": ident.state,
+        "state_changed_at": ident.state_changed_at,
+        "metadata_public": ident.metadata_public,
+        "metadata_admin": ident.metadata_admin,
+        "organization_id": ident.organization_id,
+        "external_id": ident.external_id,
+        "available_aal": "aal1" if ident.credentials else None,
+        "updated_at": ident.updated_at,
+    }
