@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +30,20 @@ def start_postgres() -> tuple[str, str]:
 
 def stop_postgres(cluster: str) -> None:
     subprocess.run([str(ROOT / "scripts/pg-throwaway.sh"), "stop", cluster], check=False)
+
+
+@contextlib.contextmanager
+def postgres_admin(backends: list[str], given: str | None) -> Iterator[str | None]:
+    """The admin DSN to benchmark with: ``given``, else a throwaway cluster while
+    PostgreSQL is among ``backends`` (stopped afterwards), else None."""
+    if given is not None or "postgres" not in backends:
+        yield given
+        return
+    admin, cluster = start_postgres()
+    try:
+        yield admin
+    finally:
+        stop_postgres(cluster)
 
 
 def new_database(admin_dsn: str) -> str:

@@ -35,8 +35,7 @@ from bench.common.services import (
     Roost,
     free_port,
     new_database,
-    start_postgres,
-    stop_postgres,
+    postgres_admin,
     table,
 )
 
@@ -201,15 +200,8 @@ def main() -> None:
     parser.add_argument("--postgres-dsn", help="admin DSN; default: a throwaway cluster")
     args = parser.parse_args()
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
-    cluster = None
-    admin_dsn = args.postgres_dsn
-    if "postgres" in backends and admin_dsn is None:
-        admin_dsn, cluster = start_postgres()
-    try:
+    with postgres_admin(backends, args.postgres_dsn) as admin_dsn:
         rows = [row for b in backends for row in bench_backend(b, args, admin_dsn)]
-    finally:
-        if cluster:
-            stop_postgres(cluster)
     one_hash = hash_ms(args.cost)
     print(
         f"\nbcrypt cost {args.cost}: one verify takes {one_hash:.0f} ms on this machine "

@@ -35,8 +35,7 @@ from bench.common.services import (
     Roost,
     free_port,
     new_database,
-    start_postgres,
-    stop_postgres,
+    postgres_admin,
     table,
 )
 
@@ -365,19 +364,12 @@ def main() -> None:
     )
     args = parser.parse_args()
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
-    cluster = None
-    admin = args.postgres_dsn
-    if "postgres" in backends and admin is None:
-        admin, cluster = start_postgres()
-    try:
+    with postgres_admin(backends, args.postgres_dsn) as admin:
         results = {b: bench_backend(b, args, admin) for b in backends}
         if args.keto and "postgres" in backends:
             results["keto (Go) postgres"] = bench_backend("postgres", args, admin, args.keto)
         elif not args.keto:
             print("note: set ROOST_BENCH_KETO to an Ory Keto binary to compare side by side")
-    finally:
-        if cluster:
-            stop_postgres(cluster)
     rows = []
     for b, r in results.items():
         for name in ("mixed", "allowed", "scattered", "writing", "floor"):
