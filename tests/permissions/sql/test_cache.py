@@ -94,6 +94,24 @@ async def test_concurrent_writers_all_land_and_every_check_sees_them(dsn: str) -
         await reader.db.close()
 
 
+async def test_a_refresh_reads_only_what_each_shard_logged_since(dsn: str) -> None:
+    writer, reader = await _replicas(dsn)
+    try:
+        for i in range(40):  # shards drift apart: each is raised by chance
+            await writer.write(tuples([f"group:g#member@u{i}"]), [])
+        assert await check(reader, GROUPS, "group:g#member@u1")
+        seen = reader.cache.version
+        assert seen is not None
+        quiet = await reader._counters_and_log(seen)
+        assert all(r[5] is None for r in quiet)  # counters only: nothing new anywhere
+        await writer.write(tuples(["group:g#member@late"]), [])
+        fresh = await reader._counters_and_log(seen)
+        assert [r[3] for r in fresh if r[5] is not None] == ["group"]  # just the new write
+    finally:
+        await writer.db.close()
+        await reader.db.close()
+
+
 async def test_keys_over_the_cap_are_checked_per_subject(dsn: str) -> None:
     store = await open_store(dsn, 2)
     try:

@@ -9,6 +9,7 @@ back only where a response needs them.
 from __future__ import annotations
 
 import contextlib
+import json
 import random
 import uuid
 from collections.abc import AsyncIterator, Iterable, Sequence
@@ -218,25 +219,32 @@ class TupleStore:
     async def _refresh(self) -> Versions:
         """Read the counters and, where they moved, what changed since; bring the cache along.
 
-        One statement, so counters and log come from one snapshot. Runs once at
-        a time per process (the gate), so the cache's versions cannot move
-        meanwhile.
+        Runs once at a time per process (the gate), so the cache's versions
+        cannot move meanwhile.
         """
         since = self.cache.version
-        floor = min(since) if since is not None else _NEVER
-        params: Any
-        if self.db.dialect == "sqlite":
-            sql, params = _REFRESH_SQLITE, {"nid": self.nid.hex, "floor": floor}
-        else:
-            sql, params = _REFRESH_PG, [self.nid, floor]
-        async with self.db.raw_reader() as run:
-            rows = await run(sql, params)
+        rows = await self._counters_and_log(since)
         counters = dict.fromkeys(range(SHARDS), 0)
         for r in rows:
             counters[int(r[0])] = int(r[1])
         version = tuple(counters[s] for s in range(SHARDS))
         self.cache.advance(version, None if since is None else _changes(rows, since, version))
         return version
+
+    async def _counters_and_log(self, since: Versions | None) -> list[Sequence[Any]]:
+        """Every counter, and the log rows each shard wrote after ``since`` (nothing without it).
+
+        One statement, so counters and log come from one snapshot; each shard is
+        compared with its own last value, so a refresh reads only what is new.
+        """
+        floors = list(since) if since is not None else [_NEVER] * SHARDS
+        params: Any
+        if self.db.dialect == "sqlite":
+            sql, params = _REFRESH_SQLITE, {"nid": self.nid.hex, "floors": json.dumps(floors)}
+        else:
+            sql, params = _REFRESH_PG, [self.nid, floors]
+        async with self.db.raw_reader() as run:
+            return await run(sql, params)
 
     # -- reads ----------------------------------------------------------------
 
@@ -361,8 +369,8 @@ def _changes(
         return None  # too far behind: the log may be pruned
     changed: list[ObjectRef] = []
     for r in rows:  # shard, counter, logged version, namespace, object, log id
-        if r[5] is None or int(r[2]) <= since[int(r[0])]:
-            continue  # nothing logged on this shard, or seen already
+        if r[5] is None:
+            continue  # nothing logged on this shard since
         if r[3] is None or r[4] is None:
             return None  # "anything may have changed"
         changed.append((r[3], as_uuid(r[4])))
@@ -375,8 +383,8 @@ _REFRESH = (
     " AND c.shard = v.shard AND c.version > {floor} AND c.version <= v.version"
     " WHERE v.nid = {nid}"
 )
-_REFRESH_PG = _REFRESH.format(nid="$1", floor="$2")
-_REFRESH_SQLITE = _REFRESH.format(nid=":nid", floor=":floor")
+_REFRESH_PG = _REFRESH.format(nid="$1", floor="($2::int8[])[v.shard + 1]")
+_REFRESH_SQLITE = _REFRESH.format(nid=":nid", floor="json_extract(:floors, '$[' || v.shard || ']')")
 _NEVER = 2**62
 """A log floor no version reaches: a cache with nothing yet reads counters only."""
 
