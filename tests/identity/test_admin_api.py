@@ -120,6 +120,9 @@ def test_similar_and_organization_filters(kratos: Kratos) -> None:
     assert both.status_code == 400 and "only one of" in both.json()["error"]["reason"]
     bad = httpx.get(url, params={"organization_id": "not-a-uuid"})
     assert bad.status_code == 400
+    for name in ("preview_credentials_identifier_similar", "credentials_identifier"):
+        nul = httpx.get(url, params={name: "a\x00b"})  # PostgreSQL cannot compare NUL
+        assert nul.status_code == 400 and "NUL" in nul.json()["error"]["reason"], nul.text
 
 
 def test_external_id_update_patch_delete(kratos: Kratos) -> None:

@@ -111,6 +111,32 @@ async def read_json(request: Request, limit: int = MAX_BODY) -> Any:
         raise Invalid(f"could not unmarshal json: {exc}") from exc
 
 
+def reject_nul(data: Any, message: str) -> None:
+    """Refuse NUL characters anywhere in parsed input (400 with ``message``).
+
+    PostgreSQL's ``text`` and ``jsonb`` cannot hold them, so they would
+    otherwise fail in SQL as a 500 instead of as bad input.
+    """
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                raise Invalid(message)
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+def url_has_nul(request: Request) -> bool:
+    """Whether the request's path or query string carries a NUL character."""
+    raw = request.scope.get("raw_path") or b""
+    query = request.scope.get("query_string", b"")
+    return b"%00" in raw or b"\x00" in raw or b"%00" in query
+
+
 def route(path: str, **handlers: Endpoint) -> Route:
     """One route for several methods (``GET=...``, ``POST=...``).
 

@@ -16,8 +16,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from roost.core.errors import RoostError
-from roost.core.http import JSON, error_body
+from roost.core.errors import Invalid, RoostError
+from roost.core.http import JSON, error_body, url_has_nul
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -62,6 +62,8 @@ def render(exc: KratosError) -> JSON:
 def kratos_errors(fn: Endpoint) -> Endpoint:
     @functools.wraps(fn)
     async def wrapper(request: Request) -> Response:
+        if url_has_nul(request):  # would fail in SQL; bad input instead
+            raise Invalid("The request URL must not contain NUL characters.")
         try:
             return await fn(request)
         except KratosError as exc:

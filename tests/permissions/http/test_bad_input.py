@@ -42,6 +42,7 @@ def _count(server: Server) -> int:
         ({**TUPLE, "object": 5}, "must be a string"),
         ({**TUPLE, "relation": "r" * 65}, "at most 64"),
         ({**TUPLE, "object": "o" * 5000}, "at most 4096"),
+        ({**TUPLE, "object": "a\x00b"}, "NUL characters"),
         (
             {
                 **{k: v for k, v in TUPLE.items() if k != "subject_id"},
@@ -131,3 +132,19 @@ def test_unknown_route_and_method(seed_server: Server) -> None:
     _error(httpx.get(seed_server.urls["read"] + "/nope"), 404)
     _error(httpx.put(seed_server.urls["read"] + "/admin/relation-tuples", json=TUPLE), 404)
     _error(httpx.delete(seed_server.urls["read"] + "/relation-tuples"), 405)
+
+
+def test_nul_characters_are_bad_input(seed_server: Server) -> None:
+    """PostgreSQL cannot store NUL: every entry point refuses it as a 400, never a 5xx."""
+    read, write = seed_server.urls["read"], seed_server.urls["write"]
+    query = {**TUPLE, "relation": "r\x00"}
+    for path in ("/relation-tuples/check/openapi", "/relation-tuples", "/relation-tuples/expand"):
+        assert "NUL characters" in _error(httpx.get(read + path, params=query), 400)["reason"]
+    batch = {"tuples": [{**TUPLE, "subject_id": "s\x00"}]}
+    r = httpx.post(read + "/relation-tuples/batch/check", json=batch)
+    assert "NUL characters" in _error(r, 400)["reason"]
+    before = _count(seed_server)
+    patch = [{"action": "insert", "relation_tuple": {**TUPLE, "object": "\x00"}}]
+    r = httpx.patch(write + "/admin/relation-tuples", json=patch)
+    assert "NUL characters" in _error(r, 400)["reason"]
+    assert _count(seed_server) == before

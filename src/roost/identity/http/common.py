@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 
 from roost.core.errors import Invalid, NotFound
-from roost.core.http import read_body
+from roost.core.http import read_body, reject_nul
 from roost.identity.service import IdentityService
 from roost.identity.sessions.model import Session
 
@@ -98,23 +98,11 @@ async def read_json_exact(request: Request) -> Any:
         data = json.loads(body)
     except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
         raise Invalid(f"could not unmarshal json: {exc}") from exc
-    reject_nul(data)
+    reject_nul(data, NUL_IN_JSON)
     return data
 
 
-def reject_nul(data: Any) -> None:
-    """NUL characters cannot be stored in PostgreSQL's jsonb or text; refuse them up front."""
-    stack = [data]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            if "\x00" in item:
-                raise Invalid("JSON strings must not contain NUL characters")
-        elif isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
+NUL_IN_JSON = "JSON strings must not contain NUL characters"
 
 
 def encode_session_token(s: Session) -> str:

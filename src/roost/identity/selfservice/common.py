@@ -18,10 +18,10 @@ import orjson
 from starlette.requests import Request
 
 from roost.core.errors import Invalid, NotFound
-from roost.core.http import read_body
+from roost.core.http import read_body, reject_nul
 from roost.identity import text
 from roost.identity.errors import GONE, KratosError
-from roost.identity.http.common import reject_nul
+from roost.identity.http.common import NUL_IN_JSON
 from roost.identity.identities.model import now, ts
 from roost.identity.selfservice.flow import Flow, Node
 
@@ -145,10 +145,10 @@ async def read_submission(request: Request) -> dict[str, Any]:
             raise Invalid(f"Unable to decode JSON payload: {exc}") from exc
         if not isinstance(data, dict):
             raise Invalid("Unable to decode JSON payload: expected a JSON object")
-        reject_nul(data)
+        reject_nul(data, NUL_IN_JSON)
         return data
     form = _form(body)
-    reject_nul(form)
+    reject_nul(form, NUL_IN_JSON)
     return form
 
 

@@ -19,7 +19,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from roost.core.errors import Invalid, RoostError
-from roost.core.http import JSON, read_body, read_json
+from roost.core.http import JSON, read_body, read_json, reject_nul, url_has_nul
 from roost.oauth2.rfc6749.errors import InvalidRequest, OAuth2Error
 from roost.oauth2.rfc6749.request import parse_form
 from roost.oauth2.service import OAuth2Service, Parts
@@ -60,21 +60,10 @@ def domain_error(exc: RoostError) -> JSON:
     return JSON(body, status_code=exc.status)
 
 
-def _has_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    return False
-
-
 async def read_json_body(request: Request) -> Any:
     """The JSON body; NUL characters are refused (PostgreSQL text cannot hold them)."""
     body = await read_json(request)
-    if _has_nul(body):
-        raise Invalid("The request body must not contain NUL characters.")
+    reject_nul(body, "The request body must not contain NUL characters.")
     return body
 
 
@@ -82,8 +71,7 @@ def endpoint(fn: Handler) -> Handler:
     @functools.wraps(fn)
     async def wrapped(request: Request) -> Response:
         try:
-            raw = request.scope.get("raw_path") or b""
-            if b"%00" in raw or b"\x00" in raw or b"%00" in request.scope.get("query_string", b""):
+            if url_has_nul(request):
                 raise Invalid("The request URL must not contain NUL characters.")
             return await fn(request)
         except OAuth2Error as exc:

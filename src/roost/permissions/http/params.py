@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.requests import Request
 
 from roost.core.errors import Invalid
+from roost.core.http import read_json, reject_nul
 
 
 def max_depth(request: Request) -> int:
@@ -27,4 +30,13 @@ def single_params(request: Request) -> dict[str, str]:
     repeated = [k for k in params if len(params.getlist(k)) > 1]
     if repeated:
         raise Invalid(f"query parameter {repeated[0]!r} must be given once")
-    return dict(params)
+    plain = dict(params)
+    reject_nul(plain, "query parameters must not contain NUL characters")
+    return plain
+
+
+async def json_body(request: Request) -> Any:
+    """The JSON body; NUL characters in it are bad input (PostgreSQL cannot store them)."""
+    body = await read_json(request)
+    reject_nul(body, "could not unmarshal json: strings must not contain NUL characters")
+    return body

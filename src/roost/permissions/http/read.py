@@ -12,9 +12,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from roost.core.errors import Invalid, NotFound, RoostError
-from roost.core.http import JSON, read_json, route
+from roost.core.http import JSON, route
 from roost.core.pagination import page_size
-from roost.permissions.http.params import max_depth, single_params
+from roost.permissions.http.params import json_body, max_depth, single_params
 from roost.permissions.relationtuples.model import (
     RelationTuple,
     SubjectSet,
@@ -68,7 +68,7 @@ async def _from_query(request: Request) -> RelationTuple:
 
 
 async def _from_body(request: Request) -> RelationTuple:
-    return tuple_from_json(await read_json(request))
+    return tuple_from_json(await json_body(request))
 
 
 def _single_check(
@@ -106,7 +106,7 @@ def _check_routes() -> list[Route]:
 async def batch_check(request: Request) -> Response:
     svc = _service(request)
     depth = max_depth(request)
-    body = await read_json(request)
+    body = await json_body(request)
     if not isinstance(body, dict) or not isinstance(body.get("tuples", []), list):
         raise Invalid('could not unmarshal json: expected {"tuples": [...]}')
     extra = sorted(set(body) - {"tuples"})

@@ -6,8 +6,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from roost.core.errors import Invalid
-from roost.core.http import JSON, read_body, read_json, route
-from roost.permissions.http.params import single_params
+from roost.core.http import JSON, read_body, route
+from roost.permissions.http.params import json_body, single_params
 from roost.permissions.relationtuples.model import (
     RelationTuple,
     SubjectSet,
@@ -33,7 +33,7 @@ def _check_namespaces(svc: PermissionService, t: RelationTuple) -> None:
 
 async def create(request: Request) -> Response:
     svc = _service(request)
-    t = tuple_from_json(await read_json(request))
+    t = tuple_from_json(await json_body(request))
     _check_namespaces(svc, t)
     await svc.store.write([t], [])
     svc.counters.writes += 1
@@ -69,7 +69,7 @@ def _deltas(body: object) -> tuple[list[RelationTuple], list[RelationTuple]]:
 
 async def patch(request: Request) -> Response:
     svc = _service(request)
-    inserts, deletes = _deltas(await read_json(request))
+    inserts, deletes = _deltas(await json_body(request))
     for t in (*inserts, *deletes):
         _check_namespaces(svc, t)
     await svc.store.write(inserts, deletes)
