@@ -8,7 +8,7 @@ import uuid
 from roost.permissions.relationtuples.model import RelationQuery
 from roost.permissions.sql.cache import TupleCache, VersionGate
 from roost.permissions.sql.rows_query import TOO_BIG, Entry, Rows
-from roost.permissions.sql.store import TupleStore
+from roost.permissions.sql.store import _REFRESH_PG, SHARDS, TupleStore
 from tests.permissions.support import check, namespaces_from, open_store, tuples
 
 GROUPS = namespaces_from(legacy=["doc", "group"])
@@ -110,6 +110,23 @@ async def test_a_refresh_reads_only_what_each_shard_logged_since(dsn: str) -> No
     finally:
         await writer.db.close()
         await reader.db.close()
+
+
+async def test_the_counter_read_probes_the_log_index_under_a_generic_plan(dsn: str) -> None:
+    store = await open_store(dsn)
+    try:
+        if store.db.dialect == "sqlite":
+            return
+        await store.write(tuples([f"group:g#member@u{i}" for i in range(300)]), [])
+        name = f"refresh_{uuid.uuid4().hex}"
+        async with store.db.raw_reader() as run:  # a hot-pool session: force_generic_plan
+            await run(f"PREPARE {name}(uuid, int8[]) AS {_REFRESH_PG}", ())
+            args = f"'{store.nid}', '{{{','.join(['0'] * SHARDS)}}}'"
+            plan = "\n".join(r[0] for r in await run(f"EXPLAIN EXECUTE {name}({args})", ()))
+            await run(f"DEALLOCATE {name}", ())
+        assert "roost_check_log_version_idx" in plan and "Seq Scan on roost_check_log" not in plan
+    finally:
+        await store.db.close()
 
 
 async def test_keys_over_the_cap_are_checked_per_subject(dsn: str) -> None:

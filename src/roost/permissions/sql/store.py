@@ -12,6 +12,7 @@ import contextlib
 import json
 import random
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -43,6 +44,8 @@ CHANGES_WINDOW = 256
 """Caches this many versions behind (on a shard) follow the log; further behind, they start over."""
 SHARDS = 16
 """Version counters per network: concurrent writers rarely raise the same one."""
+LOG_ROWS_PER_SHARD = 1024
+"""More log rows than this on a shard since the last read: start over instead."""
 DELETE_CHUNK = 100
 MAP_CHUNK = 500
 
@@ -367,6 +370,9 @@ def _changes(
     """Objects logged on each shard after ``since``; ``None`` when the log cannot tell."""
     if any(v - s > CHANGES_WINDOW for v, s in zip(version, since, strict=True)):
         return None  # too far behind: the log may be pruned
+    per_shard = Counter(int(r[0]) for r in rows if r[5] is not None)
+    if any(n > LOG_ROWS_PER_SHARD for n in per_shard.values()):
+        return None  # a flood of writes: cheaper to start over than to follow it
     changed: list[ObjectRef] = []
     for r in rows:  # shard, counter, logged version, namespace, object, log id
         if r[5] is None:
@@ -377,14 +383,21 @@ def _changes(
     return changed
 
 
-_REFRESH = (
+# PostgreSQL/CockroachDB: a LATERAL subquery with a LIMIT, so the generic plan is an
+# index probe per shard (as a plain join, PostgreSQL hashed the whole log every time).
+_REFRESH_PG = (
+    "SELECT v.shard, v.version, c.version, c.namespace, c.object, c.id"  # noqa: S608 (an integer)
+    " FROM roost_check_counters v LEFT JOIN LATERAL (SELECT l.version, l.namespace,"
+    " l.object, l.id FROM roost_check_log l WHERE l.nid = v.nid AND l.shard = v.shard"
+    " AND l.version > ($2::int8[])[v.shard + 1] AND l.version <= v.version"
+    f" LIMIT {LOG_ROWS_PER_SHARD + 1}) c ON true WHERE v.nid = $1"
+)
+_REFRESH_SQLITE = (
     "SELECT v.shard, v.version, c.version, c.namespace, c.object, c.id"
     " FROM roost_check_counters v LEFT JOIN roost_check_log c ON c.nid = v.nid"
-    " AND c.shard = v.shard AND c.version > {floor} AND c.version <= v.version"
-    " WHERE v.nid = {nid}"
+    " AND c.shard = v.shard AND c.version > json_extract(:floors, '$[' || v.shard || ']')"
+    " AND c.version <= v.version WHERE v.nid = :nid"
 )
-_REFRESH_PG = _REFRESH.format(nid="$1", floor="($2::int8[])[v.shard + 1]")
-_REFRESH_SQLITE = _REFRESH.format(nid=":nid", floor="json_extract(:floors, '$[' || v.shard || ']')")
 _NEVER = 2**62
 """A log floor no version reaches: a cache with nothing yet reads counters only."""
 
