@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from roost.core.config import load
 from roost.oauth2.clients.model import Client, stamp, validate
-from roost.oauth2.config import SPEC, OAuth2Config
-from roost.oauth2.service import OAuth2Service, build
+from roost.oauth2.config import SPEC
+from roost.oauth2.module import MODULE
+from roost.oauth2.service import OAuth2Service
+from roost.runtime.module import BuildContext
+from roost.runtime.module import open_service as open_module
 
 SECRET = "an-in-process-system-secret-32-chars"
 
@@ -19,8 +23,8 @@ async def open_service(dsn: str, **extra: Any) -> OAuth2Service:
         "oauth2": {"hashers": {"pbkdf2": {"iterations": 10}}},
         **extra,
     }
-    cfg = OAuth2Config.from_values(load(raw, SPEC, {}).values)
-    return await build(cfg, automigrate=True)
+    ctx = BuildContext(Path("."), Path("."), automigrate=True)
+    return await open_module(MODULE, load(raw, SPEC, {}).values, ctx)
 
 
 async def add_client(svc: OAuth2Service, secret: str = "client-secret", **body: Any) -> Client:
@@ -28,5 +32,5 @@ async def add_client(svc: OAuth2Service, secret: str = "client-secret", **body: 
     doc["client_id"] = doc["client_id"] or f"client-{id(doc)}"
     stamp(doc, None)
     client = Client(doc, svc.hasher.hash(secret))
-    await svc.parts.clients.create(client, "")
+    await svc.ready.clients.create(client, "")
     return client

@@ -11,7 +11,7 @@ import pytest
 from roost.core.config import load
 from roost.core.errors import ConfigError
 from roost.oauth2.config import KNOWN, SCHEMA, SPEC, OAuth2Config
-from roost.oauth2.module import defaults, prepare
+from roost.oauth2.module import MODULE
 
 ROOST_ONLY = {"janitor"}
 
@@ -44,9 +44,11 @@ def test_keys_exist_in_hydras_schema(shared_dir: Path) -> None:
 
 
 def test_defaults_and_generated_secret(tmp_path: Path) -> None:
-    values = prepare(defaults(tmp_path), tmp_path)
+    values = MODULE.prepare(MODULE.defaults(tmp_path), tmp_path)
     assert len(values["secrets"]["system"][0]) >= 32
-    assert prepare(defaults(tmp_path), tmp_path) == values  # the same secret on restart
+    assert (
+        MODULE.prepare(MODULE.defaults(tmp_path), tmp_path) == values
+    )  # the same secret on restart
     cfg = OAuth2Config.from_values(load(values, SPEC, {}).values)
     assert cfg.hashers.algorithm == "pbkdf2" and cfg.hashers.pbkdf2_iterations == 25000
     assert cfg.access_token_ttl.total_seconds() == 3600

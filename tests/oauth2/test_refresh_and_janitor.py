@@ -27,27 +27,27 @@ async def test_refresh_rotation_and_reuse_detection(dsn: str) -> None:
         client = await add_client(
             svc, client_id="rt-client", grant_types=["refresh_token"], scope="offline read write"
         )
-        issued = await svc.parts.issuer.issue(
+        issued = await svc.ready.issuer.issue(
             Granted(client, "authorization_code", "alice", ["read", "write"], ["read", "write"]),
             refresh=True,
         )
         assert issued is not None and issued["refresh_token"].startswith("ory_rt_")
         form = {"grant_type": "refresh_token", "refresh_token": issued["refresh_token"]}
-        rotated = await svc.parts.token_endpoint.handle({**form, "scope": "read"}, BASIC)
+        rotated = await svc.ready.token_endpoint.handle({**form, "scope": "read"}, BASIC)
         assert rotated["scope"] == "read" and rotated["refresh_token"] != issued["refresh_token"]
-        old = await svc.parts.introspector.introspect(issued["access_token"], None)
+        old = await svc.ready.introspector.introspect(issued["access_token"], None)
         assert old == {"active": False}  # the grant's old access token is gone
-        new = await svc.parts.introspector.introspect(rotated["access_token"], None)
+        new = await svc.ready.introspector.introspect(rotated["access_token"], None)
         assert new["sub"] == "alice" and new["scope"] == "read"
-        refresh_info = await svc.parts.introspector.introspect(rotated["refresh_token"], None)
+        refresh_info = await svc.ready.introspector.introspect(rotated["refresh_token"], None)
         assert refresh_info["active"] and refresh_info["token_use"] == "refresh_token"
 
         with pytest.raises(InvalidGrant):  # reuse of the first refresh token...
-            await svc.parts.token_endpoint.handle(form, BASIC)
-        gone = await svc.parts.introspector.introspect(rotated["access_token"], None)
+            await svc.ready.token_endpoint.handle(form, BASIC)
+        gone = await svc.ready.introspector.introspect(rotated["access_token"], None)
         assert gone == {"active": False}  # ...revokes everything of the grant
         with pytest.raises(InvalidGrant):
-            await svc.parts.token_endpoint.handle(
+            await svc.ready.token_endpoint.handle(
                 {**form, "refresh_token": rotated["refresh_token"]}, BASIC
             )
     finally:
@@ -60,13 +60,13 @@ async def test_refresh_scope_and_expiry(dsn: str) -> None:
         client = await add_client(
             svc, client_id="rt-client", grant_types=["refresh_token"], scope="read write"
         )
-        issuer = svc.parts.issuer
+        issuer = svc.ready.issuer
         issued = await issuer.issue(
             Granted(client, "authorization_code", "bob", ["read"], ["read"]), refresh=True
         )
         form = {"grant_type": "refresh_token", "refresh_token": issued["refresh_token"]}
         with pytest.raises(InvalidScope):
-            await svc.parts.token_endpoint.handle({**form, "scope": "write"}, BASIC)
+            await svc.ready.token_endpoint.handle({**form, "scope": "write"}, BASIC)
 
         async def expire(conn):  # type: ignore[no-untyped-def]
             await conn.execute(
@@ -75,7 +75,7 @@ async def test_refresh_scope_and_expiry(dsn: str) -> None:
 
         await svc.db.transaction(expire)
         with pytest.raises(InvalidGrant):
-            await svc.parts.token_endpoint.handle(form, BASIC)
+            await svc.ready.token_endpoint.handle(form, BASIC)
     finally:
         await svc.close()
 
@@ -84,7 +84,7 @@ async def test_janitor_deletes_only_expired_rows_in_batches(dsn: str) -> None:
     svc = await open_service(dsn, janitor={"batch_size": 3})
     try:
         client = await add_client(svc, client_id="j-client", grant_types=["client_credentials"])
-        issuer = svc.parts.issuer
+        issuer = svc.ready.issuer
         tokens = [
             await issuer.issue(Granted(client, "client_credentials", "j", [], []), refresh=i < 4)
             for i in range(8)
@@ -110,11 +110,11 @@ async def test_janitor_deletes_only_expired_rows_in_batches(dsn: str) -> None:
             ]
 
         assert await svc.db.read(count) == [8, 4]
-        removed = await svc.parts.janitor.run()
+        removed = await svc.ready.janitor.run()
         assert removed == 5 + 3
         assert await svc.db.read(count) == [3, 1]
-        assert await svc.parts.janitor.run() == 0
-        active = [await svc.parts.introspector.introspect(t["access_token"], None) for t in tokens]
+        assert await svc.ready.janitor.run() == 0
+        active = [await svc.ready.introspector.introspect(t["access_token"], None) for t in tokens]
         assert sum(1 for a in active if a["active"]) == 3
     finally:
         await svc.close()
@@ -124,7 +124,7 @@ async def test_background_janitor(dsn: str) -> None:
     svc = await open_service(dsn, janitor={"interval": "1s", "batch_size": 10})
     try:
         client = await add_client(svc, client_id="bg-client", grant_types=["client_credentials"])
-        issued = await svc.parts.issuer.issue(Granted(client, "client_credentials", "x", [], []))
+        issued = await svc.ready.issuer.issue(Granted(client, "client_credentials", "x", [], []))
 
         async def expire(conn):  # type: ignore[no-untyped-def]
             await conn.execute(
@@ -135,9 +135,9 @@ async def test_background_janitor(dsn: str) -> None:
         assert issued is not None
         for _ in range(40):
             await asyncio.sleep(0.1)
-            if await svc.parts.tokens.get_access(_hash(issued["access_token"])) is None:
+            if await svc.ready.tokens.get_access(_hash(issued["access_token"])) is None:
                 break
-        assert await svc.parts.tokens.get_access(_hash(issued["access_token"])) is None
+        assert await svc.ready.tokens.get_access(_hash(issued["access_token"])) is None
     finally:
         await svc.close()
 
@@ -156,13 +156,13 @@ async def test_concurrent_refreshes_one_wins(dsn: str) -> None:
         client = await add_client(
             svc, client_id="rt-client", grant_types=["refresh_token"], scope="read"
         )
-        issued = await svc.parts.issuer.issue(
+        issued = await svc.ready.issuer.issue(
             Granted(client, "authorization_code", "carol", ["read"], ["read"]), refresh=True
         )
         assert issued is not None
         form = {"grant_type": "refresh_token", "refresh_token": issued["refresh_token"]}
         results = await asyncio.gather(
-            *(svc.parts.token_endpoint.handle(form, BASIC) for _ in range(4)),
+            *(svc.ready.token_endpoint.handle(form, BASIC) for _ in range(4)),
             return_exceptions=True,
         )
         winners = [r for r in results if isinstance(r, dict)]

@@ -12,14 +12,15 @@ import click
 
 from roost import __version__
 from roost.cli.provision import provision
+from roost.cli.services import NAMES
 from roost.cli.settings import Resolved, resolve
 from roost.core.errors import ConfigError
-from roost.core.service import BuildContext
 from roost.identity.cli import identity
 from roost.oauth2.cli import oauth2
 from roost.permissions.cli import permissions
+from roost.runtime.module import BuildContext, migrator
 
-SERVICE_NAMES = click.Choice(["permissions", "identity", "oauth2"])
+SERVICE_NAMES = click.Choice(NAMES)
 _config_opt = click.option(
     "--config",
     "-c",
@@ -96,11 +97,11 @@ def serve(
 
 async def _migrate_all(resolved: list[Resolved]) -> None:
     for r in resolved:
-        migrator = r.module.migrator(r.values)
+        schema = migrator(r.module, r.values)
         try:
-            applied = await migrator.up()
+            applied = await schema.up()
         finally:
-            await migrator.db.close()
+            await schema.db.close()
         if applied:
             click.echo(f"{r.module.name}: applied {len(applied)} migration(s)", err=True)
 
@@ -138,14 +139,14 @@ def migrate_status(services: tuple[str, ...], config_path: Path | None, data_dir
 async def _status(resolved: list[Resolved]) -> bool:
     pending = False
     for r in resolved:
-        migrator = r.module.migrator(r.values)
+        schema = migrator(r.module, r.values)
         try:
-            for m in await migrator.status():
+            for m in await schema.status():
                 state = "Applied" if m.applied else "Pending"
                 pending = pending or not m.applied
                 click.echo(f"{r.module.name}\t{m.version}\t{m.name}\t{state}")
         finally:
-            await migrator.db.close()
+            await schema.db.close()
     return pending
 
 

@@ -14,6 +14,7 @@ from urllib.parse import quote, urlsplit
 
 import click
 
+from roost.cli.services import ORY_NAMES
 from roost.storage.dsn import parse_dsn
 
 PASSWORD_ENV = "ROOST_PROVISION_PASSWORD"  # noqa: S105 - a variable name, not a secret
@@ -72,7 +73,7 @@ async def _run(admin_dsn: str, user: str, password: str, databases: list[str]) -
     "--database",
     "databases",
     multiple=True,
-    default=("hydra", "kratos", "keto"),
+    default=tuple(ORY_NAMES),
     show_default=True,
     help="Databases to create (repeat the option).",
 )
@@ -98,7 +99,6 @@ def provision(admin_dsn: str, user: str, databases: tuple[str, ...], show_passwo
     port = f":{parts.port}" if parts.port else ""
     shown = quote(password, safe="") if show_password else "<password>"
     query = f"?{parts.query}" if parts.query else ""
-    services = {"hydra": "oauth2", "kratos": "identity", "keto": "permissions"}
     for db in databases:
-        label = services.get(db, db)
+        label = ORY_NAMES.get(db, db)
         click.echo(f"{label}\t{scheme}://{quote(user, safe='')}:{shown}@{host}{port}/{db}{query}")

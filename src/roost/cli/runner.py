@@ -22,7 +22,7 @@ import uvicorn
 
 from roost.cli.settings import Resolved
 from roost.core.errors import ConfigError
-from roost.core.service import BuildContext, Port, RunningService
+from roost.runtime.module import BuildContext, Port, RunningService, start
 
 log = logging.getLogger("roost")
 ALL_INTERFACES = "0.0.0.0"  # noqa: S104 - Ory binds every interface when no host is set
@@ -49,7 +49,7 @@ def bind(resolved: list[Resolved]) -> list[Bound]:
     """Bind every listener of every service up front, so a clash fails before anything runs."""
     out = []
     for r in resolved:
-        for port in r.module.ports(r.values):
+        for port in r.module.listeners(r.values):
             try:
                 sock = _listen(port.host, port.port)
             except OSError as exc:
@@ -107,7 +107,7 @@ def _run_loop(resolved: list[Resolved], bound: list[Bound], ctx: BuildContext) -
 async def _serve(resolved: list[Resolved], bound: list[Bound], ctx: BuildContext) -> None:
     running: list[RunningService] = []
     for r in resolved:
-        running.append(await r.module.build(r.values, ctx))
+        running.append(await start(r.module, r.values, ctx))
     apps = {(s.name, name): app for s in running for name, app in s.apps.items()}
     _settle_gc()
     servers = []

@@ -14,29 +14,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from roost.core.config import SERVICES, load, read_file, split_roost_file
+from roost.cli.services import MODULES, NAMES
+from roost.core.config import load, read_file, split_roost_file
 from roost.core.errors import ConfigError
-from roost.core.service import ServiceModule
-from roost.identity.module import MODULE as IDENTITY
-from roost.oauth2.module import MODULE as OAUTH2
-from roost.permissions.module import MODULE as PERMISSIONS
-
-MODULES: dict[str, ServiceModule] = {m.name: m for m in (PERMISSIONS, IDENTITY, OAUTH2)}
+from roost.runtime.module import ServiceModule
 
 
 @dataclass(frozen=True)
 class Resolved:
-    module: ServiceModule
+    module: ServiceModule[Any, Any]
     values: dict[str, Any]
     warnings: tuple[str, ...]
 
 
 def _selected(names: Sequence[str], present: Sequence[str]) -> list[str]:
     for name in names:
-        if name not in SERVICES:
-            raise ConfigError(f"unknown service {name!r}: expected one of {', '.join(SERVICES)}")
         if name not in MODULES:
-            raise ConfigError(f"service {name!r} is not available in this version of Roost yet")
+            raise ConfigError(f"unknown service {name!r}: expected one of {', '.join(NAMES)}")
     chosen = list(names) or [n for n in present if n in MODULES] or list(MODULES)
     return chosen
 
@@ -52,8 +46,8 @@ def resolve(
     blocks: dict[str, dict[str, Any]] = {}
     if config_path is not None:
         data = read_file(config_path)
-        if data and set(data) <= set(SERVICES):
-            blocks = {k: v for k, v in split_roost_file(data).items() if k in data}
+        if data and set(data) <= set(NAMES):
+            blocks = {k: v for k, v in split_roost_file(data, NAMES).items() if k in data}
         else:
             if len(names) != 1:
                 raise ConfigError(

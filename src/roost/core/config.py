@@ -16,7 +16,7 @@ comma-separated.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,8 +25,6 @@ import jsonschema
 import yaml
 
 from roost.core.errors import ConfigError
-
-SERVICES = ("permissions", "identity", "oauth2")
 
 
 @dataclass(frozen=True)
@@ -139,15 +137,15 @@ def load(raw: dict[str, Any], spec: ConfigSpec, env: Mapping[str, str]) -> Loade
     return LoadedConfig(values, warnings)
 
 
-def split_roost_file(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Split a ``roost.yaml`` into its per-service blocks."""
-    unknown = sorted(set(data) - set(SERVICES))
+def split_roost_file(data: dict[str, Any], services: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """Split a ``roost.yaml`` into its per-service blocks (``services``: the known names)."""
+    unknown = sorted(set(data) - set(services))
     if unknown:
         raise ConfigError(
-            f"unknown top-level key {unknown[0]!r} in config: expected one of {', '.join(SERVICES)}"
+            f"unknown top-level key {unknown[0]!r} in config: expected one of {', '.join(services)}"
         )
     blocks = {}
-    for name in SERVICES:
+    for name in services:
         block = data.get(name) or {}
         if not isinstance(block, dict):
             raise ConfigError(f"config block {name!r} must be a mapping")

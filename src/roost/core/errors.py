@@ -3,28 +3,36 @@
 The tree::
 
     RoostError
-     ├── Invalid            the request is malformed (400)
-     ├── NotFound           the thing does not exist (404)
-     ├── Forbidden          the caller may not do this (403)
-     ├── Conflict           a uniqueness rule would be broken (409)
-     ├── Gone               the thing existed but expired (410)
-     ├── PayloadTooLarge    the body is over the limit (413)
-     ├── ConcurrentUpdate   retries on serialization failures ran out (400, as Ory)
-     └── Unavailable        a dependency (the database) cannot be reached (503)
+     ├── Invalid            the request is malformed
+     ├── Unauthorized       no valid credentials came with the request
+     ├── Forbidden          the caller may not do this
+     ├── NotFound           the thing does not exist
+     ├── MethodNotAllowed   the path exists, the method does not (carries ``allowed``)
+     ├── Conflict           a uniqueness rule would be broken
+     ├── Gone               the thing existed but expired or was used
+     ├── PayloadTooLarge    the body is over the limit
+     ├── ConcurrentUpdate   retries on serialization failures ran out
+     └── Unavailable        a dependency (the database) cannot be reached
 
-``roost.core.http`` is the one place that maps these to Ory's JSON error shape.
+    ConfigError             start-up configuration is wrong (never reaches HTTP)
+
+Each service's ``http/errors.py`` holds the one table that turns these into a
+status and Ory's body for that service; ``roost.core.http.errors`` has the
+shared pieces of that table (herodot's shape and the usual statuses).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 
 class RoostError(Exception):
-    """Base of all domain errors; ``reason`` is the human detail Ory puts in ``error.reason``."""
+    """Base of all domain errors; ``reason`` is the human detail Ory puts in ``error.reason``.
 
-    status = 500
-    default_message = "An internal server error occurred, please contact the system administrator"
+    ``message`` overrides the generic sentence the service's error table
+    chooses for the class (Ory's ``error.message``).
+    """
 
     def __init__(
         self,
@@ -33,52 +41,52 @@ class RoostError(Exception):
         message: str | None = None,
         details: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(reason or message or self.default_message)
+        super().__init__(reason or message or type(self).__name__)
         self.reason = reason
-        self.message = message or self.default_message
+        self.message = message
         self.details = details or {}
 
 
 class Invalid(RoostError):
-    status = 400
-    default_message = "The request was malformed or contained invalid parameters"
+    pass
 
 
-class NotFound(RoostError):
-    status = 404
-    default_message = "The requested resource could not be found"
+class Unauthorized(RoostError):
+    pass
 
 
 class Forbidden(RoostError):
-    status = 403
-    default_message = "The requested action was forbidden"
+    pass
+
+
+class NotFound(RoostError):
+    pass
+
+
+class MethodNotAllowed(RoostError):
+    def __init__(self, allowed: Sequence[str]) -> None:
+        super().__init__(f"The method is not allowed; use {', '.join(allowed)}.")
+        self.allowed = tuple(allowed)
 
 
 class Conflict(RoostError):
-    status = 409
-    default_message = (
-        "Unable to insert or update resource because a resource with that value exists already"
-    )
+    pass
 
 
 class Gone(RoostError):
-    status = 410
-    default_message = "The requested resource is no longer available"
+    pass
 
 
 class PayloadTooLarge(RoostError):
-    status = 413
-    default_message = "The request body is too large"
+    pass
 
 
 class ConcurrentUpdate(RoostError):
-    status = 400
-    default_message = "Unable to serialize access due to a concurrent update in another session"
+    pass
 
 
 class Unavailable(RoostError):
-    status = 503
-    default_message = "A dependency of this service is unavailable"
+    pass
 
 
 class ConfigError(Exception):

@@ -1,29 +1,23 @@
 """The OAuth2 service's registry: built once at start-up, handed to both ports.
 
-It owns the database and assembles the stores, the token strategies and the
-protocol endpoints from the config. Until the schema is migrated the service
-answers 503 and its readiness probe says why; the probe notices when the
-migrations have landed and finishes start-up then. With ``janitor.interval``
-set, a background task deletes expired tokens in small batches.
+It owns the secret hasher and the token keys, and assembles the stores, the
+token strategies and the protocol endpoints once the schema is current (see
+``roost.runtime.service``). With ``janitor.interval`` set, a background task
+deletes expired tokens in small batches.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass, field
-from typing import Any
 
-from roost.core.errors import Unavailable
 from roost.core.pagination import PageTokens
-from roost.core.service import readiness
 from roost.oauth2 import scopes as sc
 from roost.oauth2.clients.hashing import SecretHasher
 from roost.oauth2.config import OAuth2Config
 from roost.oauth2.janitor import Janitor
 from roost.oauth2.jwk.manager import KeyManager
-from roost.oauth2.migrations import MIGRATIONS
 from roost.oauth2.rfc6749.client_auth import ClientAuthenticator
 from roost.oauth2.rfc6749.grants import ClientCredentialsGrant, Grant, RefreshTokenGrant
 from roost.oauth2.rfc6749.token_endpoint import TokenEndpoint
@@ -41,6 +35,7 @@ from roost.oauth2.tokens.aead import AEAD
 from roost.oauth2.tokens.hmac import HMACStrategy
 from roost.oauth2.tokens.issuer import TokenIssuer
 from roost.oauth2.tokens.jwt import JWTStrategy
+from roost.runtime.service import Service
 from roost.storage.database import Database
 from roost.storage.migrate import Migrator
 
@@ -69,27 +64,17 @@ class Parts:
     janitor: Janitor
 
 
-@dataclass
-class OAuth2Service:
+@dataclass(kw_only=True)
+class OAuth2Service(Service[Parts]):
     config: OAuth2Config
-    db: Database
-    migrator: Migrator
     hasher: SecretHasher
     hmac: HMACStrategy
     aead: AEAD
     pages: PageTokens
     counters: Counters = field(default_factory=Counters)
-    _parts: Parts | None = None
-    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    _janitor_task: asyncio.Task[None] | None = None
 
-    @property
-    def parts(self) -> Parts:
-        if self._parts is None:
-            raise Unavailable("the OAuth2 service's database schema is not migrated yet")
-        return self._parts
-
-    def _assemble(self, nid: Any) -> Parts:
+    async def assemble(self) -> Parts:
+        nid = await ensure_network(self.db)
         cfg = self.config
         strategy = sc.STRATEGIES[cfg.scope_strategy]
         clients = ClientStore(self.db, nid)
@@ -136,65 +121,37 @@ class OAuth2Service:
             janitor=Janitor(tokens, cfg.janitor_batch_size),
         )
 
-    async def start(self) -> bool:
-        """Finish start-up if the schema is current; True when the service can serve."""
-        if self._parts is not None:
-            return True
-        async with self._lock:
-            if self._parts is not None:
-                return True
-            if await self.migrator.pending():
-                return False
-            self._parts = self._assemble(await ensure_network(self.db))
-            if self.config.janitor_interval is not None:
-                self._janitor_task = asyncio.create_task(self._janitor_loop())
-            return True
+    async def begin(self, parts: Parts) -> None:
+        if self.config.janitor_interval is not None:
+            self.spawn(self._janitor_loop(parts))
 
-    async def _janitor_loop(self) -> None:
+    async def _janitor_loop(self, parts: Parts) -> None:
         assert self.config.janitor_interval is not None
         while True:
             await asyncio.sleep(self.config.janitor_interval.total_seconds())
             try:
-                removed = await self.parts.janitor.run()
+                removed = await parts.janitor.run()
                 if removed:
                     log.info("janitor removed %d expired token row(s)", removed)
             except Exception:
                 log.exception("janitor run failed")
 
-    async def ready_errors(self) -> dict[str, str]:
-        return await readiness(self.db, self.start)
-
     def metrics(self) -> dict[str, float]:
         return {
+            **super().metrics(),
             "roost_oauth2_tokens_issued_total": self.counters.tokens,
             "roost_oauth2_introspections_total": self.counters.introspections,
-            "roost_sql_queries_total": self.db.queries,
         }
 
-    async def close(self) -> None:
-        if self._janitor_task is not None:
-            self._janitor_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._janitor_task
-        await self.db.close()
 
-
-async def build(config: OAuth2Config, *, automigrate: bool) -> OAuth2Service:
-    """Connect, optionally migrate, and assemble the service."""
-    db = Database(config.dsn)
-    migrator = Migrator(db, "oauth2", MIGRATIONS)
-    if automigrate:
-        applied = await migrator.up()
-        if applied:
-            log.info("oauth2: applied %d migration(s)", len(applied))
-    service = OAuth2Service(
-        config=config,
+def build(config: OAuth2Config, db: Database, migrator: Migrator) -> OAuth2Service:
+    """The registry; its parts are assembled when it starts."""
+    return OAuth2Service(
         db=db,
         migrator=migrator,
+        config=config,
         hasher=SecretHasher(config.hashers),
         hmac=HMACStrategy(config.system_secrets),
         aead=AEAD(config.system_secrets),
         pages=PageTokens(config.pagination_secrets, "hydra-pagination"),
     )
-    await service.start()
-    return service

@@ -1,42 +1,39 @@
-"""The permission service as the ``roost`` command sees it."""
+"""The permission service as the ``roost`` command sees it (Keto's ports 4466/4467/4469)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
+from starlette.types import ASGIApp
+
 from roost.core.config import get
-from roost.core.http import build_port_app
-from roost.core.secrets import with_secrets
-from roost.core.service import BuildContext, Port, RunningService, ServiceModule
+from roost.core.http import HERODOT, build_port_app
 from roost.permissions.config import SEED_NAMESPACES, SPEC, PermissionsConfig
 from roost.permissions.http.opl import opl_routes
 from roost.permissions.http.read import read_routes
 from roost.permissions.http.write import write_routes
 from roost.permissions.migrations import MIGRATIONS
-from roost.permissions.service import build
+from roost.permissions.service import PermissionService, build
+from roost.runtime.module import BuildContext, Port, ServiceModule
 from roost.storage.database import Database
 from roost.storage.migrate import Migrator
 
 
-def defaults(data_dir: Path) -> dict[str, Any]:
+def _defaults(data_dir: Path) -> dict[str, Any]:
     return {
         "dsn": f"sqlite:///{(data_dir / 'permissions.sqlite').resolve()}",
         "namespaces": SEED_NAMESPACES,
     }
 
 
-def prepare(values: dict[str, Any], data_dir: Path) -> dict[str, Any]:
-    return with_secrets(values, data_dir, "pagination", "permissions.pagination")
-
-
 def _config(values: dict[str, Any]) -> PermissionsConfig:
-    secrets = get(values, "secrets.pagination") or ["unset-pagination-secret-for-migrations"]
-    return PermissionsConfig.from_values(values, pagination_secret=secrets[0])
+    return PermissionsConfig.from_values(
+        values, pagination_secret=(get(values, "secrets.pagination") or [""])[0]
+    )
 
 
-def ports(values: dict[str, Any]) -> list[Port]:
-    cfg = _config(values)
+def _ports(cfg: PermissionsConfig) -> list[Port]:
     return [
         Port("read", cfg.read.host, cfg.read.port),
         Port("write", cfg.write.host, cfg.write.port),
@@ -44,29 +41,29 @@ def ports(values: dict[str, Any]) -> list[Port]:
     ]
 
 
-def migrator(values: dict[str, Any]) -> Migrator:
-    return Migrator(Database(_config(values).dsn), "permissions", MIGRATIONS)
+async def _build(
+    cfg: PermissionsConfig, db: Database, migrator: Migrator, ctx: BuildContext
+) -> PermissionService:
+    return await build(cfg, db, migrator, ctx.base_dir)
 
 
-async def build_running(values: dict[str, Any], ctx: BuildContext) -> RunningService:
-    service = await build(_config(values), ctx.base_dir, automigrate=ctx.automigrate)
-    return RunningService(
-        "permissions",
-        {
-            "read": build_port_app(read_routes, service),
-            "write": build_port_app(write_routes, service),
-            "opl": build_port_app(opl_routes, service),
-        },
-        service.close,
-    )
+def _apps(service: PermissionService) -> dict[str, ASGIApp]:
+    return {
+        "read": build_port_app(read_routes, service, HERODOT),
+        "write": build_port_app(write_routes, service, HERODOT),
+        "opl": build_port_app(opl_routes, service, HERODOT),
+    }
 
 
-MODULE = ServiceModule(
+MODULE: ServiceModule[PermissionsConfig, PermissionService] = ServiceModule(
     name="permissions",
+    ory_name="keto",
     spec=SPEC,
-    defaults=defaults,
-    ports=ports,
-    migrator=migrator,
-    build=build_running,
-    prepare=prepare,
+    migrations=MIGRATIONS,
+    defaults=_defaults,
+    secrets=("pagination",),
+    config=_config,
+    ports=_ports,
+    build=_build,
+    apps=_apps,
 )

@@ -15,11 +15,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from starlette.routing import Route
 
 from roost.core.errors import Conflict, Invalid, NotFound, RoostError
-from roost.core.http import JSON, error_body
-from roost.identity.errors import kratos_errors
+from roost.core.http import JSON, route
+from roost.identity.http import errors
 from roost.identity.http.common import (
     bool_param,
     decode_session_token,
@@ -75,7 +74,6 @@ async def _write(svc: IdentityService, ident: Identity, *, new: bool) -> None:
         raise Conflict(IDENTITY_CONFLICT) from None
 
 
-@kratos_errors
 async def list_identities(request: Request) -> Response:
     svc = service(request)
     params = request.query_params
@@ -126,7 +124,6 @@ async def list_identities(request: Request) -> Response:
     )
 
 
-@kratos_errors
 async def create_identity(request: Request) -> Response:
     svc = service(request)
     ident = await manager.identity_from_create(svc, await read_json_exact(request))
@@ -138,7 +135,6 @@ async def create_identity(request: Request) -> Response:
     )
 
 
-@kratos_errors
 async def batch_patch(request: Request) -> Response:
     svc = service(request)
     body = await read_json_exact(request)
@@ -181,7 +177,7 @@ async def batch_patch(request: Request) -> Response:
         except RoostError as exc:
             item = {
                 "action": "error",
-                "error": error_body(exc.status, exc.message, exc.reason)["error"],
+                "error": errors.body(exc)["error"],
             }
         if patch_id is not None:
             item["patch_id"] = patch_id
@@ -189,13 +185,11 @@ async def batch_patch(request: Request) -> Response:
     return JSON({"identities": results})
 
 
-@kratos_errors
 async def get_identity(request: Request) -> Response:
     svc = service(request)
     return JSON(_admin_json(svc, await _load(svc, request), _include(request)))
 
 
-@kratos_errors
 async def get_by_external_id(request: Request) -> Response:
     svc = service(request)
     found = await svc.identities.by_external_id(request.path_params["external_id"])
@@ -209,7 +203,6 @@ def _modify(
 ) -> Callable[[Request], Awaitable[Response]]:
     """PUT (a full body) and PATCH (JSON Patch) differ only in how the body applies."""
 
-    @kratos_errors
     async def handler(request: Request) -> Response:
         svc = service(request)
         ident = await _load(svc, request)
@@ -224,7 +217,6 @@ update_identity = _modify(manager.apply_update)
 patch_identity = _modify(manager.apply_patch)
 
 
-@kratos_errors
 async def delete_identity(request: Request) -> Response:
     svc = service(request)
     iid = path_uuid(request)
@@ -237,7 +229,6 @@ async def delete_identity(request: Request) -> Response:
     return Response(status_code=204)
 
 
-@kratos_errors
 async def delete_credential(request: Request) -> Response:
     svc = service(request)
     ident = await _load(svc, request)
@@ -278,7 +269,6 @@ def _active(request: Request) -> bool | None:
     return bool_param(request, "active")
 
 
-@kratos_errors
 async def identity_sessions(request: Request) -> Response:
     svc = service(request)
     ident = await _load(svc, request)
@@ -287,7 +277,6 @@ async def identity_sessions(request: Request) -> Response:
     return JSON([_session_json(svc, s) for s in found])
 
 
-@kratos_errors
 async def delete_identity_sessions(request: Request) -> Response:
     svc = service(request)
     ident = await _load(svc, request)
@@ -295,7 +284,6 @@ async def delete_identity_sessions(request: Request) -> Response:
     return Response(status_code=204)
 
 
-@kratos_errors
 async def list_sessions(request: Request) -> Response:
     svc = service(request)
     size = page_size(request, high=1000)
@@ -322,13 +310,11 @@ async def _session(svc: IdentityService, request: Request) -> Session:
     return found
 
 
-@kratos_errors
 async def get_session(request: Request) -> Response:
     svc = service(request)
     return JSON(_session_json(svc, await _session(svc, request)))
 
 
-@kratos_errors
 async def disable_session(request: Request) -> Response:
     svc = service(request)
     s = await _session(svc, request)
@@ -336,7 +322,6 @@ async def disable_session(request: Request) -> Response:
     return Response(status_code=204)
 
 
-@kratos_errors
 async def extend_session(request: Request) -> Response:
     svc = service(request)
     s = await _session(svc, request)
@@ -358,20 +343,21 @@ async def to_admin(request: Request) -> Response:
 
 
 admin_routes = [
-    Route("/admin/identities", list_identities, methods=["GET"]),
-    Route("/admin/identities", create_identity, methods=["POST"]),
-    Route("/admin/identities", batch_patch, methods=["PATCH"]),
-    Route("/admin/identities/by/external/{external_id}", get_by_external_id, methods=["GET"]),
-    Route("/admin/identities/{id}", get_identity, methods=["GET"]),
-    Route("/admin/identities/{id}", update_identity, methods=["PUT"]),
-    Route("/admin/identities/{id}", patch_identity, methods=["PATCH"]),
-    Route("/admin/identities/{id}", delete_identity, methods=["DELETE"]),
-    Route("/admin/identities/{id}/credentials/{type}", delete_credential, methods=["DELETE"]),
-    Route("/admin/identities/{id}/sessions", identity_sessions, methods=["GET"]),
-    Route("/admin/identities/{id}/sessions", delete_identity_sessions, methods=["DELETE"]),
-    Route("/admin/sessions", list_sessions, methods=["GET"]),
-    Route("/admin/sessions/{id}", get_session, methods=["GET"]),
-    Route("/admin/sessions/{id}", disable_session, methods=["DELETE"]),
-    Route("/admin/sessions/{id}/extend", extend_session, methods=["PATCH"]),
-    Route("/{path:path}", to_admin, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
+    route("/admin/identities", GET=list_identities, POST=create_identity, PATCH=batch_patch),
+    route("/admin/identities/by/external/{external_id}", GET=get_by_external_id),
+    route(
+        "/admin/identities/{id}",
+        GET=get_identity,
+        PUT=update_identity,
+        PATCH=patch_identity,
+        DELETE=delete_identity,
+    ),
+    route("/admin/identities/{id}/credentials/{type}", DELETE=delete_credential),
+    route(
+        "/admin/identities/{id}/sessions", GET=identity_sessions, DELETE=delete_identity_sessions
+    ),
+    route("/admin/sessions", GET=list_sessions),
+    route("/admin/sessions/{id}", GET=get_session, DELETE=disable_session),
+    route("/admin/sessions/{id}/extend", PATCH=extend_session),
+    route("/{path:path}", **{m: to_admin for m in ("GET", "POST", "PUT", "PATCH", "DELETE")}),
 ]

@@ -7,8 +7,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from roost.core.errors import Forbidden, Invalid, NotFound
-from roost.core.http import JSON, read_json
-from roost.identity.errors import kratos_errors
+from roost.core.http import JSON, read_json, route
 from roost.identity.http.common import (
     bool_param,
     decode_session_token,
@@ -28,7 +27,6 @@ def _init_params(request: Request) -> None:
     bool_param(request, "refresh")
 
 
-@kratos_errors
 async def create_login(request: Request) -> Response:
     svc = service(request)
     _init_params(request)
@@ -36,7 +34,6 @@ async def create_login(request: Request) -> Response:
     return JSON(f.to_json(svc.public_url))
 
 
-@kratos_errors
 async def create_registration(request: Request) -> Response:
     svc = service(request)
     _init_params(request)
@@ -46,7 +43,6 @@ async def create_registration(request: Request) -> Response:
 
 
 def _getter(kind: str) -> Route:
-    @kratos_errors
     async def get_flow(request: Request) -> Response:
         svc = service(request)
         f = await common.load_flow(svc, kind, common.lookup_id(request))
@@ -54,10 +50,9 @@ def _getter(kind: str) -> Route:
             raise common.expired_on_get(svc, f)
         return JSON(f.to_json(svc.public_url))
 
-    return Route(f"/self-service/{kind}/flows", get_flow, methods=["GET"])
+    return route(f"/self-service/{kind}/flows", GET=get_flow)
 
 
-@kratos_errors
 async def submit_login(request: Request) -> Response:
     svc = service(request)
     try:
@@ -66,7 +61,6 @@ async def submit_login(request: Request) -> Response:
         return JSON(exc.flow.to_json(svc.public_url), status_code=400)
 
 
-@kratos_errors
 async def submit_registration(request: Request) -> Response:
     svc = service(request)
     try:
@@ -78,7 +72,6 @@ async def submit_registration(request: Request) -> Response:
     return JSON(result.to_json(svc.public_url))
 
 
-@kratos_errors
 async def native_logout(request: Request) -> Response:
     svc = service(request)
     body = await read_json(request)
@@ -94,7 +87,6 @@ async def native_logout(request: Request) -> Response:
     return Response(status_code=204)
 
 
-@kratos_errors
 async def whoami(request: Request) -> Response:
     svc = service(request)
     s = await current_session(svc, request)
@@ -104,7 +96,6 @@ async def whoami(request: Request) -> Response:
     return JSON(body, headers={"X-Kratos-Authenticated-Identity-Id": str(s.identity_id)})
 
 
-@kratos_errors
 async def list_my_sessions(request: Request) -> Response:
     svc = service(request)
     current = await current_session(svc, request)
@@ -125,7 +116,6 @@ async def list_my_sessions(request: Request) -> Response:
     return JSON(body, headers={"Link": link_header(request, svc.public_url, size, "", nxt)})
 
 
-@kratos_errors
 async def delete_my_sessions(request: Request) -> Response:
     svc = service(request)
     current = await current_session(svc, request)
@@ -133,7 +123,6 @@ async def delete_my_sessions(request: Request) -> Response:
     return JSON({"count": count})
 
 
-@kratos_errors
 async def delete_my_session(request: Request) -> Response:
     svc = service(request)
     current = await current_session(svc, request)
@@ -160,21 +149,19 @@ async def get_schema(request: Request) -> Response:
 
 public_routes = [
     # First: the router tries routes in order, and whoami is most of the traffic.
-    Route(
+    route(
         "/sessions/whoami",
-        whoami,
-        methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"],
+        **{m: whoami for m in ("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")},
     ),
-    Route("/self-service/login/api", create_login, methods=["GET"]),
-    Route("/self-service/registration/api", create_registration, methods=["GET"]),
+    route("/self-service/login/api", GET=create_login),
+    route("/self-service/registration/api", GET=create_registration),
     _getter("login"),
     _getter("registration"),
-    Route("/self-service/login", submit_login, methods=["POST"]),
-    Route("/self-service/registration", submit_registration, methods=["POST"]),
-    Route("/self-service/logout/api", native_logout, methods=["DELETE"]),
-    Route("/sessions", list_my_sessions, methods=["GET"]),
-    Route("/sessions", delete_my_sessions, methods=["DELETE"]),
-    Route("/sessions/{id}", delete_my_session, methods=["DELETE"]),
-    Route("/schemas", list_schemas, methods=["GET"]),
-    Route("/schemas/{id}", get_schema, methods=["GET"]),
+    route("/self-service/login", POST=submit_login),
+    route("/self-service/registration", POST=submit_registration),
+    route("/self-service/logout/api", DELETE=native_logout),
+    route("/sessions", GET=list_my_sessions, DELETE=delete_my_sessions),
+    route("/sessions/{id}", DELETE=delete_my_session),
+    route("/schemas", GET=list_schemas),
+    route("/schemas/{id}", GET=get_schema),
 ]

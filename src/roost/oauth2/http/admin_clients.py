@@ -17,9 +17,10 @@ from urllib.parse import urlencode
 import jsonpatch
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import BaseRoute
 
 from roost.core.errors import Invalid, NotFound
-from roost.core.http import JSON
+from roost.core.http import JSON, route
 from roost.core.pagination import page_size
 from roost.oauth2.clients.model import (
     Client,
@@ -30,8 +31,6 @@ from roost.oauth2.clients.model import (
 )
 from roost.oauth2.http.common import (
     NO_CACHE,
-    RouteTable,
-    endpoint,
     parts,
     read_json_body,
     service,
@@ -55,7 +54,6 @@ async def _existing(request: Request) -> Client:
     return client
 
 
-@endpoint
 async def create_client(request: Request) -> Response:
     svc = service(request)
     p = await parts(request)
@@ -77,7 +75,6 @@ async def create_client(request: Request) -> Response:
     return JSON(out, status_code=201)
 
 
-@endpoint
 async def get_client(request: Request) -> Response:
     return JSON((await _existing(request)).api(), headers=NO_CACHE)
 
@@ -87,7 +84,6 @@ def _link(request: Request, params: dict[str, str], rel: str) -> str:
     return f'<{url}>; rel="{rel}"'
 
 
-@endpoint
 async def list_clients(request: Request) -> Response:
     svc = service(request)
     p = await parts(request)
@@ -126,13 +122,11 @@ async def _save(request: Request, current: Client, body: Any) -> Response:
     return JSON(client.api(secret=secret))
 
 
-@endpoint
 async def set_client(request: Request) -> Response:
     current = await _existing(request)
     return await _save(request, current, await read_json_body(request))
 
 
-@endpoint
 async def patch_client(request: Request) -> Response:
     ops = await read_json_body(request)
     if not isinstance(ops, list) or not all(isinstance(o, dict) for o in ops):
@@ -152,14 +146,12 @@ async def patch_client(request: Request) -> Response:
     return await _save(request, current, patched)
 
 
-@endpoint
 async def delete_client(request: Request) -> Response:
     if not await (await parts(request)).clients.delete(_path_id(request)):
         raise NotFound("Unable to locate the resource")
     return Response(status_code=204)
 
 
-@endpoint
 async def set_lifespans(request: Request) -> Response:
     body = await read_json_body(request)
     if not isinstance(body, dict):
@@ -170,13 +162,15 @@ async def set_lifespans(request: Request) -> Response:
     return await _save(request, current, doc)
 
 
-def client_routes() -> RouteTable:
+def client_routes(prefix: str) -> list[BaseRoute]:
     return [
-        ("/clients", create_client, ["POST"]),
-        ("/clients", list_clients, ["GET"]),
-        ("/clients/{id}", get_client, ["GET"]),
-        ("/clients/{id}", set_client, ["PUT"]),
-        ("/clients/{id}", patch_client, ["PATCH"]),
-        ("/clients/{id}", delete_client, ["DELETE"]),
-        ("/clients/{id}/lifespans", set_lifespans, ["PUT"]),
+        route(f"{prefix}/clients", POST=create_client, GET=list_clients),
+        route(
+            f"{prefix}/clients/{{id}}",
+            GET=get_client,
+            PUT=set_client,
+            PATCH=patch_client,
+            DELETE=delete_client,
+        ),
+        route(f"{prefix}/clients/{{id}}/lifespans", PUT=set_lifespans),
     ]

@@ -13,14 +13,13 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import BaseRoute
 
 from roost.core.errors import Invalid, NotFound
-from roost.core.http import JSON
+from roost.core.http import JSON, route
 from roost.core.pagination import page_size
 from roost.oauth2.http.common import (
     NO_CACHE,
-    RouteTable,
-    endpoint,
     parts,
     read_json_body,
     service,
@@ -33,7 +32,6 @@ def _set(request: Request) -> str:
     return str(request.path_params["set"])
 
 
-@endpoint
 async def create_key_set(request: Request) -> Response:
     body = await read_json_body(request)
     if not isinstance(body, dict) or not isinstance(body.get("alg"), str):
@@ -46,13 +44,11 @@ async def create_key_set(request: Request) -> Response:
     return JSON({"keys": keys}, status_code=201)
 
 
-@endpoint
 async def get_key_set(request: Request) -> Response:
     keys = await (await parts(request)).keys.get(_set(request))
     return JSON({"keys": keys}, headers=NO_CACHE)
 
 
-@endpoint
 async def set_key_set(request: Request) -> Response:
     body = await read_json_body(request)
     raw = body.get("keys") if isinstance(body, dict) else None
@@ -65,19 +61,16 @@ async def set_key_set(request: Request) -> Response:
     return JSON({"keys": keys})
 
 
-@endpoint
 async def delete_key_set(request: Request) -> Response:
     await (await parts(request)).keys.store.delete(_set(request))
     return Response(status_code=204)
 
 
-@endpoint
 async def get_key(request: Request) -> Response:
     keys = await (await parts(request)).keys.get(_set(request), request.path_params["kid"])
     return JSON({"keys": keys}, headers=NO_CACHE)
 
 
-@endpoint
 async def set_key(request: Request) -> Response:
     kid = str(request.path_params["kid"])
     body = await read_json_body(request)
@@ -91,7 +84,6 @@ async def set_key(request: Request) -> Response:
     return JSON(key)
 
 
-@endpoint
 async def delete_key(request: Request) -> Response:
     await (await parts(request)).keys.store.delete(_set(request), str(request.path_params["kid"]))
     return Response(status_code=204)
@@ -129,7 +121,6 @@ def _parse_time(value: Any) -> datetime:
     return parsed.astimezone(UTC).replace(tzinfo=None)
 
 
-@endpoint
 async def trust_issuer(request: Request) -> Response:
     body = await read_json_body(request)
     if not isinstance(body, dict):
@@ -176,7 +167,6 @@ def _issuer_id(request: Request) -> uuid.UUID:
         raise NotFound("Unable to locate the resource") from None
 
 
-@endpoint
 async def get_issuer(request: Request) -> Response:
     relation = await (await parts(request)).trust.get(_issuer_id(request))
     if relation is None:
@@ -184,7 +174,6 @@ async def get_issuer(request: Request) -> Response:
     return JSON(_issuer_json(relation))
 
 
-@endpoint
 async def list_issuers(request: Request) -> Response:
     svc = service(request)
     q = request.query_params
@@ -202,25 +191,23 @@ async def list_issuers(request: Request) -> Response:
     return JSON([_issuer_json(r) for r in rows[:size]], headers=headers)
 
 
-@endpoint
 async def delete_issuer(request: Request) -> Response:
     if not await (await parts(request)).trust.delete(_issuer_id(request)):
         raise NotFound("Unable to locate the resource")
     return Response(status_code=204)
 
 
-def key_routes() -> RouteTable:
-    issuers = "/trust/grants/jwt-bearer/issuers"
+def key_routes(prefix: str) -> list[BaseRoute]:
+    issuers = f"{prefix}/trust/grants/jwt-bearer/issuers"
     return [
-        ("/keys/{set}", create_key_set, ["POST"]),
-        ("/keys/{set}", get_key_set, ["GET"]),
-        ("/keys/{set}", set_key_set, ["PUT"]),
-        ("/keys/{set}", delete_key_set, ["DELETE"]),
-        ("/keys/{set}/{kid}", get_key, ["GET"]),
-        ("/keys/{set}/{kid}", set_key, ["PUT"]),
-        ("/keys/{set}/{kid}", delete_key, ["DELETE"]),
-        (issuers, trust_issuer, ["POST"]),
-        (issuers, list_issuers, ["GET"]),
-        (issuers + "/{id}", get_issuer, ["GET"]),
-        (issuers + "/{id}", delete_issuer, ["DELETE"]),
+        route(
+            f"{prefix}/keys/{{set}}",
+            POST=create_key_set,
+            GET=get_key_set,
+            PUT=set_key_set,
+            DELETE=delete_key_set,
+        ),
+        route(f"{prefix}/keys/{{set}}/{{kid}}", GET=get_key, PUT=set_key, DELETE=delete_key),
+        route(issuers, POST=trust_issuer, GET=list_issuers),
+        route(issuers + "/{id}", GET=get_issuer, DELETE=delete_issuer),
     ]

@@ -8,12 +8,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from roost.core.http import JSON
-from roost.oauth2.http.common import NO_STORE, endpoint, parts, read_form, routes, service
+from roost.core.http import JSON, route
+from roost.oauth2.http.common import NO_STORE, parts, read_form, service
 from roost.oauth2.service import OAuth2Service
 
 
-@endpoint
 async def token(request: Request) -> Response:
     p = await parts(request)
     form = await read_form(request)
@@ -22,7 +21,6 @@ async def token(request: Request) -> Response:
     return JSON(result, headers=NO_STORE)
 
 
-@endpoint
 async def revoke(request: Request) -> Response:
     p = await parts(request)
     form = await read_form(request)
@@ -87,23 +85,19 @@ def discovery_document(svc: OAuth2Service) -> dict[str, Any]:
     }
 
 
-@endpoint
 async def discovery(request: Request) -> Response:
     return JSON(discovery_document(service(request)))
 
 
-@endpoint
 async def jwks(request: Request) -> Response:
     p = await parts(request)
     return JSON({"keys": await p.keys.public_keys()})
 
 
-public_routes: list[BaseRoute] = routes(
-    [
-        ("/oauth2/token", token, ["POST"]),
-        ("/oauth2/revoke", revoke, ["POST"]),
-        ("/.well-known/openid-configuration", discovery, ["GET"]),
-        ("/.well-known/oauth-authorization-server", discovery, ["GET"]),
-        ("/.well-known/jwks.json", jwks, ["GET"]),
-    ]
-)
+public_routes: list[BaseRoute] = [
+    route("/oauth2/token", POST=token),
+    route("/oauth2/revoke", POST=revoke),
+    route("/.well-known/openid-configuration", GET=discovery),
+    route("/.well-known/oauth-authorization-server", GET=discovery),
+    route("/.well-known/jwks.json", GET=jwks),
+]

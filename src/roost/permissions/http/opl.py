@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from roost.core.errors import Invalid
-from roost.core.http import JSON, read_body
+from roost.core.http import JSON, read_body, route
 from roost.permissions.namespaces.opl import parse_opl
 
 
@@ -23,4 +22,4 @@ async def syntax_check(request: Request) -> Response:
     return JSON({"errors": [e.to_json() for e in result.errors]})
 
 
-opl_routes = [Route("/opl/syntax/check", syntax_check, methods=["POST"])]
+opl_routes = [route("/opl/syntax/check", POST=syntax_check)]

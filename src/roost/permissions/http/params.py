@@ -1,4 +1,4 @@
-"""Request parsing shared by the read and write routers."""
+"""What the read and write routers share: the service of a request and its parameters."""
 
 from __future__ import annotations
 
@@ -8,6 +8,13 @@ from starlette.requests import Request
 
 from roost.core.errors import Invalid
 from roost.core.http import read_json, reject_nul
+from roost.permissions.service import PermissionService
+
+
+def service(request: Request) -> PermissionService:
+    """The registry, from lifespan state."""
+    svc: PermissionService = request.state.service
+    return svc
 
 
 def max_depth(request: Request) -> int:

@@ -12,9 +12,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from roost.core.errors import Invalid, NotFound, RoostError
-from roost.core.http import JSON, route
+from roost.core.http import JSON, message_of, route, status_of
 from roost.core.pagination import page_size
-from roost.permissions.http.params import json_body, max_depth, single_params
+from roost.permissions.http.params import json_body, max_depth, service, single_params
 from roost.permissions.relationtuples.model import (
     RelationTuple,
     SubjectSet,
@@ -25,13 +25,8 @@ from roost.permissions.relationtuples.model import (
 from roost.permissions.service import PermissionService
 
 
-def _service(request: Request) -> PermissionService:
-    svc: PermissionService = request.state.service
-    return svc
-
-
 async def list_tuples(request: Request) -> Response:
-    svc = _service(request)
+    svc = service(request)
     params = single_params(request)
     size = page_size(params.pop("page_size", None))
     token = params.pop("page_token", None)
@@ -44,7 +39,7 @@ async def list_tuples(request: Request) -> Response:
             after = uuid.UUID(svc.pages.decode(token)["after"])
         except (KeyError, ValueError, TypeError):
             raise Invalid("The page token is invalid or has expired") from None
-    tuples, last = await svc.store.list_tuples(query, size, after)
+    tuples, last = await (await svc.parts()).store.list_tuples(query, size, after)
     next_token = svc.pages.encode({"after": str(last)}) if last is not None else ""
     return JSON({"relation_tuples": [t.to_json() for t in tuples], "next_page_token": next_token})
 
@@ -58,9 +53,9 @@ async def allowed(svc: PermissionService, t: RelationTuple, depth: int) -> bool:
     if not svc.namespaces.exists(t.namespace):
         raise NotFound(f'Unknown namespace with name "{t.namespace}".')
     svc.counters.checks += 1
-    store = svc.store
-    key = (t.namespace, store.id_of(t.object), t.relation)
-    return await svc.checker.check(key, store.subject_ref(t.subject), depth)
+    parts = await svc.parts()
+    key = (t.namespace, parts.store.id_of(t.object), t.relation)
+    return await parts.checker.check(key, parts.store.subject_ref(t.subject), depth)
 
 
 async def _from_query(request: Request) -> RelationTuple:
@@ -80,7 +75,7 @@ def _single_check(
     async def handler(request: Request) -> Response:
         t = await source(request)
         try:
-            ok = await allowed(_service(request), t, max_depth(request))
+            ok = await allowed(service(request), t, max_depth(request))
         except NotFound:  # an unknown namespace is simply "not allowed" here
             ok = False
         return JSON({"allowed": ok}, status_code=200 if ok else denied_status)
@@ -104,7 +99,7 @@ def _check_routes() -> list[Route]:
 
 
 async def batch_check(request: Request) -> Response:
-    svc = _service(request)
+    svc = service(request)
     depth = max_depth(request)
     body = await json_body(request)
     if not isinstance(body, dict) or not isinstance(body.get("tuples", []), list):
@@ -124,16 +119,17 @@ async def batch_check(request: Request) -> Response:
             try:
                 return {"allowed": await allowed(svc, t, depth)}
             except RoostError as exc:
-                if exc.status >= 500:
+                status = status_of(exc)
+                if status >= 500:
                     raise
-                return {"allowed": False, "error": exc.message if exc.status == 404 else str(exc)}
+                return {"allowed": False, "error": message_of(exc) if status == 404 else str(exc)}
 
     results = await asyncio.gather(*(one(t) for t in tuples))
     return JSON({"results": list(results)})
 
 
 async def expand(request: Request) -> Response:
-    svc = _service(request)
+    svc = service(request)
     params = single_params(request)
     depth = max_depth(request)
     unknown = sorted(set(params) - {"namespace", "object", "relation", "max-depth"})
@@ -144,21 +140,21 @@ async def expand(request: Request) -> Response:
         raise Invalid(f"query parameter {missing[0]!r} is required")
     subject = SubjectSet(params["namespace"], params["object"], params["relation"])
     svc.namespaces.get(subject.namespace)
-    tree = await svc.expander.build(subject, depth)
+    tree = await (await svc.parts()).expander.build(subject, depth)
     if tree is None:
         raise NotFound("no relation tuple found")
     return JSON(tree.to_json())
 
 
 async def list_namespaces(request: Request) -> Response:
-    names = _service(request).namespaces.names()
+    names = service(request).namespaces.names()
     return JSON({"namespaces": [{"name": n} for n in names]})
 
 
 read_routes = [
-    Route("/relation-tuples", list_tuples, methods=["GET"]),
+    route("/relation-tuples", GET=list_tuples),
     *_check_routes(),
-    Route("/relation-tuples/batch/check", batch_check, methods=["POST"]),
-    Route("/relation-tuples/expand", expand, methods=["GET"]),
-    Route("/namespaces", list_namespaces, methods=["GET"]),
+    route("/relation-tuples/batch/check", POST=batch_check),
+    route("/relation-tuples/expand", GET=expand),
+    route("/namespaces", GET=list_namespaces),
 ]

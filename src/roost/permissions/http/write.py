@@ -7,7 +7,7 @@ from starlette.responses import Response
 
 from roost.core.errors import Invalid
 from roost.core.http import JSON, read_body, route
-from roost.permissions.http.params import json_body, single_params
+from roost.permissions.http.params import json_body, service, single_params
 from roost.permissions.relationtuples.model import (
     RelationTuple,
     SubjectSet,
@@ -19,11 +19,6 @@ from roost.permissions.service import PermissionService
 MAX_PATCH = 1000
 
 
-def _service(request: Request) -> PermissionService:
-    svc: PermissionService = request.state.service
-    return svc
-
-
 def _check_namespaces(svc: PermissionService, t: RelationTuple) -> None:
     """Keto validates only that the namespaces exist; relations are not checked on write."""
     svc.namespaces.get(t.namespace)
@@ -32,10 +27,10 @@ def _check_namespaces(svc: PermissionService, t: RelationTuple) -> None:
 
 
 async def create(request: Request) -> Response:
-    svc = _service(request)
+    svc = service(request)
     t = tuple_from_json(await json_body(request))
     _check_namespaces(svc, t)
-    await svc.store.write([t], [])
+    await (await svc.parts()).store.write([t], [])
     svc.counters.writes += 1
     return JSON(
         t.to_json(), status_code=201, headers={"Location": f"/relation-tuples?{t.to_query()}"}
@@ -68,24 +63,24 @@ def _deltas(body: object) -> tuple[list[RelationTuple], list[RelationTuple]]:
 
 
 async def patch(request: Request) -> Response:
-    svc = _service(request)
+    svc = service(request)
     inserts, deletes = _deltas(await json_body(request))
     for t in (*inserts, *deletes):
         _check_namespaces(svc, t)
-    await svc.store.write(inserts, deletes)
+    await (await svc.parts()).store.write(inserts, deletes)
     svc.counters.writes += 1
     return Response(status_code=204)
 
 
 async def delete(request: Request) -> Response:
-    svc = _service(request)
+    svc = service(request)
     if await read_body(request):
         raise Invalid("the request body must be empty; pass the query as URL parameters")
     query = query_from_params(single_params(request))
     if query.namespace is None:
         raise Invalid("query parameters must specify at least one of the following: namespace")
     svc.namespaces.get(query.namespace)
-    await svc.store.delete_matching(query)
+    await (await svc.parts()).store.delete_matching(query)
     svc.counters.writes += 1
     return Response(status_code=204)
 

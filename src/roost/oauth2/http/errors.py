@@ -1,0 +1,63 @@
+"""The OAuth2 service's one error table.
+
+Hydra answers every error, admin API included, in its flat ``errorOAuth2``
+shape (``error``, ``error_description``, ``status_code``); herodot's
+``message`` is added so bodies also satisfy the spec's ``genericError``.
+RFC 6749 errors are data (``roost.oauth2.rfc6749.errors``) and render
+themselves; domain errors get the status of ``roost.core.http.errors``.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+from starlette.responses import Response
+
+from roost.core.errors import MethodNotAllowed, RoostError
+from roost.core.http import JSON, ErrorTable, message_of, status_of
+from roost.core.http.errors import allow_header
+from roost.oauth2.rfc6749.errors import OAuth2Error
+
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+def oauth2_error(exc: OAuth2Error, *, expose_debug: bool = False) -> JSON:
+    headers = dict(NO_STORE)
+    if exc.status == 401:
+        headers["WWW-Authenticate"] = 'Basic realm="oauth2", error="invalid_client"'
+    return JSON(exc.body(expose_debug=expose_debug), status_code=exc.status, headers=headers)
+
+
+def domain_body(exc: RoostError) -> dict[str, Any]:
+    status = status_of(exc)
+    message = message_of(exc)
+    if isinstance(exc, MethodNotAllowed):
+        return {
+            "error": "method_not_allowed",
+            "error_description": exc.reason,
+            "status_code": status,
+            "message": message,
+        }
+    body: dict[str, Any] = {
+        "error": HTTPStatus(status).phrase,
+        "error_description": exc.reason or message,
+        "status_code": status,
+        "message": message,
+    }
+    if exc.reason:
+        body["reason"] = exc.reason
+    return body
+
+
+def domain_error(exc: RoostError) -> Response:
+    return JSON(domain_body(exc), status_code=status_of(exc), headers=allow_header(exc))
+
+
+def error_table(*, expose_debug: bool) -> ErrorTable:
+    """The table of one service; ``expose_debug`` is ``oauth2.expose_internal_errors``."""
+
+    def render_oauth2(exc: OAuth2Error) -> Response:
+        return oauth2_error(exc, expose_debug=expose_debug)
+
+    return ErrorTable({OAuth2Error: render_oauth2, RoostError: domain_error})
