@@ -18,7 +18,34 @@ import pytest
 import roost
 
 EXPORTS: dict[str, list[str]] = {
+    "roost.core.http": [
+        "HERODOT",
+        "JSON",
+        "MAX_BODY",
+        "ErrorTable",
+        "PortService",
+        "build_port_app",
+        "error_body",
+        "herodot",
+        "message_of",
+        "read_body",
+        "read_json",
+        "reject_nul",
+        "route",
+        "status_of",
+        "url_has_nul",
+    ],
     "roost.oauth2.cli": ["oauth2"],
+    "roost.runtime": [
+        "BuildContext",
+        "Port",
+        "RunningService",
+        "Service",
+        "ServiceModule",
+        "migrator",
+        "open_service",
+        "start",
+    ],
 }
 """Package -> its ``__all__``; a package not named here exports nothing."""
 
