@@ -3,6 +3,9 @@
 PostgreSQL comes from ``ROOST_TEST_POSTGRES_DSN`` (an admin DSN; scripts/test.sh
 starts a throwaway SERIALIZABLE cluster and sets it). With
 ``ROOST_REQUIRE_POSTGRES=1`` (CI) a missing PostgreSQL fails instead of skipping.
+Ory's published documents and the conformance data come from the shared folder
+(``ROOST_SHARED_DIR``, see ``tests/support/shared.py``); tests that need it and
+cannot find it are counted in one line of the terminal summary.
 """
 
 from __future__ import annotations
@@ -11,9 +14,11 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from tests.support import shared
 from tests.support.pg import create_database
 
 BACKENDS = ["sqlite", "postgres"]
@@ -50,7 +55,27 @@ def dsn(backend: str, tmp_path: Path) -> str:
 
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
-    return Path(__file__).resolve().parents[2] / "shared"
+    """The shared folder (skips, or fails under CI, when it is absent)."""
+    return shared.require(".")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    shared.check_ci()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """One line for everything skipped because the shared folder is absent."""
+    reports = [
+        r
+        for r in terminalreporter.stats.get("skipped", [])
+        if isinstance(r.longrepr, tuple) and shared.REASON in str(r.longrepr[2])
+    ]
+    if not reports:
+        return
+    tests = sum(1 for r in reports if isinstance(r, pytest.TestReport))
+    modules = len(reports) - tests
+    counted = f"{tests} tests" + (f" and {modules} module(s)" if modules else "")
+    terminalreporter.write_line(f"{counted} skipped: {shared.REASON}", yellow=True, bold=True)
 
 
 @pytest.fixture(scope="session")

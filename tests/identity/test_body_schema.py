@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -21,10 +20,8 @@ from referencing.jsonschema import DRAFT7
 
 from roost.identity.identities import bodies
 from roost.identity.identities.body_schema import BODIES
+from tests.support import shared
 
-SPEC_PATH = (
-    Path(__file__).resolve().parents[2] / ".." / "shared" / "ory-specs" / "kratos.openapi.json"
-)
 COMPONENT = {"create": "createIdentityBody", "update": "updateIdentityBody"}
 SPEC_URI = "urn:roost:kratos.openapi.json"
 
@@ -33,9 +30,7 @@ Json = Any
 
 @pytest.fixture(scope="module")
 def spec() -> dict[str, Any]:
-    if not SPEC_PATH.exists():
-        pytest.skip("shared/ory-specs is not available")
-    loaded: dict[str, Any] = json.loads(SPEC_PATH.read_text())
+    loaded: dict[str, Any] = shared.load_json("ory-specs/kratos.openapi.json")
     return loaded
 
 

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import socket
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,14 +11,11 @@ import pytest
 from roost.core.config import load
 from roost.core.errors import ConfigError
 from roost.identity.config import KNOWN, SPEC, IdentityConfig, duration
-
-ORY = Path(__file__).resolve().parents[3] / "shared/ory-specs/kratos.config.schema.json"
+from tests.support import shared
 
 
 def _ory() -> dict[str, Any]:
-    if not ORY.exists():
-        pytest.skip("shared/ory-specs is not available")
-    data: dict[str, Any] = json.loads(ORY.read_text())
+    data: dict[str, Any] = shared.load_json("ory-specs/kratos.config.schema.json")
     return data
 
 

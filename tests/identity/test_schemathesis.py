@@ -10,17 +10,15 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.identity.conftest import serve_identity
+from tests.support import shared
 from tests.support.server import Server
 
-SPEC = Path(__file__).resolve().parents[3] / "shared/ory-specs/kratos.openapi.json"
-if not SPEC.exists():
-    pytest.skip("shared/ory-specs is not available", allow_module_level=True)
+SPEC = shared.require("ory-specs/kratos.openapi.json", module=True)
 
 import schemathesis  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402

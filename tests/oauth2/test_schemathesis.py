@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from tests.oauth2.conftest import Hydra, serve_oauth2
+from tests.support import shared
 
-SPEC = Path(__file__).resolve().parents[3] / "shared/ory-specs/hydra.openapi.json"
-if not SPEC.exists():
-    pytest.skip("shared/ory-specs is not available", allow_module_level=True)
+SPEC = shared.require("ory-specs/hydra.openapi.json", module=True)
 
 import schemathesis  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402

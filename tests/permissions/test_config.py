@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,8 +10,7 @@ import pytest
 from roost.core.config import ConfigSpec, load
 from roost.core.errors import ConfigError
 from roost.permissions.config import KNOWN, SCHEMA, SPEC, PermissionsConfig
-
-ORY = Path(__file__).resolve().parents[3] / "shared/ory-specs/keto.config.schema.json"
+from tests.support import shared
 
 
 def _paths(schema: dict[str, Any], root: dict[str, Any], prefix: str = "") -> Iterator[str]:
@@ -28,9 +25,7 @@ def _paths(schema: dict[str, Any], root: dict[str, Any], prefix: str = "") -> It
 
 @pytest.fixture(scope="module")
 def ory() -> dict[str, Any]:
-    if not ORY.exists():
-        pytest.skip("shared/ory-specs not available")
-    data: dict[str, Any] = json.loads(ORY.read_text())
+    data: dict[str, Any] = shared.load_json("ory-specs/keto.config.schema.json")
     return data
 
 

@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from tests.conftest import new_dsn
 from tests.permissions.conftest import SEED_NAMESPACES
+from tests.support import shared
 from tests.support.server import Server, start_server
 
-SPEC = Path(__file__).resolve().parents[4] / "shared/ory-specs/keto.openapi.json"
-if not SPEC.exists():
-    pytest.skip("shared/ory-specs is not available", allow_module_level=True)
+SPEC = shared.require("ory-specs/keto.openapi.json", module=True)
 
 import schemathesis  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402

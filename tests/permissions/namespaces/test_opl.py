@@ -6,31 +6,28 @@ parser (v25.4.0, ``internal/schema``) on the same inputs.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from lark import Lark
 
 from roost.permissions.namespaces import opl
 from roost.permissions.namespaces.ast import child_to_json, relation_to_json
 from roost.permissions.namespaces.opl import OPLError, ParseResult, parse_opl
 from roost.permissions.namespaces.opl_grammar import GRAMMAR
+from tests.support import shared
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
-CONFORMANCE = REPO_ROOT / ".." / "shared" / "conformance" / "keto"
+CONFORMANCE = "conformance/keto"
 
 
 def _cases(section: str) -> list[dict[str, Any]]:
-    """One section of Keto's parser cases; empty (so tests skip) without the shared folder."""
-    path = CONFORMANCE / "opl_parser_cases.yaml"
-    if not path.is_file():
-        return []
-    cases: list[dict[str, Any]] = yaml.safe_load(path.read_text())[section]
+    """One section of Keto's parser cases; one skipping placeholder without the shared folder."""
+    data = shared.load_yaml(f"{CONFORMANCE}/opl_parser_cases.yaml")
+    if data is None:
+        return [shared.placeholder(f"{CONFORMANCE}/opl_parser_cases.yaml")]
+    cases: list[dict[str, Any]] = data[section]
     return cases
 
 
@@ -51,7 +48,7 @@ def test_valid_case_matches_snapshot(case: dict[str, Any]) -> None:
     result = parse_opl(case["input"])
     assert len(result.errors) == case["expected_errors"] == 0, _errors(result)
     if "expected_ast_file" in case:
-        snapshot = json.loads((CONFORMANCE / case["expected_ast_file"]).read_text())
+        snapshot = shared.load_json(f"{CONFORMANCE}/{case['expected_ast_file']}")
         assert _ast(result) == snapshot
 
 
@@ -80,9 +77,8 @@ def test_syntax_check_case(case: dict[str, Any]) -> None:
 
 def test_parser_error_case_is_reported_where_keto_reports_it() -> None:
     """A leading operator makes Keto drop the permit; the class then fails on ``this``."""
-    (case,) = [c for c in _cases("invalid") if c["name"] == "parser error"] or [None]
-    if case is None:
-        pytest.skip("shared conformance folder missing")
+    shared.require(f"{CONFORMANCE}/opl_parser_cases.yaml")
+    (case,) = [c for c in _cases("invalid") if c["name"] == "parser error"]
     assert _errors(parse_opl(case["input"])) == [
         {
             "message": "expected 'permits' or 'related', got \"this\"",

@@ -9,7 +9,7 @@ CPU-bound and releases the GIL, so callers run it in a worker thread.
 PBKDF2 is computed by ``cryptography`` (pyca; its wheels bundle a current
 OpenSSL): the same function, parameters and output as ``hashlib.pbkdf2_hmac``,
 which links the system's OpenSSL 3.0 and took 4.4 ms per 25,000-iteration hash
-on the benchmark machine against 2.5 ms (docs/decisions/oauth2-benchmark.md).
+on the benchmark machine against 2.5 ms (docs/benchmarks/oauth2.md).
 Both release the GIL while they hash.
 """
 

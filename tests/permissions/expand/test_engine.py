@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from roost.permissions.expand.engine import ExpandEngine
 from roost.permissions.relationtuples.model import SubjectSet
 from tests.permissions.support import open_store, tuples
-
-EXAMPLES = Path(__file__).resolve().parents[4] / "shared/conformance/keto/examples"
+from tests.support import shared
 
 BEACH = [
     "directories:/photos#owner@maureen",
@@ -34,9 +30,7 @@ def _canonical(node: dict[str, Any]) -> Any:
 
 
 async def test_docs_sample_matches_keto_output(dsn: str) -> None:
-    expected_file = EXAMPLES / "expand-beach.expected.json"
-    if not expected_file.exists():
-        pytest.skip("shared conformance data not available")
+    expected_file = shared.require("conformance/keto/examples/expand-beach.expected.json")
     store = await open_store(dsn)
     try:
         await store.write(tuples(BEACH), [])
