@@ -67,7 +67,8 @@ def _network(x: Lit) -> list[str]:
 
 
 def _client(x: Lit) -> list[str]:
-    lists = {name: [] for name in LIST_FIELDS} | {"grant_types": ["client_credentials"]}
+    lists: dict[str, list[str]] = {name: [] for name in LIST_FIELDS}
+    lists["grant_types"] = ["client_credentials"]
     at = x.ts("2026-11-28 10:00:00")
     columns = ["id", "nid", "client_secret", "client_name", "created_at", "updated_at"]
     values = ["'c1'", x.uuid(NID), f"'{SECRET_HASH}'", "'seed client'", at, at]

@@ -8,7 +8,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, String, Table, Uuid, text
+from sqlalchemy import Column, Index, Integer, MetaData, String, Table, Uuid, text
 
 from roost.storage.database import Database
 from roost.storage.ddl import Schema
@@ -175,5 +175,35 @@ def test_bad_targets_are_refused(dsn: str) -> None:
             assert await describe(db) == {}
         finally:
             await db.close()
+
+    asyncio.run(run())
+
+
+def test_the_schema_comparison_sees_types_nullability_defaults_and_indexes(
+    dsn: str, backend: str, tmp_path: Path
+) -> None:
+    """What the per-service ``tables.py`` checks rely on: each kind of drift is reported."""
+    drifted = MetaData()
+    Table(
+        "notes",
+        drifted,
+        Column("id", Uuid, primary_key=True),
+        Column("body", String(101), nullable=False),
+        Column("author", String(64), nullable=True, server_default="someone"),
+        Index("notes_body_idx", "body"),
+    )
+
+    async def run() -> None:
+        db = Database(dsn)
+        try:
+            await Migrator(db, "test", STEPS[:2]).up()
+            got = await describe(db)
+        finally:
+            await db.close()
+        found = differences(got, await describe_metadata(new_dsn(backend, tmp_path), drifted))
+        assert [d.split(":")[0] for d in found] == ["notes.columns", "notes.indexes"] + (
+            ["notes.index_sql"] if backend == "sqlite" else []
+        )
+        assert "101" in found[0] and "someone" in found[0] and "notes_body_idx" in found[1]
 
     asyncio.run(run())
