@@ -7,7 +7,7 @@ transaction, one schema change per statement, and are recorded afterwards in
 ``roost_schema_migrations``. A crash between the DDL and the bookkeeping row
 just re-runs the (harmless) step, and replicas that start together may both
 run a step without harm. See docs/decisions/0003 and
-docs/decisions/0008-migrations-frozen-per-step.md.
+docs/decisions/0009-migrations-frozen-per-step.md.
 """
 
 from __future__ import annotations
