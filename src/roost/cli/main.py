@@ -171,12 +171,12 @@ def migrate_down(
 
 async def _down(resolved: list[Resolved], steps: int) -> None:
     for r in resolved:
-        migrator = r.module.migrator(r.values)
+        schema = migrator(r.module, r.values)
         try:
-            for m in await migrator.down(steps):
+            for m in await schema.down(steps):
                 click.echo(f"{r.module.name}\t{m.version}\t{m.name}\tRolled back")
         finally:
-            await migrator.db.close()
+            await schema.db.close()
 
 
 cli.add_command(provision)
