@@ -108,7 +108,7 @@ async def _migrate_all(resolved: list[Resolved]) -> None:
 
 @cli.group()
 def migrate() -> None:
-    """Database migrations (the equivalent of `keto migrate up --yes`)."""
+    """Database migrations (the equivalent of `keto migrate up|down|status`)."""
 
 
 @migrate.command("up")
@@ -148,6 +148,35 @@ async def _status(resolved: list[Resolved]) -> bool:
         finally:
             await schema.db.close()
     return pending
+
+
+@migrate.command("down")
+@click.argument("services", nargs=-1, type=SERVICE_NAMES)
+@_config_opt
+@_data_opt
+@click.option("--steps", type=click.IntRange(min=1), required=True, help="How many steps to undo.")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask before dropping tables.")
+def migrate_down(
+    services: tuple[str, ...], config_path: Path | None, data_dir: Path, steps: int, yes: bool
+) -> None:
+    """Undo the last N applied migrations of each service (drops their tables and data)."""
+    resolved = _resolve(services, config_path, data_dir)
+    names = ", ".join(r.module.name for r in resolved)
+    if not yes:
+        click.confirm(
+            f"undo the last {steps} migration(s) of {names}? Data will be lost", abort=True
+        )
+    asyncio.run(_down(resolved, steps))
+
+
+async def _down(resolved: list[Resolved], steps: int) -> None:
+    for r in resolved:
+        schema = migrator(r.module, r.values)
+        try:
+            for m in await schema.down(steps):
+                click.echo(f"{r.module.name}\t{m.version}\t{m.name}\tRolled back")
+        finally:
+            await schema.db.close()
 
 
 cli.add_command(provision)

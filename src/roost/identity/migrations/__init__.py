@@ -1,0 +1,32 @@
+"""The identity service's schema history, one frozen module per step.
+
+Each module spells out the tables, columns, indexes and seed rows it creates
+as they were when the step shipped; none imports ``roost.identity.sql.tables``.
+A schema change is a new module here plus the matching edit of
+``sql/tables.py``; ``tests/identity/test_migrations.py`` fails while the two
+disagree.
+"""
+
+from __future__ import annotations
+
+from roost.identity.migrations import (
+    v20261128100001_networks,
+    v20261128100002_identity_credential_types,
+    v20261128100003_identity_credential_types_seed,
+    v20261128100004_identities,
+    v20261128100005_identity_addresses,
+    v20261128100006_sessions,
+    v20261128100007_selfservice_flows,
+    v20261129100001_roost_login_failures,
+)
+
+MIGRATIONS = [
+    v20261128100001_networks.STEP,
+    v20261128100002_identity_credential_types.STEP,
+    v20261128100003_identity_credential_types_seed.STEP,
+    v20261128100004_identities.STEP,
+    v20261128100005_identity_addresses.STEP,
+    v20261128100006_sessions.STEP,
+    v20261128100007_selfservice_flows.STEP,
+    v20261129100001_roost_login_failures.STEP,
+]

@@ -1,0 +1,23 @@
+"""The OAuth2 service's schema history, one frozen module per step.
+
+Each module spells out the tables, columns and indexes it creates as they were
+when the step shipped; none imports ``roost.oauth2.sql.tables``. A schema
+change is a new module here plus the matching edit of ``sql/tables.py``;
+``tests/oauth2/test_migrations.py`` fails while the two disagree.
+"""
+
+from __future__ import annotations
+
+from roost.oauth2.migrations import (
+    v20261128100001_networks,
+    v20261128100002_hydra_client,
+    v20261128100003_hydra_oauth2_tokens,
+    v20261128100004_hydra_jwk_and_trust,
+)
+
+MIGRATIONS = [
+    v20261128100001_networks.STEP,
+    v20261128100002_hydra_client.STEP,
+    v20261128100003_hydra_oauth2_tokens.STEP,
+    v20261128100004_hydra_jwk_and_trust.STEP,
+]
