@@ -31,7 +31,7 @@ from roost.oauth2.rfc7523.assertion import (
     unverified,
     verify_signature,
 )
-from roost.oauth2.sql.trust import TrustedIssuer
+from roost.oauth2.rfc7523.trust import TrustedIssuer
 from roost.oauth2.tokens.issuer import Granted, TokenIssuer
 
 GRANT_TYPE = "urn:ietf:params:oauth:grant-type:jwt-bearer"
