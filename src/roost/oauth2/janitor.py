@@ -10,13 +10,22 @@ lock is held for long and concurrent token traffic keeps flowing.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Literal, Protocol
 
-from roost.oauth2.sql.tables import hydra_oauth2_access, hydra_oauth2_refresh
-from roost.oauth2.sql.tokens import TokenStore
+TokenKind = Literal["access", "refresh"]
+KINDS: tuple[TokenKind, ...] = ("access", "refresh")
+
+
+class ExpiredTokens(Protocol):
+    """What the janitor deletes: expired rows of one kind in a batch, then used JWT ids."""
+
+    async def flush_batch(self, kind: TokenKind, now: datetime, batch: int) -> int: ...
+
+    async def flush_jti(self, now: datetime) -> None: ...
 
 
 class Janitor:
-    def __init__(self, tokens: TokenStore, batch_size: int) -> None:
+    def __init__(self, tokens: ExpiredTokens, batch_size: int) -> None:
         self.tokens = tokens
         self.batch_size = batch_size
 
@@ -24,10 +33,10 @@ class Janitor:
         """Delete up to ``limit`` expired or revoked rows; returns how many went."""
         now = datetime.now(UTC).replace(tzinfo=None)
         removed = 0
-        for table in (hydra_oauth2_access, hydra_oauth2_refresh):
+        for kind in KINDS:
             while removed < limit:
                 batch = min(self.batch_size, limit - removed)
-                count = await self.tokens.flush_batch(table, now, batch)
+                count = await self.tokens.flush_batch(kind, now, batch)
                 removed += count
                 if count < batch:
                     break

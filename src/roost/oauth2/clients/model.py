@@ -18,20 +18,20 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from roost.oauth2 import durations
+from roost.oauth2.clients.fields import (
+    BOOL_FIELDS,
+    LIFESPANS,
+    LIST_FIELDS,
+    SHORT_FIELDS,
+    TEXT_FIELDS,
+)
 from roost.oauth2.clients.schema import client_body_error
 from roost.oauth2.rfc6749.errors import OAuth2Error
-from roost.oauth2.sql.tables import LIFESPANS, LIST_FIELDS, SHORT_FIELDS, TEXT_FIELDS
 
 AUTH_METHODS = ("client_secret_basic", "client_secret_post", "private_key_jwt", "none")
 ASSERTION_ALGS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512")
 SECRET_ALPHABET = string.ascii_letters + string.digits + "-_.~"
 SECRET_LENGTH = 26
-BOOL_FIELDS = (
-    "frontchannel_logout_session_required",
-    "backchannel_logout_session_required",
-    "skip_consent",
-    "skip_logout_consent",
-)
 # Hydra omits these from its JSON when empty (``omitempty``); the rest are always present.
 OMIT_EMPTY = frozenset(
     {

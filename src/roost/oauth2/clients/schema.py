@@ -11,7 +11,13 @@ from typing import Any
 
 import jsonschema
 
-from roost.oauth2.sql.tables import LIFESPANS, LIST_FIELDS, SHORT_FIELDS, TEXT_FIELDS
+from roost.oauth2.clients.fields import (
+    BOOL_FIELDS,
+    LIFESPANS,
+    LIST_FIELDS,
+    SHORT_FIELDS,
+    TEXT_FIELDS,
+)
 
 DURATION = {"type": "string", "pattern": "^([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+$"}
 _STRING = {"type": "string"}
@@ -52,15 +58,7 @@ CLIENT: dict[str, Any] = {
         **{k: _STRING for k in (*TEXT_FIELDS, *SHORT_FIELDS)},
         **{k: {"type": "array", "items": _STRING} for k in LIST_FIELDS},
         **{k: DURATION for k in LIFESPANS},
-        **{
-            k: {"type": "boolean"}
-            for k in (
-                "frontchannel_logout_session_required",
-                "backchannel_logout_session_required",
-                "skip_consent",
-                "skip_logout_consent",
-            )
-        },
+        **{k: {"type": "boolean"} for k in BOOL_FIELDS},
         "client_id": _STRING,
         "client_secret": _STRING,
         "registration_access_token": _STRING,

@@ -22,6 +22,7 @@ from starlette.routing import BaseRoute
 from roost.core.errors import Invalid, NotFound
 from roost.core.http import JSON, route
 from roost.core.pagination import page_size
+from roost.oauth2.clients.fields import LIFESPANS
 from roost.oauth2.clients.model import (
     Client,
     InvalidClientMetadata,
@@ -35,7 +36,6 @@ from roost.oauth2.http.common import (
     read_json_body,
     service,
 )
-from roost.oauth2.sql.tables import LIFESPANS
 from roost.oauth2.tokens.hmac import ACCESS_PREFIX
 
 

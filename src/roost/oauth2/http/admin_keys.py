@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -25,7 +24,7 @@ from roost.oauth2.http.common import (
     service,
 )
 from roost.oauth2.jwk.manager import parse_jwk
-from roost.oauth2.sql.trust import TrustedIssuer
+from roost.oauth2.rfc7523.trust import issuer_json, relation_from_body
 
 
 def _set(request: Request) -> str:
@@ -92,72 +91,11 @@ async def delete_key(request: Request) -> Response:
 # -- trusted issuers -------------------------------------------------------------
 
 
-def _rfc3339(value: datetime) -> str:
-    return value.replace(tzinfo=UTC).isoformat().replace("+00:00", "Z")
-
-
-def _issuer_json(t: TrustedIssuer) -> dict[str, Any]:
-    return {
-        "id": str(t.id),
-        "issuer": t.issuer,
-        "subject": t.subject,
-        "allow_any_subject": t.allow_any_subject,
-        "scope": t.scope,
-        "public_key": {"set": t.key_set, "kid": t.key_id},
-        "created_at": _rfc3339(t.created_at),
-        "expires_at": _rfc3339(t.expires_at),
-    }
-
-
-def _parse_time(value: Any) -> datetime:
-    if not isinstance(value, str):
-        raise Invalid("Field expires_at must be an RFC 3339 date-time.")
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise Invalid("Field expires_at must be an RFC 3339 date-time.") from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC).replace(tzinfo=None)
-
-
 async def trust_issuer(request: Request) -> Response:
     body = await read_json_body(request)
-    if not isinstance(body, dict):
-        raise Invalid("The request body must be a JSON object.")
-    issuer, subject = body.get("issuer"), body.get("subject") or ""
-    any_subject = body.get("allow_any_subject") or False
-    scope = body.get("scope")
-    if not isinstance(issuer, str) or not issuer:
-        raise Invalid("Field 'issuer' is required.")
-    if not isinstance(subject, str) or not isinstance(any_subject, bool):
-        raise Invalid("Field 'subject' must be a string and 'allow_any_subject' a boolean.")
-    if bool(subject) == any_subject:
-        raise Invalid("Exactly one of 'subject' or 'allow_any_subject' must be set.")
-    if not isinstance(scope, list) or not all(isinstance(s, str) for s in scope):
-        raise Invalid("Field 'scope' must be an array of strings.")
-    key = parse_jwk(body.get("jwk"))
-    if not key.get("kid"):
-        raise Invalid("The JSON Web Key must have a 'kid'.")
-    if key.get("kty") == "oct" or any(p in key for p in ("d", "p", "q")):
-        raise Invalid("The JSON Web Key must be a public key.")
-    expires = _parse_time(body.get("expires_at"))
-    now = datetime.now(UTC).replace(tzinfo=None)
-    if expires <= now:
-        raise Invalid("Field 'expires_at' must be in the future.")
-    relation = TrustedIssuer(
-        id=uuid.uuid4(),
-        issuer=issuer,
-        subject=subject,
-        allow_any_subject=any_subject,
-        scope=scope,
-        key_set=issuer,
-        key_id=key["kid"],
-        created_at=now.replace(microsecond=0),
-        expires_at=expires,
-    )
+    relation, key = relation_from_body(body, datetime.now(UTC).replace(tzinfo=None))
     await (await parts(request)).trust.create(relation, key)
-    return JSON(_issuer_json(relation), status_code=201)
+    return JSON(issuer_json(relation), status_code=201)
 
 
 def _issuer_id(request: Request) -> uuid.UUID:
@@ -171,7 +109,7 @@ async def get_issuer(request: Request) -> Response:
     relation = await (await parts(request)).trust.get(_issuer_id(request))
     if relation is None:
         raise NotFound("Unable to locate the resource")
-    return JSON(_issuer_json(relation))
+    return JSON(issuer_json(relation))
 
 
 async def list_issuers(request: Request) -> Response:
@@ -188,7 +126,7 @@ async def list_issuers(request: Request) -> Response:
             "page_token": svc.pages.encode({"id": str(rows[size - 1].id)}),
         }
         headers["Link"] = f'<{request.url.include_query_params(**params)}>; rel="next"'
-    return JSON([_issuer_json(r) for r in rows[:size]], headers=headers)
+    return JSON([issuer_json(r) for r in rows[:size]], headers=headers)
 
 
 async def delete_issuer(request: Request) -> Response:

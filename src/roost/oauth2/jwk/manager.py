@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from typing import Any
+from typing import Any, Protocol
 
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, Key, KeyParameters, KeySet, OctKey, OKPKey, RSAKey, import_key
 
 from roost.core.errors import Invalid, NotFound
 from roost.oauth2.clients.schema import jwk_error
-from roost.oauth2.sql.keys import KeyStore
 
 ACCESS_TOKEN_SET = "hydra.jwt.access-token"  # noqa: S105 - a key set name
 ID_TOKEN_SET = "hydra.openid.id-token"  # noqa: S105 - a key set name
@@ -28,6 +27,18 @@ ALGORITHMS = (
 )  # fmt: skip
 _CURVES = {"ES256": "P-256", "ES384": "P-384", "ES512": "P-521"}
 _PRIVATE = ("d", "p", "q", "dp", "dq", "qi", "k", "oth")
+
+
+class KeyStore(Protocol):
+    """Key sets by name; keys are JWK dicts with their private parts."""
+
+    async def add(self, set_id: str, keys: list[dict[str, Any]], *, replace: bool) -> None: ...
+
+    async def get(self, set_id: str, kid: str | None = None) -> list[dict[str, Any]]:
+        """The set's keys, newest first (the first one signs)."""
+        ...
+
+    async def delete(self, set_id: str, kid: str | None = None) -> bool: ...
 
 
 def generate(alg: str, kid: str, use: str) -> dict[str, Any]:

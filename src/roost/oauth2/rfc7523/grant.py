@@ -17,7 +17,8 @@ from joserfc.jwk import KeySet, import_key
 from roost.oauth2 import scopes as sc
 from roost.oauth2.clients.model import Client
 from roost.oauth2.rfc6749.errors import InvalidGrant, InvalidRequest
-from roost.oauth2.rfc6749.grants import (
+from roost.oauth2.rfc6749.grants.base import (
+    TokenGrant,
     check_audience,
     check_scopes,
     require_grant_type,
@@ -31,7 +32,7 @@ from roost.oauth2.rfc7523.assertion import (
     unverified,
     verify_signature,
 )
-from roost.oauth2.sql.trust import TrustedIssuer
+from roost.oauth2.rfc7523.trust import TrustedIssuer
 from roost.oauth2.tokens.issuer import Granted, TokenIssuer
 
 GRANT_TYPE = "urn:ietf:params:oauth:grant-type:jwt-bearer"
@@ -39,12 +40,14 @@ ALGS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", 
 
 
 class TrustedIssuers(Protocol):
+    """The trust relations the grant consults (``roost.oauth2.sql.trust`` stores them)."""
+
     async def find(
         self, issuer: str, subject: str, key_id: str, now: datetime
     ) -> tuple[TrustedIssuer, dict[str, Any]] | None: ...
 
 
-class JWTBearerGrant:
+class JWTBearerGrant(TokenGrant):
     grant_type = GRANT_TYPE
 
     def __init__(

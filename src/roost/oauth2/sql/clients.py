@@ -17,9 +17,15 @@ from sqlalchemy import and_, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from roost.oauth2 import durations
-from roost.oauth2.clients.model import BOOL_FIELDS, Client
+from roost.oauth2.clients.fields import (
+    BOOL_FIELDS,
+    LIFESPANS,
+    LIST_FIELDS,
+    SHORT_FIELDS,
+    TEXT_FIELDS,
+)
+from roost.oauth2.clients.model import Client
 from roost.oauth2.sql.raw import KeyLookup
-from roost.oauth2.sql.tables import LIFESPANS, LIST_FIELDS, SHORT_FIELDS, TEXT_FIELDS
 from roost.oauth2.sql.tables import hydra_client as t
 from roost.storage.database import Database
 

@@ -32,6 +32,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
+from roost.oauth2.clients.fields import LIFESPANS, LIST_FIELDS, SHORT_FIELDS, TEXT_FIELDS
+
 metadata = MetaData()
 JSONList = JSON().with_variant(JSONB(), "postgresql").with_variant(JSONB(), "cockroachdb")
 
@@ -47,53 +49,6 @@ networks = Table(
 def _nid() -> Column[object]:
     return Column("nid", Uuid, ForeignKey("networks.id", ondelete="CASCADE"), nullable=False)
 
-
-LIFESPANS = (
-    "authorization_code_grant_access_token_lifespan",
-    "authorization_code_grant_id_token_lifespan",
-    "authorization_code_grant_refresh_token_lifespan",
-    "client_credentials_grant_access_token_lifespan",
-    "implicit_grant_access_token_lifespan",
-    "implicit_grant_id_token_lifespan",
-    "jwt_bearer_grant_access_token_lifespan",
-    "refresh_token_grant_id_token_lifespan",
-    "refresh_token_grant_access_token_lifespan",
-    "refresh_token_grant_refresh_token_lifespan",
-    "device_authorization_grant_id_token_lifespan",
-    "device_authorization_grant_access_token_lifespan",
-    "device_authorization_grant_refresh_token_lifespan",
-)
-TEXT_FIELDS = (
-    "client_name",
-    "scope",
-    "owner",
-    "policy_uri",
-    "tos_uri",
-    "client_uri",
-    "logo_uri",
-    "sector_identifier_uri",
-    "jwks_uri",
-    "frontchannel_logout_uri",
-    "backchannel_logout_uri",
-)
-LIST_FIELDS = (
-    "redirect_uris",
-    "grant_types",
-    "response_types",
-    "audience",
-    "allowed_cors_origins",
-    "contacts",
-    "request_uris",
-    "post_logout_redirect_uris",
-)
-SHORT_FIELDS = {
-    "token_endpoint_auth_method": 25,
-    "request_object_signing_alg": 10,
-    "userinfo_signed_response_alg": 10,
-    "token_endpoint_auth_signing_alg": 10,
-    "access_token_strategy": 10,
-    "subject_type": 15,
-}
 
 hydra_client = Table(
     "hydra_client",

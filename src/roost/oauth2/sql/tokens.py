@@ -18,6 +18,7 @@ from sqlalchemy import Table, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from roost.core.errors import Conflict
+from roost.oauth2.janitor import TokenKind
 from roost.oauth2.sql.raw import KeyLookup, RawInsert
 from roost.oauth2.sql.tables import hydra_oauth2_access as access_t
 from roost.oauth2.sql.tables import hydra_oauth2_jti_blacklist as jti_t
@@ -220,12 +221,13 @@ class TokenStore:
 
     # -- janitor ---------------------------------------------------------------
 
-    async def flush_batch(self, table: Table, now: datetime, batch: int) -> int:
+    async def flush_batch(self, kind: TokenKind, now: datetime, batch: int) -> int:
         """Delete up to ``batch`` expired rows; one short transaction, no long locks.
 
         Revoked tokens are deleted at revocation; retired refresh tokens expire
         ``REUSE_WINDOW`` after rotation (kept that long to detect reuse).
         """
+        table = access_t if kind == "access" else refresh_t
         key = table.c.signature
         query = select(key).where(table.c.nid == self.nid, table.c.expires_at < now).limit(batch)
 

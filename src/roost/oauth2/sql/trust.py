@@ -7,7 +7,6 @@ issuer, as in Hydra; issuer row and key are written in one transaction.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -15,23 +14,11 @@ import orjson
 from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from roost.oauth2.rfc7523.trust import TrustedIssuer
 from roost.oauth2.sql.tables import hydra_jwk as jwk_t
 from roost.oauth2.sql.tables import hydra_oauth2_trusted_jwt_bearer_issuer as t
 from roost.oauth2.tokens.aead import AEAD
 from roost.storage.database import Database
-
-
-@dataclass(frozen=True)
-class TrustedIssuer:
-    id: uuid.UUID
-    issuer: str
-    subject: str
-    allow_any_subject: bool
-    scope: list[str]
-    key_set: str
-    key_id: str
-    created_at: datetime
-    expires_at: datetime
 
 
 def _issuer(row: Any) -> TrustedIssuer:

@@ -11,10 +11,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from roost.oauth2.clients.model import Client
-from roost.oauth2.sql.tokens import TokenStore
 from roost.oauth2.tokens.hmac import (
     ACCESS_PREFIX,
     REFRESH_PREFIX,
@@ -34,6 +33,18 @@ GRANT_LIFESPAN_PREFIX = {
 }
 # Fields of the request form kept in ``form_data`` (never secrets, codes or assertions).
 STORED_FORM_KEYS = ("grant_type", "scope", "audience", "redirect_uri", "response_type", "state")
+
+
+class TokenStore(Protocol):
+    """Where issued tokens go; each call is one transaction."""
+
+    async def create(self, access: TokenRecord, refresh: TokenRecord | None = None) -> None: ...
+
+    async def rotate_refresh(
+        self, request_id: str, used: str, access: TokenRecord, refresh: TokenRecord
+    ) -> bool:
+        """Retire the refresh token ``used`` and store the new pair; False if it lost a race."""
+        ...
 
 
 def now_utc() -> datetime:
