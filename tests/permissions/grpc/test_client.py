@@ -181,3 +181,27 @@ async def test_syntax_check(opl_server: Server) -> None:
         bad = await syntax.Check(syntax_pb.CheckRequest(content=b"class User implements {"))
         assert bad.parse_errors
         assert bad.parse_errors[0].start.line == 1
+
+
+async def test_bad_delta_writes_nothing(opl_server: Server) -> None:
+    good = tuple_("g-half", rts.Subject(id="carol"))
+    bad = rts.RelationTuple(
+        namespace="nope", object="x", relation="members", subject=rts.Subject(id="carol")
+    )
+    long_id = tuple_("g-half", rts.Subject(id="x" * 5000))
+    async with channel(opl_server, "write") as ch:
+        write = write_service_grpc.WriteServiceStub(ch)
+        for other, status in ((bad, Status.NOT_FOUND), (long_id, Status.INVALID_ARGUMENT)):
+            with pytest.raises(GRPCError) as failed:
+                await write.TransactRelationTuples(
+                    write_service_pb2.TransactRelationTuplesRequest(
+                        relation_tuple_deltas=[
+                            Delta(action=Delta.ACTION_INSERT, relation_tuple=good),
+                            Delta(action=Delta.ACTION_INSERT, relation_tuple=other),
+                        ]
+                    )
+                )
+            assert failed.value.status is status
+    async with httpx.AsyncClient(base_url=opl_server.urls["read"]) as http:
+        r = await http.get("/relation-tuples", params={"namespace": "Group", "object": "g-half"})
+    assert r.json()["relation_tuples"] == []
