@@ -9,8 +9,10 @@ HTTP with wrk at 32 connections and prints Markdown tables with req/s,
 latency and CPU time per request (server and local PostgreSQL). Rows: a mix of
 2,000 (document, user) pairs, its allowed half, checks over all documents
 (mostly missing Roost's check cache), the mix under a steady write load, and
-the floor, ``/health/alive`` on the same server: the cost of HTTP alone. A
-second table counts SQL round trips per check, cold and warm.
+the floor, ``/health/alive`` on the same server: the cost of HTTP alone; then
+the mix and the all-documents checks over Keto's gRPC API on the same read
+port (``bench.common.grpcload``, needs Go). A second table counts SQL round
+trips per check, cold and warm.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from urllib.parse import urlencode
 
 import httpx
 
-from bench.common import wrk
+from bench.common import grpcload, wrk
 from bench.common.cpu import local_postmaster, tree_cpu
 from bench.common.services import (
     OryBinary,
@@ -195,6 +197,12 @@ class Writer:
                 self.done += 1
 
 
+GRPC_ROWS = {
+    "grpc_mixed": "gRPC check, 50 % allowed",
+    "grpc_scattered": "gRPC check, any of 100k documents",
+}
+
+
 def check_path(doc: str, user: str) -> str:
     q = urlencode({"namespace": "Document", "object": doc, "relation": "view", "subject_id": user})
     return f"/relation-tuples/check/openapi?{q}"
@@ -333,6 +341,14 @@ def bench_backend(
         with Writer(write, WRITES_PER_SECOND) as writer:
             writing = wrk.run(read, mixed_paths, seconds=args.seconds, cpu=cpu)
         floor = wrk.run(read, ["/health/alive"], seconds=args.seconds, cpu=cpu)
+        grpc_rows = {}
+        if args.grpcload:  # the same checks over gRPC, on the same read port
+            address = f"127.0.0.1:{ports['read']}"
+            for name, rows in (("grpc_mixed", checks), ("grpc_scattered", scattered)):
+                grpc_checks = [("Document", d, "view", u) for d, u, _ in rows]
+                grpc_rows[name] = grpcload.run(
+                    args.grpcload, address, grpc_checks, seconds=args.seconds, cpu=cpu
+                )
         trips = [] if keto else asyncio.run(round_trips(dsn, workdir))
     finally:
         server.stop()
@@ -345,6 +361,7 @@ def bench_backend(
         "writing": writing,
         "writes": writer.done,
         "floor": floor,
+        **grpc_rows,
         "trips": trips,
     }
 
@@ -363,6 +380,9 @@ def main() -> None:
         "against it on the same PostgreSQL (env ROOST_BENCH_KETO)",
     )
     args = parser.parse_args()
+    args.grpcload = grpcload.binary()
+    if args.grpcload is None:
+        print("note: no Go toolchain, so no gRPC rows (bench/common/grpcload is a Go program)")
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
     with postgres_admin(backends, args.postgres_dsn) as admin:
         results = {b: bench_backend(b, args, admin) for b in backends}
@@ -372,7 +392,9 @@ def main() -> None:
             print("note: set ROOST_BENCH_KETO to an Ory Keto binary to compare side by side")
     rows = []
     for b, r in results.items():
-        for name in ("mixed", "allowed", "scattered", "writing", "floor"):
+        for name in ("mixed", "allowed", "scattered", "writing", "floor", *GRPC_ROWS):
+            if name not in r:
+                continue
             res = r[name]
             label = {
                 "mixed": "check, 50 % allowed",
@@ -380,6 +402,7 @@ def main() -> None:
                 "scattered": "check, any of 100k documents",
                 "writing": f"check, 50 % allowed, {r['writes'] / args.seconds:.0f} writes/s",
                 "floor": "floor: /health/alive",
+                **GRPC_ROWS,
             }[name]
             server_ms = "-" if res.server_cpu_ms is None else f"{res.server_cpu_ms:.3f}"
             db_ms = "-" if res.db_cpu_ms is None else f"{res.db_cpu_ms:.3f}"

@@ -22,6 +22,7 @@ import uvicorn
 
 from roost.cli.settings import Resolved
 from roost.core.errors import ConfigError
+from roost.core.mux import GrpcEndpoint, uvicorn_http
 from roost.runtime.module import BuildContext, Port, RunningService, start
 
 log = logging.getLogger("roost")
@@ -109,16 +110,20 @@ async def _serve(resolved: list[Resolved], bound: list[Bound], ctx: BuildContext
     for r in resolved:
         running.append(await start(r.module, r.values, ctx))
     apps = {(s.name, name): app for s in running for name, app in s.apps.items()}
+    grpc = {(s.name, name): h for s in running for name, h in s.grpc.items()}
     _settle_gc()
     servers = []
+    endpoints: list[GrpcEndpoint] = []
     for b in bound:
         app = apps.get((b.service, b.port.name))
         if app is None:
             continue
+        http, endpoint = uvicorn_http(grpc.get((b.service, b.port.name), []))
+        endpoints += [endpoint] if endpoint else []
         config = uvicorn.Config(
             app,
             loop="none",
-            http="httptools",
+            http=http,
             lifespan="on",
             access_log=False,
             log_level="warning",
@@ -136,6 +141,8 @@ async def _serve(resolved: list[Resolved], bound: list[Bound], ctx: BuildContext
     try:
         await asyncio.gather(*(s.serve(sockets=[sock]) for s, sock in servers))
     finally:
+        for e in endpoints:
+            await e.close()
         for s in running:
             await s.close()
 

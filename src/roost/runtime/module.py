@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -60,6 +60,8 @@ class RunningService:
     name: str
     apps: dict[str, ASGIApp]
     close: Callable[[], Awaitable[None]]
+    grpc: dict[str, list[Any]] = field(default_factory=dict)
+    """gRPC service handlers (grpclib) served on the same port as ``apps[name]``."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,8 @@ class ServiceModule(Generic[C, S]):
     """Construct the registry (not yet started)."""
     apps: Callable[[S], dict[str, ASGIApp]]
     """One ASGI app per port name."""
+    grpc: Callable[[S], dict[str, list[Any]]] | None = None
+    """gRPC handlers per port name, multiplexed with the app on the same socket."""
 
     def listeners(self, values: dict[str, Any]) -> list[Port]:
         return self.ports(self.config(values))
@@ -120,4 +124,5 @@ async def start(
 ) -> RunningService:
     """The registry of one worker and its port apps."""
     service = await open_service(module, values, ctx)
-    return RunningService(module.name, module.apps(service), service.close)
+    grpc = module.grpc(service) if module.grpc else {}
+    return RunningService(module.name, module.apps(service), service.close, grpc)

@@ -1,0 +1,64 @@
+"""The multiplexer picks the protocol by the first bytes, however they are split."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from roost.core.mux import PREFACE, sniffing
+
+
+class Tagging(asyncio.Protocol):
+    """Answers every chunk with its tag, so the test sees who got the connection."""
+
+    tag = b""
+
+    def __init__(self, **kwargs: Any) -> None:
+        self.kwargs = kwargs
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        self.transport.write(self.tag + data)
+
+
+class Http(Tagging):
+    tag = b"http1:"
+
+
+class Grpc(Tagging):
+    tag = b"h2:"
+
+
+async def _exchange(chunks: list[bytes]) -> bytes:
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(lambda: sniffing(Http, Grpc)(config="c"), "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    for chunk in chunks:
+        writer.write(chunk)
+        await writer.drain()
+        await asyncio.sleep(0.01)
+    reply = await asyncio.wait_for(reader.read(1000), 5)
+    writer.close()
+    server.close()
+    await server.wait_closed()
+    return reply
+
+
+@pytest.mark.parametrize(
+    ("chunks", "expected"),
+    [
+        ([b"GET / HTTP/1.1\r\n\r\n"], b"http1:GET / HTTP/1.1\r\n\r\n"),
+        ([b"P", b"UT / HTTP/1.1\r\n\r\n"], b"http1:PUT / HTTP/1.1\r\n\r\n"),
+        ([b"PRI * HTTP/1.1\r\n"], b"http1:PRI * HTTP/1.1\r\n"),
+        ([PREFACE + b"frames"], b"h2:" + PREFACE + b"frames"),
+        ([PREFACE[:3], PREFACE[3:10], PREFACE[10:] + b"x"], b"h2:" + PREFACE + b"x"),
+    ],
+)
+async def test_first_bytes_choose_the_protocol(chunks: list[bytes], expected: bytes) -> None:
+    assert await _exchange(chunks) == expected
