@@ -35,7 +35,16 @@ EXPORTS: dict[str, list[str]] = {
         "status_of",
         "url_has_nul",
     ],
+    "roost.identity.migrations": ["MIGRATIONS"],
     "roost.oauth2.cli": ["oauth2"],
+    "roost.oauth2.migrations": ["MIGRATIONS"],
+    "roost.oauth2.rfc6749.grants": [
+        "ClientCredentialsGrant",
+        "Grant",
+        "RefreshTokenGrant",
+        "TokenGrant",
+    ],
+    "roost.permissions.migrations": ["MIGRATIONS"],
     "roost.runtime": [
         "BuildContext",
         "Port",

@@ -10,7 +10,7 @@ from starlette.types import ASGIApp
 from roost.core.config import get
 from roost.core.http import HERODOT, build_port_app
 from roost.permissions.config import SEED_NAMESPACES, SPEC, PermissionsConfig
-from roost.permissions.grpc import port_handlers
+from roost.permissions.grpc.ports import port_handlers
 from roost.permissions.http.opl import opl_routes
 from roost.permissions.http.read import read_routes
 from roost.permissions.http.write import write_routes

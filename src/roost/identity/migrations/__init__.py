@@ -20,6 +20,8 @@ from roost.identity.migrations import (
     v20261129100001_roost_login_failures,
 )
 
+__all__ = ["MIGRATIONS"]
+
 MIGRATIONS = [
     v20261128100001_networks.STEP,
     v20261128100002_identity_credential_types.STEP,

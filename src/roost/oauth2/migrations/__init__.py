@@ -15,6 +15,8 @@ from roost.oauth2.migrations import (
     v20261128100004_hydra_jwk_and_trust,
 )
 
+__all__ = ["MIGRATIONS"]
+
 MIGRATIONS = [
     v20261128100001_networks.STEP,
     v20261128100002_hydra_client.STEP,

@@ -17,6 +17,8 @@ from roost.permissions.migrations import (
     v20261129000004_roost_check_log,
 )
 
+__all__ = ["MIGRATIONS"]
+
 MIGRATIONS = [
     v20261128000001_networks.STEP,
     v20261128000002_keto_uuid_mappings.STEP,
