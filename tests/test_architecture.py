@@ -34,6 +34,17 @@ class Layering:
 PURE = ("starlette", "sqlalchemy", "asyncpg", "roost.storage", "roost.runtime")
 
 PROTOCOL: dict[str, Layering] = {
+    "identity": Layering(
+        protocol=("selfservice", "identities", "sessions", "credentials", "schemas"),
+        forbidden=(
+            *PURE,
+            "{service}.sql",
+            "{service}.http",
+            "{service}.service",
+            "{service}.module",
+            "{service}.cli",
+        ),
+    ),
     "oauth2": Layering(
         protocol=(
             "rfc6749",
@@ -124,3 +135,17 @@ def test_protocol_code_imports_no_framework_sql_or_outer_layer(service: str) -> 
         if any(_under(imported, f) for f in forbidden)
     )
     assert wrong == []
+
+
+def test_the_checker_sees_absolute_aliased_and_relative_imports(tmp_path: Path) -> None:
+    """A checker that missed an import form would pass every row forever."""
+    module = tmp_path / "manager.py"
+    module.write_text(
+        "from starlette.requests import Request\n"
+        "import sqlalchemy as sa\n"
+        "from .. import sql\n"
+        "def late():\n    from roost.identity.http import admin\n"
+    )
+    found = _imports("roost.identity.sessions.manager", module)
+    for prefix in ("starlette", "sqlalchemy", "roost.identity.sql", "roost.identity.http"):
+        assert any(_under(name, prefix) for name in found), prefix

@@ -19,7 +19,7 @@ from ory_kratos_client.models import (
 )
 
 from tests.identity.conftest import Kratos, email
-from tests.identity.test_hashing import KRATOS_VECTORS
+from tests.identity.credentials.test_hashing import KRATOS_VECTORS
 from tests.identity.test_seed_flow import login
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import text
 from roost.cli.main import cli
 from roost.storage.database import Database
 from tests.identity.conftest import Kratos, email
-from tests.identity.test_hashing import KRATOS_VECTORS
+from tests.identity.credentials.test_hashing import KRATOS_VECTORS
 from tests.identity.test_seed_flow import login
 
 

@@ -1,9 +1,10 @@
 """The identity service's registry: built once at start-up, handed to both ports.
 
 It owns the schemas, the password hasher (with its small thread pool, so
-hashing never blocks the event loop) and the cookie keys; its parts (the
-stores and the login throttle) are assembled once the schema is current (see
-``roost.runtime.service``).
+hashing never blocks the event loop) and the cookie keys; its parts (the SQL
+stores and the managers and flows built over them) are assembled once the
+schema is current (see ``roost.runtime.service``). This is the one place
+where the protocol code meets the SQL that implements its Protocols.
 """
 
 from __future__ import annotations
@@ -18,11 +19,22 @@ from cryptography.fernet import Fernet, MultiFernet
 from roost.identity.config import IdentityConfig
 from roost.identity.credentials.hashing import PasswordHasher
 from roost.identity.credentials.throttle import LoginThrottle
+from roost.identity.identities.manager import IdentityManager
 from roost.identity.identities.model import now
+from roost.identity.metrics import Counters
 from roost.identity.schemas.manager import Schemas, load_schemas
-from roost.identity.sql.flows import FlowStore
+from roost.identity.selfservice.flows import Flows
+from roost.identity.selfservice.login import Login, LoginStrategy
+from roost.identity.selfservice.password import PasswordLogin, PasswordRegistration
+from roost.identity.selfservice.registration import (
+    ProfileStep,
+    Registration,
+    RegistrationStrategy,
+)
+from roost.identity.sessions.manager import SessionManager
 from roost.identity.sql.identities import IdentityStore, ensure_network
 from roost.identity.sql.login_failures import LoginFailureStore
+from roost.identity.sql.selfservice import SelfServiceStore
 from roost.identity.sql.sessions import SessionStore
 from roost.runtime.service import Service
 from roost.storage.database import Database
@@ -41,23 +53,19 @@ def _fernet(secrets: tuple[str, ...], purpose: str) -> MultiFernet:
     )
 
 
-@dataclass
-class Counters:
-    logins: int = 0
-    failed_logins: int = 0
-    registrations: int = 0
-    whoami: int = 0
-
-
 @dataclass(frozen=True)
 class IdentityParts:
     """What needs the migrated schema (and the network id)."""
 
     nid: uuid.UUID
-    identities: IdentityStore
-    sessions: SessionStore
-    flows: FlowStore
-    throttle: LoginThrottle
+    identity_store: IdentityStore
+    """Reads the admin API lists and looks up directly."""
+    session_store: SessionStore
+    identities: IdentityManager
+    sessions: SessionManager
+    flows: Flows
+    login: Login
+    registration: Registration
 
 
 @dataclass(kw_only=True)
@@ -69,37 +77,38 @@ class IdentityService(Service[IdentityParts]):
     counters: Counters = field(default_factory=Counters)
 
     async def assemble(self) -> IdentityParts:
+        cfg = self.config
         nid = await ensure_network(self.db)
         identities = IdentityStore(self.db, nid, addresses=self.schemas.marks_addresses)
-        failures = LoginFailureStore(self.db, nid)
+        sessions = SessionStore(self.db, nid, identities)
+        manager = SessionManager(sessions, cfg.session_lifespan, cfg.earliest_possible_extend)
+        lifespans = {"login": cfg.login_lifespan, "registration": cfg.registration_lifespan}
+        flows = Flows(
+            SelfServiceStore(self.db, nid, identities, sessions), self.public_url, lifespans
+        )
+        throttle = LoginThrottle(LoginFailureStore(self.db, nid), cfg.cookie_secrets[0], now)
+        logins: dict[str, LoginStrategy] = {}
+        registrations: dict[str, RegistrationStrategy] = {"profile": ProfileStep()}
+        if cfg.password_enabled:
+            logins["password"] = PasswordLogin(identities, self.hasher, throttle, self.counters)
+            registrations["password"] = PasswordRegistration(self.hasher, cfg.policy)
         return IdentityParts(
             nid=nid,
-            identities=identities,
-            sessions=SessionStore(self.db, nid, identities),
-            flows=FlowStore(self.db, nid),
-            throttle=LoginThrottle(failures, self.config.cookie_secrets[0], now),
+            identity_store=identities,
+            session_store=sessions,
+            identities=IdentityManager(identities, self.schemas, self.hasher),
+            sessions=manager,
+            flows=flows,
+            login=Login(flows, manager, self.schemas, logins),
+            registration=Registration(
+                flows,
+                manager,
+                self.schemas,
+                registrations,
+                enabled=cfg.registration_enabled,
+                session_hook=cfg.registration_session_hook,
+            ),
         )
-
-    # Transitional: the handlers still read the parts one by one.
-    @property
-    def nid(self) -> uuid.UUID:
-        return self.ready.nid
-
-    @property
-    def identities(self) -> IdentityStore:
-        return self.ready.identities
-
-    @property
-    def sessions(self) -> SessionStore:
-        return self.ready.sessions
-
-    @property
-    def flows(self) -> FlowStore:
-        return self.ready.flows
-
-    @property
-    def throttle(self) -> LoginThrottle:
-        return self.ready.throttle
 
     @property
     def public_url(self) -> str:

@@ -12,11 +12,10 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from roost.core.errors import Conflict, Invalid, NotFound, RoostError
+from roost.core.errors import Invalid, NotFound, RoostError
 from roost.core.http import JSON, route
 from roost.identity.http import errors
 from roost.identity.http.common import (
@@ -29,15 +28,13 @@ from roost.identity.http.common import (
     read_json_exact,
     service,
 )
-from roost.identity.identities import manager
 from roost.identity.identities.bodies import check_body
-from roost.identity.identities.model import Identity, now
+from roost.identity.identities.manager import IdentityManager
+from roost.identity.identities.model import Identity
 from roost.identity.service import IdentityService
 from roost.identity.sessions.model import Session
-from roost.identity.sql.tables import CREDENTIAL_TYPES
 
 NIL = "00000000-0000-0000-0000-000000000000"
-IDENTITY_CONFLICT = "This identity conflicts with another identity that already exists."
 MAX_BATCH = 1000
 MAX_CLEARTEXT = 200  # hashing is the expensive part of an import
 
@@ -55,23 +52,7 @@ def _include(request: Request) -> frozenset[str]:
 
 
 async def _load(svc: IdentityService, request: Request) -> Identity:
-    found = await svc.identities.get(path_uuid(request))
-    if found is None:
-        raise _not_found()
-    return found
-
-
-async def _write(svc: IdentityService, ident: Identity, *, new: bool) -> None:
-    async def run(conn: AsyncConnection) -> None:
-        if new:
-            await svc.identities.insert(conn, ident)
-        else:
-            await svc.identities.replace(conn, ident)
-
-    try:
-        await svc.db.transaction(run)
-    except Conflict:
-        raise Conflict(IDENTITY_CONFLICT) from None
+    return await (await svc.parts()).identities.get(path_uuid(request))
 
 
 async def list_identities(request: Request) -> Response:
@@ -106,7 +87,7 @@ async def list_identities(request: Request) -> Response:
             "only one of credentials_identifier, preview_credentials_identifier_similar,"
             " ids and organization_id may be used at a time"
         )
-    found = await svc.identities.list(
+    found = await (await svc.parts()).identity_store.list(
         after=after,
         limit=size + 1,
         identifier=identifier.strip().lower() if identifier is not None else None,
@@ -126,8 +107,8 @@ async def list_identities(request: Request) -> Response:
 
 async def create_identity(request: Request) -> Response:
     svc = service(request)
-    ident = await manager.identity_from_create(svc, await read_json_exact(request))
-    await _write(svc, ident, new=True)
+    manager = (await svc.parts()).identities
+    ident = await manager.create(await read_json_exact(request))
     return JSON(
         _admin_json(svc, ident, frozenset()),
         status_code=201,
@@ -164,6 +145,7 @@ async def batch_patch(request: Request) -> Response:
         raise Invalid(
             f"the batch contains more than {MAX_CLEARTEXT} identities with cleartext passwords"
         )
+    manager = (await svc.parts()).identities
     results = []
     for entry in entries:
         patch_id = entry.get("patch_id") if isinstance(entry, dict) else None
@@ -171,8 +153,7 @@ async def batch_patch(request: Request) -> Response:
         try:
             if not isinstance(entry, dict) or not isinstance(entry.get("create"), dict):
                 raise Invalid("each entry needs a create body")
-            ident = await manager.identity_from_create(svc, entry["create"])
-            await _write(svc, ident, new=True)
+            ident = await manager.create(entry["create"])
             item["identity"] = str(ident.id)
         except RoostError as exc:
             item = {
@@ -192,69 +173,43 @@ async def get_identity(request: Request) -> Response:
 
 async def get_by_external_id(request: Request) -> Response:
     svc = service(request)
-    found = await svc.identities.by_external_id(request.path_params["external_id"])
+    store = (await svc.parts()).identity_store
+    found = await store.by_external_id(request.path_params["external_id"])
     if found is None:
         raise _not_found()
     return JSON(_admin_json(svc, found, _include(request)))
 
 
 def _modify(
-    apply: Callable[[IdentityService, Identity, Any], Awaitable[Identity]],
+    apply: Callable[[IdentityManager, Identity, Any], Awaitable[Identity]],
 ) -> Callable[[Request], Awaitable[Response]]:
     """PUT (a full body) and PATCH (JSON Patch) differ only in how the body applies."""
 
     async def handler(request: Request) -> Response:
         svc = service(request)
         ident = await _load(svc, request)
-        updated = await apply(svc, ident, await read_json_exact(request))
-        await _write(svc, updated, new=False)
+        manager = (await svc.parts()).identities
+        updated = await apply(manager, ident, await read_json_exact(request))
         return JSON(_admin_json(svc, updated, frozenset()))
 
     return handler
 
 
-update_identity = _modify(manager.apply_update)
-patch_identity = _modify(manager.apply_patch)
+update_identity = _modify(IdentityManager.update)
+patch_identity = _modify(IdentityManager.patch)
 
 
 async def delete_identity(request: Request) -> Response:
     svc = service(request)
-    iid = path_uuid(request)
-
-    async def run(conn: AsyncConnection) -> bool:
-        return await svc.identities.delete(conn, iid)
-
-    if not await svc.db.transaction(run):
-        raise _not_found()
+    await (await svc.parts()).identities.delete(path_uuid(request))
     return Response(status_code=204)
 
 
 async def delete_credential(request: Request) -> Response:
     svc = service(request)
-    ident = await _load(svc, request)
-    kind = request.path_params["type"]
-    if kind not in CREDENTIAL_TYPES:
-        raise Invalid(f"unknown credentials type {kind!r}")
-    if kind not in ident.credentials:
-        raise _not_found()
+    manager = (await svc.parts()).identities
     identifier = request.query_params.get("identifier")
-    cred = ident.credentials[kind]
-    if kind in ("oidc", "saml") and identifier:
-        providers = [
-            p
-            for p in cred.config.get("providers", [])
-            if f"{p.get('provider')}:{p.get('subject')}" != identifier
-        ]
-        cred.config = {**cred.config, "providers": providers}
-        cred.identifiers = [i for i in cred.identifiers if i != identifier]
-        if not providers:
-            del ident.credentials[kind]
-    elif kind in ("oidc", "saml"):
-        raise Invalid("the identifier query parameter is required for oidc and saml")
-    else:
-        del ident.credentials[kind]
-    ident.updated_at = now()
-    await _write(svc, ident, new=False)
+    await manager.delete_credential(path_uuid(request), request.path_params["type"], identifier)
     return Response(status_code=204)
 
 
@@ -273,14 +228,15 @@ async def identity_sessions(request: Request) -> Response:
     svc = service(request)
     ident = await _load(svc, request)
     size = page_size(request)
-    found = await svc.sessions.list(identity_id=ident.id, active=_active(request), limit=size)
+    store = (await svc.parts()).session_store
+    found = await store.list(identity_id=ident.id, active=_active(request), limit=size)
     return JSON([_session_json(svc, s) for s in found])
 
 
 async def delete_identity_sessions(request: Request) -> Response:
     svc = service(request)
     ident = await _load(svc, request)
-    await svc.sessions.delete_for_identity(ident.id)
+    await (await svc.parts()).session_store.delete_for_identity(ident.id)
     return Response(status_code=204)
 
 
@@ -292,7 +248,8 @@ async def list_sessions(request: Request) -> Response:
     expand = set(request.query_params.getlist("expand"))
     if not expand <= {"identity", "devices"}:
         raise Invalid("expand must be identity or devices")
-    found = await svc.sessions.list(active=_active(request), after=after, limit=size + 1)
+    store = (await svc.parts()).session_store
+    found = await store.list(active=_active(request), after=after, limit=size + 1)
     more = len(found) > size
     found = found[:size]
     nxt = encode_session_token(found[-1]) if more else None
@@ -304,7 +261,7 @@ async def list_sessions(request: Request) -> Response:
 
 
 async def _session(svc: IdentityService, request: Request) -> Session:
-    found = await svc.sessions.get(path_uuid(request))
+    found = await (await svc.parts()).session_store.get(path_uuid(request))
     if found is None:
         raise _not_found()
     return found
@@ -318,19 +275,14 @@ async def get_session(request: Request) -> Response:
 async def disable_session(request: Request) -> Response:
     svc = service(request)
     s = await _session(svc, request)
-    await svc.sessions.revoke(session_id=s.id)
+    await (await svc.parts()).session_store.revoke(session_id=s.id)
     return Response(status_code=204)
 
 
 async def extend_session(request: Request) -> Response:
     svc = service(request)
     s = await _session(svc, request)
-    at = now()
-    earliest = svc.config.earliest_possible_extend or svc.config.session_lifespan
-    if s.expires_at - earliest < at:
-        s.expires_at = at + svc.config.session_lifespan
-        await svc.sessions.extend(s.id, s.expires_at)
-    return JSON(_session_json(svc, s))
+    return JSON(_session_json(svc, await (await svc.parts()).sessions.extend(s)))
 
 
 async def to_admin(request: Request) -> Response:

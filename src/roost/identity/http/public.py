@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from roost.core.errors import Forbidden, Invalid, NotFound
+from roost.core.errors import Invalid
 from roost.core.http import JSON, read_json, route
 from roost.identity.http.common import (
     bool_param,
@@ -17,37 +19,49 @@ from roost.identity.http.common import (
     path_uuid,
     service,
 )
-from roost.identity.selfservice import common, login, registration
-from roost.identity.selfservice.common import FormError
-from roost.identity.sessions.manager import current_session, plausible
+from roost.identity.http.sessions import token_of
+from roost.identity.http.submission import lookup_id, submission
+from roost.identity.selfservice.flows import FormError
+from roost.identity.selfservice.registration import Registered
+from roost.identity.service import IdentityService
+from roost.identity.sessions.model import Session
 
 
-def _init_params(request: Request) -> None:
+def _init_params(request: Request) -> bool:
+    """Validate the init endpoints' booleans; whether ``refresh`` was asked for."""
     bool_param(request, "return_session_token_exchange_code")
     bool_param(request, "refresh")
+    return request.query_params.get("refresh") in ("true", "1")
+
+
+def _token(svc: IdentityService, request: Request) -> str | None:
+    return token_of(request, svc.config.cookie_name, svc.cookies)
+
+
+async def _current(svc: IdentityService, request: Request) -> Session:
+    return await (await svc.parts()).sessions.current(_token(svc, request))
 
 
 async def create_login(request: Request) -> Response:
     svc = service(request)
-    _init_params(request)
-    f = await login.create_api_flow(svc, request)
+    refresh = _init_params(request)
+    login = (await svc.parts()).login
+    f = await login.create_api_flow(str(request.url), refresh, _token(svc, request))
     return JSON(f.to_json(svc.public_url))
 
 
 async def create_registration(request: Request) -> Response:
     svc = service(request)
     _init_params(request)
-    await login.refuse_if_signed_in(svc, request)
-    f = await registration.create_api_flow(svc, request)
+    registration = (await svc.parts()).registration
+    f = await registration.create_api_flow(str(request.url), _token(svc, request))
     return JSON(f.to_json(svc.public_url))
 
 
 def _getter(kind: str) -> Route:
     async def get_flow(request: Request) -> Response:
         svc = service(request)
-        f = await common.load_flow(svc, kind, common.lookup_id(request))
-        if f.expired():
-            raise common.expired_on_get(svc, f)
+        f = await (await svc.parts()).flows.shown(kind, lookup_id(request))
         return JSON(f.to_json(svc.public_url))
 
     return route(f"/self-service/{kind}/flows", GET=get_flow)
@@ -55,20 +69,43 @@ def _getter(kind: str) -> Route:
 
 async def submit_login(request: Request) -> Response:
     svc = service(request)
+    login = (await svc.parts()).login
     try:
-        return JSON(await login.submit(svc, request))
+        session = await login.submit(submission(request))
     except FormError as exc:
         return JSON(exc.flow.to_json(svc.public_url), status_code=400)
+    svc.counters.logins += 1
+    assert session.identity is not None
+    url = svc.schemas.url(session.identity.schema_id)
+    return JSON(
+        {"session_token": session.token, "session": session.to_json(url), "continue_with": None}
+    )
+
+
+def _registered(svc: IdentityService, done: Registered) -> dict[str, Any]:
+    """Kratos's success body: the identity, and the session when the hook issued one."""
+    ident, session = done.identity, done.session
+    url = svc.schemas.url(ident.schema_id)
+    if session is None:
+        return {"identity": ident.to_json(url), "continue_with": None}
+    return {
+        "session_token": session.token,
+        "session": session.to_json(url),
+        "identity": ident.to_json(url),
+        "continue_with": [{"action": "set_ory_session_token", "ory_session_token": session.token}],
+    }
 
 
 async def submit_registration(request: Request) -> Response:
     svc = service(request)
+    registration = (await svc.parts()).registration
     try:
-        result = await registration.submit(svc, request)
+        result = await registration.submit(submission(request))
     except FormError as exc:
         return JSON(exc.flow.to_json(svc.public_url), status_code=400)
-    if isinstance(result, dict):
-        return JSON(result)
+    if isinstance(result, Registered):
+        svc.counters.registrations += 1
+        return JSON(_registered(svc, result))
     return JSON(result.to_json(svc.public_url))
 
 
@@ -78,18 +115,13 @@ async def native_logout(request: Request) -> Response:
     token = body.get("session_token") if isinstance(body, dict) else None
     if not isinstance(token, str) or not token:
         raise Invalid("Property session_token is missing.")
-    found = await svc.sessions.by_token(token) if plausible(token) else None
-    if found is None:
-        raise Forbidden(
-            "The provided Ory Session Token could not be found, is invalid, or otherwise malformed."
-        )
-    await svc.sessions.revoke(session_id=found.id)
+    await (await svc.parts()).sessions.logout(token)
     return Response(status_code=204)
 
 
 async def whoami(request: Request) -> Response:
     svc = service(request)
-    s = await current_session(svc, request)
+    s = await _current(svc, request)
     svc.counters.whoami += 1
     assert s.identity is not None
     body = s.to_json(svc.schemas.url(s.identity.schema_id))
@@ -98,11 +130,11 @@ async def whoami(request: Request) -> Response:
 
 async def list_my_sessions(request: Request) -> Response:
     svc = service(request)
-    current = await current_session(svc, request)
+    current = await _current(svc, request)
     size = page_size(request)
     token = request.query_params.get("page_token")
     after = decode_session_token(token) if token else None
-    found = await svc.sessions.list(
+    found = await (await svc.parts()).session_store.list(
         identity_id=current.identity_id,
         exclude=current.id,
         active=True,
@@ -118,21 +150,15 @@ async def list_my_sessions(request: Request) -> Response:
 
 async def delete_my_sessions(request: Request) -> Response:
     svc = service(request)
-    current = await current_session(svc, request)
-    count = await svc.sessions.revoke(identity_id=current.identity_id, except_id=current.id)
+    current = await _current(svc, request)
+    count = await (await svc.parts()).sessions.revoke_others(current)
     return JSON({"count": count})
 
 
 async def delete_my_session(request: Request) -> Response:
     svc = service(request)
-    current = await current_session(svc, request)
-    sid = path_uuid(request)
-    if sid == current.id:
-        raise Invalid("You cannot revoke the current session using this endpoint.")
-    target = await svc.sessions.get(sid)
-    if target is None or target.identity_id != current.identity_id:
-        raise NotFound(message="Unable to locate the resource")
-    await svc.sessions.revoke(session_id=sid)
+    current = await _current(svc, request)
+    await (await svc.parts()).sessions.revoke_own(current, path_uuid(request))
     return Response(status_code=204)
 
 

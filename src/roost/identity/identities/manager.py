@@ -1,4 +1,4 @@
-"""Building identities from admin bodies, and deriving what the schema implies.
+"""The admin API's identity rules: building identities from bodies, and writing them.
 
 Kratos never trusts a body for identifiers or addresses: they are derived
 from the traits through the schema's ``ory.sh/kratos`` marks on every write
@@ -6,26 +6,53 @@ from the traits through the schema's ``ory.sh/kratos`` marks on every write
 password (hashed with the configured hasher, policy not applied, as Kratos
 does on import) or a hash of a known family, kept as is. Bodies are decoded
 strictly: an unknown field is a 400, like Go's ``DisallowUnknownFields``.
+Every write is one call on the :class:`IdentityStore` (one transaction).
 """
 
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import jsonpatch
 import jsonpointer
 
-from roost.core.errors import Invalid
+from roost.core.errors import Conflict, Invalid, NotFound
 from roost.identity.credentials.hashing import is_valid_hash_format
 from roost.identity.identities.bodies import check_body
-from roost.identity.identities.model import STATES, Address, Credential, Identity, now
-from roost.identity.schemas.manager import IdentitySchema
-
-if TYPE_CHECKING:
-    from roost.identity.service import IdentityService
+from roost.identity.identities.model import (
+    CREDENTIAL_KINDS,
+    STATES,
+    Address,
+    Credential,
+    Identity,
+    now,
+)
+from roost.identity.schemas.manager import IdentitySchema, Schemas
 
 BAD_HASH = "The imported password does not match any known hash format."
+IDENTITY_CONFLICT = "This identity conflicts with another identity that already exists."
+NOT_FOUND = "Unable to locate the resource"
+
+
+class IdentityStore(Protocol):
+    """The reads and writes the admin rules need; each write is one transaction."""
+
+    async def get(self, identity_id: uuid.UUID) -> Identity | None: ...
+
+    async def create(self, ident: Identity) -> None:
+        """Insert with credentials and addresses; Conflict on a duplicate identifier."""
+        ...
+
+    async def save(self, ident: Identity) -> None:
+        """Overwrite with credentials and addresses; NotFound when it is gone."""
+        ...
+
+    async def remove(self, identity_id: uuid.UUID) -> bool: ...
+
+
+class Hasher(Protocol):
+    async def hash_async(self, password: str) -> str: ...
 
 
 def derive(schema: IdentitySchema, ident: Identity) -> None:
@@ -76,7 +103,7 @@ def _organization(value: Any) -> uuid.UUID | None:
         raise Invalid("organization_id must be a UUID") from None
 
 
-async def import_credentials(svc: IdentityService, ident: Identity, body: Any) -> None:
+async def import_credentials(hasher: Hasher, ident: Identity, body: Any) -> None:
     if body is None:
         return
     if not isinstance(body, dict):
@@ -88,7 +115,7 @@ async def import_credentials(svc: IdentityService, ident: Identity, body: Any) -
             raise Invalid("credentials.password.config must be an object")
         plain, hashed = config.get("password"), config.get("hashed_password")
         if isinstance(plain, str) and plain:
-            hashed = await svc.hasher.hash_async(plain)
+            hashed = await hasher.hash_async(plain)
         elif isinstance(hashed, str) and hashed:
             if not is_valid_hash_format(hashed):
                 raise Invalid(BAD_HASH)
@@ -135,50 +162,6 @@ def _imported_addresses(ident: Identity, body: dict[str, Any]) -> None:
                     a.verified_at = now()
 
 
-async def identity_from_create(svc: IdentityService, raw: Any) -> Identity:
-    body = check_body(raw, "create")
-    schema_id = body.get("schema_id") or svc.schemas.default_id
-    if schema_id not in svc.schemas.by_id:
-        raise Invalid(f"unable to find JSON Schema ID: {schema_id}")
-    schema = svc.schemas.get(schema_id)
-    validate_traits(schema, body["traits"])
-    ident = Identity(
-        schema_id=schema_id,
-        traits=body["traits"],
-        state=_state(body.get("state")),
-        metadata_public=body.get("metadata_public"),
-        metadata_admin=body.get("metadata_admin"),
-        external_id=_external_id(body.get("external_id")),
-        organization_id=_organization(body.get("organization_id")),
-    )
-    await import_credentials(svc, ident, body.get("credentials"))
-    derive(schema, ident)
-    _imported_addresses(ident, body)
-    return ident
-
-
-async def apply_update(svc: IdentityService, ident: Identity, raw: Any) -> Identity:
-    """PUT semantics: schema, traits, state and metadata replaced; credentials only if given."""
-    body = check_body(raw, "update")
-    schema_id = body["schema_id"]
-    if schema_id not in svc.schemas.by_id:
-        raise Invalid(f"unable to find JSON Schema ID: {schema_id}")
-    schema = svc.schemas.get(schema_id)
-    validate_traits(schema, body["traits"])
-    state = _state(body["state"])
-    if state != ident.state:
-        ident.state_changed_at = now()
-    ident.schema_id, ident.traits, ident.state = schema_id, body["traits"], state
-    ident.metadata_public = body.get("metadata_public")
-    ident.metadata_admin = body.get("metadata_admin")
-    if "external_id" in body:
-        ident.external_id = _external_id(body.get("external_id"))
-    await import_credentials(svc, ident, body.get("credentials"))
-    derive(schema, ident)
-    ident.updated_at = now()
-    return ident
-
-
 _FORBIDDEN = ("/id", "/state_changed_at", "/credentials")
 
 
@@ -194,8 +177,8 @@ def _check_patch(ops: Any) -> list[dict[str, Any]]:
     return ops
 
 
-async def apply_patch(svc: IdentityService, ident: Identity, ops: Any) -> Identity:
-    """RFC 6902 over the admin JSON; ``replace`` of a missing key acts as ``add`` (as Kratos)."""
+def patched_body(ident: Identity, ops: Any) -> dict[str, Any]:
+    """RFC 6902 over the admin JSON, as an update body; ``replace`` of a missing key adds."""
     doc = ident.to_json("", admin=True, include_config=frozenset({"password"}))
     prepared = []
     for op in _check_patch(ops):
@@ -224,4 +207,114 @@ async def apply_patch(svc: IdentityService, ident: Identity, ops: Any) -> Identi
     old = ident.credentials.get("password")
     if new_hash and (old is None or old.config.get("hashed_password") != new_hash):
         body["credentials"] = {"password": {"config": {"hashed_password": new_hash}}}
-    return await apply_update(svc, ident, body)
+    return body
+
+
+class IdentityManager:
+    """Create, update, patch and delete identities through the admin API's rules."""
+
+    def __init__(self, store: IdentityStore, schemas: Schemas, hasher: Hasher) -> None:
+        self.store = store
+        self.schemas = schemas
+        self.hasher = hasher
+
+    def _schema(self, schema_id: str) -> IdentitySchema:
+        if schema_id not in self.schemas.by_id:
+            raise Invalid(f"unable to find JSON Schema ID: {schema_id}")
+        return self.schemas.get(schema_id)
+
+    async def get(self, identity_id: uuid.UUID) -> Identity:
+        found = await self.store.get(identity_id)
+        if found is None:
+            raise NotFound(message=NOT_FOUND)
+        return found
+
+    async def from_create(self, raw: Any) -> Identity:
+        """The identity a create body describes (not yet written)."""
+        body = check_body(raw, "create")
+        schema_id = body.get("schema_id") or self.schemas.default_id
+        schema = self._schema(schema_id)
+        validate_traits(schema, body["traits"])
+        ident = Identity(
+            schema_id=schema_id,
+            traits=body["traits"],
+            state=_state(body.get("state")),
+            metadata_public=body.get("metadata_public"),
+            metadata_admin=body.get("metadata_admin"),
+            external_id=_external_id(body.get("external_id")),
+            organization_id=_organization(body.get("organization_id")),
+        )
+        await import_credentials(self.hasher, ident, body.get("credentials"))
+        derive(schema, ident)
+        _imported_addresses(ident, body)
+        return ident
+
+    async def _write(self, ident: Identity, *, new: bool) -> Identity:
+        try:
+            await (self.store.create(ident) if new else self.store.save(ident))
+        except Conflict:
+            raise Conflict(IDENTITY_CONFLICT) from None
+        return ident
+
+    async def create(self, raw: Any) -> Identity:
+        return await self._write(await self.from_create(raw), new=True)
+
+    async def _apply_update(self, ident: Identity, raw: Any) -> Identity:
+        """PUT semantics: schema, traits, state and metadata replaced; credentials only if given."""
+        body = check_body(raw, "update")
+        schema_id = body["schema_id"]
+        schema = self._schema(schema_id)
+        validate_traits(schema, body["traits"])
+        state = _state(body["state"])
+        if state != ident.state:
+            ident.state_changed_at = now()
+        ident.schema_id, ident.traits, ident.state = schema_id, body["traits"], state
+        ident.metadata_public = body.get("metadata_public")
+        ident.metadata_admin = body.get("metadata_admin")
+        if "external_id" in body:
+            ident.external_id = _external_id(body.get("external_id"))
+        await import_credentials(self.hasher, ident, body.get("credentials"))
+        derive(schema, ident)
+        ident.updated_at = now()
+        return ident
+
+    async def update(self, ident: Identity, raw: Any) -> Identity:
+        """Apply a PUT body to ``ident`` (loaded first: a missing identity is a 404 before
+        its body is read) and write it."""
+        return await self._write(await self._apply_update(ident, raw), new=False)
+
+    async def patch(self, ident: Identity, ops: Any) -> Identity:
+        """Apply a JSON Patch to ``ident`` and write it."""
+        updated = await self._apply_update(ident, patched_body(ident, ops))
+        return await self._write(updated, new=False)
+
+    async def delete(self, identity_id: uuid.UUID) -> None:
+        if not await self.store.remove(identity_id):
+            raise NotFound(message=NOT_FOUND)
+
+    async def delete_credential(
+        self, identity_id: uuid.UUID, kind: str, identifier: str | None
+    ) -> None:
+        """Remove one credential, or one provider of an ``oidc``/``saml`` credential."""
+        ident = await self.get(identity_id)
+        if kind not in CREDENTIAL_KINDS:
+            raise Invalid(f"unknown credentials type {kind!r}")
+        if kind not in ident.credentials:
+            raise NotFound(message=NOT_FOUND)
+        cred = ident.credentials[kind]
+        if kind in ("oidc", "saml") and identifier:
+            providers = [
+                p
+                for p in cred.config.get("providers", [])
+                if f"{p.get('provider')}:{p.get('subject')}" != identifier
+            ]
+            cred.config = {**cred.config, "providers": providers}
+            cred.identifiers = [i for i in cred.identifiers if i != identifier]
+            if not providers:
+                del ident.credentials[kind]
+        elif kind in ("oidc", "saml"):
+            raise Invalid("the identifier query parameter is required for oidc and saml")
+        else:
+            del ident.credentials[kind]
+        ident.updated_at = now()
+        await self._write(ident, new=False)

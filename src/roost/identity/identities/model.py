@@ -17,6 +17,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 STATES = ("active", "inactive")
+CREDENTIAL_KINDS = frozenset(
+    ("password", "oidc", "totp", "lookup_secret", "webauthn", "code", "passkey", "saml")
+)
+"""Kratos's credential types (``identity/credentials.go``); storage keys them by UUID."""
 
 
 def now() -> datetime:

@@ -155,6 +155,16 @@ def password_registration_nodes() -> list[Node]:
     ]
 
 
+def ensure_password_nodes(f: Flow) -> None:
+    """Move a registration flow to its credential screen (password nodes, password submit)."""
+    if f.node("password") is None:
+        f.nodes.extend(password_registration_nodes())
+    method = f.node("method")
+    if method is not None and method["attributes"].get("value") == "profile":
+        f.nodes.remove(method)
+        f.nodes.append(password_registration_nodes()[1])
+
+
 @dataclass
 class Flow:
     kind: str

@@ -1,64 +1,43 @@
-"""Finding the caller's session and issuing new ones (``session/manager_http.go``).
+"""Who the caller is, and issuing, revoking and extending sessions (``session/manager.go``).
 
-The token is taken, in Kratos's order, from ``X-Session-Token``, the session
-cookie, then ``Authorization: Bearer``. Roost's cookie is its own format (a
-Fernet token, keyed by ``secrets.cookie``, holding the session token), since
-Kratos's gorilla cookies are Go-specific; API session tokens are unchanged.
+The transport hands in the token it found (``roost.identity.http.sessions``
+reads ``X-Session-Token``, the cookie, then ``Authorization: Bearer``, in
+Kratos's order) and the device the request came from; everything here is
+plain values over the narrow :class:`SessionStore` the SQL layer implements.
 """
 
 from __future__ import annotations
 
 import hmac
-from typing import TYPE_CHECKING
+import uuid
+from datetime import datetime, timedelta
+from typing import Protocol
 
-from cryptography.fernet import InvalidToken
-from sqlalchemy.ext.asyncio import AsyncConnection
-from starlette.requests import Request
-
+from roost.core.errors import Forbidden, Invalid, NotFound
 from roost.identity.errors import unauthorized
 from roost.identity.identities.model import Identity, now
 from roost.identity.sessions.model import Device, Session, password_method
 
-if TYPE_CHECKING:
-    from roost.identity.service import IdentityService
+NOT_FOUND = "Unable to locate the resource"
 
 
-def client_ip(request: Request) -> str:
-    """As Kratos's ``httpx.ClientIP``: proxy headers first, else the socket peer ``ip:port``."""
-    for header in ("true-client-ip", "x-real-ip"):
-        value = request.headers.get(header)
-        if value:
-            return value.strip()
-    forwarded = request.headers.get("x-forwarded-for")
-    if forwarded:
-        return forwarded.split(",")[0].strip()
-    if request.client is None:
-        return ""
-    return f"{request.client.host}:{request.client.port}"
+class SessionStore(Protocol):
+    """What the manager reads and writes; one transaction per call."""
 
+    async def by_token(self, token: str) -> Session | None: ...
 
-def device_of(request: Request) -> Device:
-    city = request.headers.get("cf-ipcity", "")
-    country = request.headers.get("cf-ipcountry", "")
-    location = ", ".join(p for p in (city, country) if p)
-    return Device(client_ip(request), request.headers.get("user-agent", ""), location)
+    async def get(self, session_id: uuid.UUID) -> Session | None: ...
 
+    async def revoke(
+        self,
+        *,
+        session_id: uuid.UUID | None = None,
+        token: str | None = None,
+        identity_id: uuid.UUID | None = None,
+        except_id: uuid.UUID | None = None,
+    ) -> int: ...
 
-def token_from_request(svc: IdentityService, request: Request) -> str | None:
-    token = request.headers.get("x-session-token")
-    if token:
-        return token.strip()
-    cookie = request.cookies.get(svc.config.cookie_name)
-    if cookie:
-        try:
-            return svc.cookies.decrypt(cookie.encode()).decode()
-        except (InvalidToken, UnicodeError):
-            pass
-    auth = request.headers.get("authorization", "")
-    scheme, _, value = auth.partition(" ")
-    if scheme.lower() == "bearer" and value.strip():
-        return value.strip()
-    return None
+    async def extend(self, session_id: uuid.UUID, expires_at: datetime) -> bool: ...
 
 
 def plausible(token: str) -> bool:
@@ -66,38 +45,75 @@ def plausible(token: str) -> bool:
     return 0 < len(token) <= 64 and token.isascii() and token.isprintable()
 
 
-def cookie_value(svc: IdentityService, token: str) -> str:
-    return svc.cookies.encrypt(token.encode()).decode()
+class SessionManager:
+    """Kratos's session rules over one store; the lifespans come from the config."""
 
+    def __init__(
+        self, store: SessionStore, lifespan: timedelta, earliest_extend: timedelta | None
+    ) -> None:
+        self.store = store
+        self.lifespan = lifespan
+        self.earliest_extend = earliest_extend or lifespan
 
-async def current_session(svc: IdentityService, request: Request) -> Session:
-    """The caller's active session, or Kratos's 401."""
-    token = token_from_request(svc, request)
-    if not token or not plausible(token):
-        raise unauthorized()
-    found = await svc.sessions.by_token(token)
-    if found is None or not hmac.compare_digest(found.token.encode(), token.encode()):
-        raise unauthorized()
-    if not found.is_active():
-        raise unauthorized()
-    return found
+    async def active(self, token: str | None) -> Session | None:
+        """The active session the token belongs to, if any (compared in constant time)."""
+        if not token or not plausible(token):
+            return None
+        found = await self.store.by_token(token)
+        if found is None or not hmac.compare_digest(found.token.encode(), token.encode()):
+            return None
+        return found if found.is_active() else None
 
+    async def current(self, token: str | None) -> Session:
+        """The caller's active session, or Kratos's 401."""
+        found = await self.active(token)
+        if found is None:
+            raise unauthorized()
+        return found
 
-def new_session(svc: IdentityService, identity: Identity, request: Request) -> Session:
-    at = now()
-    s = Session(
-        identity_id=identity.id,
-        expires_at=at + svc.config.session_lifespan,
-        authentication_methods=[password_method(at)],
-        issued_at=at,
-        authenticated_at=at,
-        created_at=at,
-        updated_at=at,
-        devices=[device_of(request)],
-    )
-    s.identity = identity
-    return s
+    def issue(self, identity: Identity, device: Device) -> Session:
+        """A new password session for ``identity`` (written by the flow that issues it)."""
+        at = now()
+        s = Session(
+            identity_id=identity.id,
+            expires_at=at + self.lifespan,
+            authentication_methods=[password_method(at)],
+            issued_at=at,
+            authenticated_at=at,
+            created_at=at,
+            updated_at=at,
+            devices=[device],
+        )
+        s.identity = identity
+        return s
 
+    async def logout(self, token: str) -> None:
+        """Native logout: revoke the session of ``token``; unknown tokens are a 403."""
+        found = await self.store.by_token(token) if plausible(token) else None
+        if found is None:
+            raise Forbidden(
+                "The provided Ory Session Token could not be found, is invalid, or otherwise "
+                "malformed."
+            )
+        await self.store.revoke(session_id=found.id)
 
-async def insert_session(svc: IdentityService, conn: AsyncConnection, s: Session) -> None:
-    await svc.sessions.insert(conn, s)
+    async def revoke_own(self, current: Session, session_id: uuid.UUID) -> None:
+        """Revoke another session of the caller's identity (never the current one)."""
+        if session_id == current.id:
+            raise Invalid("You cannot revoke the current session using this endpoint.")
+        target = await self.store.get(session_id)
+        if target is None or target.identity_id != current.identity_id:
+            raise NotFound(message=NOT_FOUND)
+        await self.store.revoke(session_id=session_id)
+
+    async def revoke_others(self, current: Session) -> int:
+        """Revoke every other session of the caller's identity; how many were active."""
+        return await self.store.revoke(identity_id=current.identity_id, except_id=current.id)
+
+    async def extend(self, s: Session) -> Session:
+        """Push the expiry out by one lifespan, unless it is further away than allowed."""
+        at = now()
+        if s.expires_at - self.earliest_extend < at:
+            s.expires_at = at + self.lifespan
+            await self.store.extend(s.id, s.expires_at)
+        return s

@@ -141,6 +141,30 @@ class IdentityStore:
         )
         return bool(result.rowcount)
 
+    async def create(self, ident: Identity) -> None:
+        """Insert ``ident`` in its own transaction (Conflict on a duplicate identifier)."""
+
+        async def run(conn: AsyncConnection) -> None:
+            await self.insert(conn, ident)
+
+        await self.db.transaction(run)
+
+    async def save(self, ident: Identity) -> None:
+        """Overwrite ``ident`` in its own transaction (NotFound when it is gone)."""
+
+        async def run(conn: AsyncConnection) -> None:
+            await self.replace(conn, ident)
+
+        await self.db.transaction(run)
+
+    async def remove(self, identity_id: uuid.UUID) -> bool:
+        """Delete one identity (its rows cascade); whether it existed."""
+
+        async def run(conn: AsyncConnection) -> bool:
+            return await self.delete(conn, identity_id)
+
+        return await self.db.transaction(run)
+
     # --- reads -------------------------------------------------------------------------
 
     async def load(

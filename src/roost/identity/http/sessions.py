@@ -1,0 +1,54 @@
+"""The request's side of sessions: where the token travels, and the device it came from.
+
+Kratos takes the token from ``X-Session-Token``, the session cookie, then
+``Authorization: Bearer``, in that order (``session/manager_http.go``).
+Roost's cookie is its own format (a Fernet token, keyed by the service's
+cookie secrets, holding the session token), since Kratos's gorilla cookies
+are Go-specific; API session tokens are unchanged.
+"""
+
+from __future__ import annotations
+
+from cryptography.fernet import InvalidToken, MultiFernet
+from starlette.requests import Request
+
+from roost.identity.sessions.model import Device
+
+
+def client_ip(request: Request) -> str:
+    """As Kratos's ``httpx.ClientIP``: proxy headers first, else the socket peer ``ip:port``."""
+    for header in ("true-client-ip", "x-real-ip"):
+        value = request.headers.get(header)
+        if value:
+            return value.strip()
+    forwarded = request.headers.get("x-forwarded-for")
+    if forwarded:
+        return forwarded.split(",")[0].strip()
+    if request.client is None:
+        return ""
+    return f"{request.client.host}:{request.client.port}"
+
+
+def device_of(request: Request) -> Device:
+    city = request.headers.get("cf-ipcity", "")
+    country = request.headers.get("cf-ipcountry", "")
+    location = ", ".join(p for p in (city, country) if p)
+    return Device(client_ip(request), request.headers.get("user-agent", ""), location)
+
+
+def token_of(request: Request, cookie_name: str, cookies: MultiFernet) -> str | None:
+    """The session token the request carries, or None."""
+    token = request.headers.get("x-session-token")
+    if token:
+        return token.strip()
+    cookie = request.cookies.get(cookie_name)
+    if cookie:
+        try:
+            return cookies.decrypt(cookie.encode()).decode()
+        except (InvalidToken, UnicodeError):
+            pass
+    auth = request.headers.get("authorization", "")
+    scheme, _, value = auth.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return None

@@ -1,0 +1,162 @@
+"""The steps every self-service flow shares, whatever its kind and method.
+
+A flow kind (login, registration, and next settings, recovery and
+verification) is created, shown and submitted the same way; only what a
+method does with the submitted body differs (``login.py``,
+``registration.py`` and their strategies). Submit order, as in Kratos: find
+the flow (unknown → 404), refuse browser signals on an API flow (``Origin``
+or non-Cloudflare cookies → 400), replace an expired flow (410 with
+``use_flow_id`` pointing at a fresh flow that carries the "expired"
+message), refuse a completed one, and only then decode the body. A
+:class:`FormError` sends the flow back with its messages; it is saved first.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Literal, Protocol
+
+from roost.core.errors import Invalid, NotFound
+from roost.identity import text
+from roost.identity.errors import GONE, KratosError
+from roost.identity.identities.model import Identity, now, ts
+from roost.identity.selfservice.flow import Flow, Node
+from roost.identity.sessions.model import Device, Session
+
+BrowserSignal = Literal["origin", "cookie"]
+"""Why a request looks like it came from a browser (``Origin`` header, or a cookie)."""
+
+_SIGNAL_REASONS: Mapping[BrowserSignal, str] = {
+    "origin": (
+        'The HTTP Request Header included the "Origin" key, indicating that this request '
+        "was made as part of an AJAX request in a Browser. The flow however was initiated "
+        "as an API request. To prevent potential misuse and mitigate several attack vectors "
+        "including CSRF, the request has been blocked. Please consult the documentation."
+    ),
+    "cookie": (
+        'The HTTP Request Header included the "Cookie" key, indicating that this request '
+        "was made by a Browser. The flow however was initiated as an API request. To "
+        "prevent potential misuse and mitigate several attack vectors including CSRF, the "
+        "request has been blocked. Please consult the documentation."
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A submit as plain values; the body is read only once the flow may take it."""
+
+    flow_id: uuid.UUID
+    browser: BrowserSignal | None
+    device: Device
+    body: Callable[[], Awaitable[dict[str, Any]]]
+
+
+class FormError(Exception):
+    """The flow, with messages attached, goes back to the client as a 400."""
+
+    def __init__(self, flow: Flow) -> None:
+        super().__init__("form error")
+        self.flow = flow
+
+
+class FlowStore(Protocol):
+    """Where flows live; :meth:`complete` is the one write that finishes a flow."""
+
+    async def create(self, f: Flow) -> None: ...
+
+    async def save(self, f: Flow) -> None: ...
+
+    async def get(self, kind: str, flow_id: uuid.UUID) -> Flow | None: ...
+
+    async def complete(
+        self, f: Flow, *, identity: Identity | None = None, session: Session | None = None
+    ) -> None:
+        """Save ``f`` with what it produced, in one transaction (Conflict on a duplicate)."""
+        ...
+
+
+def already_completed() -> Invalid:
+    return Invalid("The flow has already been completed successfully; start a new flow.")
+
+
+class Flows:
+    """Creating, showing and opening flows of every kind over one store."""
+
+    def __init__(
+        self, store: FlowStore, public_url: str, lifespans: Mapping[str, timedelta]
+    ) -> None:
+        self.store = store
+        self.public_url = public_url
+        self.lifespans = lifespans
+
+    async def create(self, kind: str, type_: str, request_url: str, nodes: list[Node]) -> Flow:
+        f = Flow.new(kind, type_, request_url, self.lifespans[kind], nodes)
+        await self.store.create(f)
+        return f
+
+    async def load(self, kind: str, flow_id: uuid.UUID) -> Flow:
+        found = await self.store.get(kind, flow_id)
+        if found is None:
+            raise NotFound("The requested resource could not be found")
+        return found
+
+    async def shown(self, kind: str, flow_id: uuid.UUID) -> Flow:
+        """A flow for its getter: an expired one is a 410 pointing at the init endpoint."""
+        f = await self.load(kind, flow_id)
+        if f.expired():
+            raise KratosError(
+                410,
+                "self_service_flow_expired",
+                f"The {kind} flow has expired. Call the {kind} flow init API endpoint to "
+                f"initialize a new {kind} flow.",
+                message=GONE,
+                details={"api": f"{self.public_url}/self-service/{kind}/api"},
+            )
+        return f
+
+    async def open(
+        self, kind: str, sub: Submission, fresh: Callable[[Flow], list[Node]]
+    ) -> tuple[Flow, dict[str, Any]]:
+        """The flow a submit may proceed with, and its body (Kratos's order of refusals).
+
+        ``fresh`` gives the nodes of the successor flow when this one expired.
+        """
+        f = await self.load(kind, sub.flow_id)
+        if f.type == "api" and sub.browser is not None:
+            raise Invalid(_SIGNAL_REASONS[sub.browser])
+        if f.expired():
+            raise await self._replace_expired(f, fresh(f))
+        if f.state == "passed_challenge":
+            raise already_completed()
+        body = await sub.body()
+        f.clear_messages()
+        return f, body
+
+    async def _replace_expired(self, f: Flow, nodes: list[Node]) -> KratosError:
+        """Create the successor flow and the 410 that points to it."""
+        since = now() - f.expires_at
+        fresh = Flow.new(f.kind, f.type, f.request_url, self.lifespans[f.kind], nodes)
+        fresh.messages = [
+            text.flow_expired(f.kind, since.total_seconds() / 60, int(f.expires_at.timestamp()))
+        ]
+        await self.store.create(fresh)
+        return KratosError(
+            410,
+            "self_service_flow_expired",
+            "The self-service flow has expired.",
+            message=GONE,
+            extra={
+                "expired_at": ts(f.expires_at),
+                "since": int(since.total_seconds() * 1e9),
+                "use_flow_id": str(fresh.id),
+            },
+        )
+
+    async def rejected(self, exc: FormError) -> FormError:
+        """Save the flow a method sent back with messages, so the client sees them again."""
+        await self.store.save(exc.flow)
+        return exc
