@@ -14,6 +14,7 @@ from roost import __version__
 from roost.cli.provision import provision
 from roost.cli.services import NAMES
 from roost.cli.settings import Resolved, resolve
+from roost.cli.verify import verify
 from roost.core.errors import ConfigError
 from roost.identity.cli import identity
 from roost.oauth2.cli import oauth2
@@ -183,6 +184,7 @@ cli.add_command(provision)
 cli.add_command(permissions)
 cli.add_command(identity)
 cli.add_command(oauth2)
+cli.add_command(verify)
 
 
 def main() -> None:

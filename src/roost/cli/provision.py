@@ -65,9 +65,7 @@ async def _run(admin_dsn: str, user: str, password: str, databases: list[str]) -
 
 
 @click.command()
-@click.option(
-    "--admin-dsn", required=True, help="A DSN of a user allowed to create databases and users."
-)
+@click.option("--admin-dsn", help="A DSN of a user allowed to create databases and users.")
 @click.option("--user", default="ory", show_default=True, help="The login user to create.")
 @click.option(
     "--database",
@@ -78,8 +76,40 @@ async def _run(admin_dsn: str, user: str, password: str, databases: list[str]) -
     help="Databases to create (repeat the option).",
 )
 @click.option("--show-password", is_flag=True, help="Print the password inside the DSNs.")
-def provision(admin_dsn: str, user: str, databases: tuple[str, ...], show_password: bool) -> None:
-    """Create the databases and login user (password: $ROOST_PROVISION_PASSWORD or a prompt)."""
+@click.option(
+    "--regions",
+    help="Comma-separated CockroachDB regions, primary first: print the multi-region "
+    "statements (table localities) instead of provisioning. Unverified here.",
+)
+@click.option(
+    "--survive",
+    type=click.Choice(["zone", "region"]),
+    help="Survival goal for --regions (default: region with 3+ regions, else zone).",
+)
+def provision(
+    admin_dsn: str | None,
+    user: str,
+    databases: tuple[str, ...],
+    show_password: bool,
+    regions: str | None,
+    survive: str | None,
+) -> None:
+    """Create the databases and login user (password: $ROOST_PROVISION_PASSWORD or a prompt).
+
+    With --regions nothing is executed: the statements that set each database's
+    regions and each table's locality (GLOBAL or REGIONAL BY ROW) are printed.
+    """
+    if regions is not None:
+        from roost.cli.regions import region_statements
+
+        names = [r.strip() for r in regions.split(",") if r.strip()]
+        if not names:
+            raise click.UsageError("--regions needs at least one region name")
+        goal = survive.upper() if survive else None
+        click.echo("\n".join(region_statements(list(databases), names, goal)))
+        return
+    if not admin_dsn:
+        raise click.UsageError("--admin-dsn is required (unless --regions is given)")
     password = os.environ.get(PASSWORD_ENV) or click.prompt(
         f"Password for {user}", hide_input=True, confirmation_prompt=True
     )

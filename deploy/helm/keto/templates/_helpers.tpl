@@ -19,7 +19,7 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}
 
 {{- define "keto.image" -}}
-{{- $registry := .Values.image.registry -}}
+{{- $registry := (.Values.global | default dict).imageRegistry | default .Values.image.registry -}}
 {{- if $registry -}}{{ $registry }}/{{- end -}}{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}
 {{- end -}}
 
@@ -45,16 +45,25 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 {{- end -}}
 
-{{- define "keto.securityContext" -}}
-runAsNonRoot: true
-runAsUser: 65534
-runAsGroup: 65534
-allowPrivilegeEscalation: false
-readOnlyRootFilesystem: true
-capabilities:
-  drop: ["ALL"]
-{{- end -}}
-
 {{- define "keto.migrateArgs" -}}
 ["migrate", "up", "permissions", "--yes", "--config", "/etc/config/keto.yaml", "--data-dir", "/var/lib/roost"]
+{{- end -}}
+
+{{- define "keto.spread" -}}
+{{- if .Values.deployment.topologySpreadConstraints -}}
+{{ toYaml .Values.deployment.topologySpreadConstraints }}
+{{- else -}}
+- maxSkew: 1
+  topologyKey: topology.kubernetes.io/zone
+  whenUnsatisfiable: ScheduleAnyway
+  labelSelector:
+    matchLabels:
+      {{- include "keto.selector" . | nindent 6 }}
+- maxSkew: 1
+  topologyKey: kubernetes.io/hostname
+  whenUnsatisfiable: ScheduleAnyway
+  labelSelector:
+    matchLabels:
+      {{- include "keto.selector" . | nindent 6 }}
+{{- end -}}
 {{- end -}}
