@@ -43,6 +43,12 @@ class LoadTable:
         return any(count < mine for count in self._counts)
 
 
+def open_count(accepted: set[asyncio.BaseTransport]) -> int:
+    """How many of ``accepted`` are still open (closed ones are dropped)."""
+    accepted.difference_update([t for t in accepted if t.is_closing()])
+    return len(accepted)
+
+
 async def _readable(loop: asyncio.AbstractEventLoop, sock: socket.socket) -> None:
     ready: asyncio.Future[None] = loop.create_future()
 
@@ -63,8 +69,14 @@ async def accept_loop(
     connections: Callable[[], int],
     table: LoadTable,
     slot: int,
+    accepted: set[asyncio.BaseTransport],
 ) -> None:
-    """Accept connections on ``sock`` for this worker until cancelled."""
+    """Accept connections on ``sock`` for this worker until cancelled.
+
+    Each accepted transport goes into ``accepted``, counted by ``connections``:
+    a protocol that sniffs before choosing HTTP or gRPC registers with uvicorn
+    only when the first bytes arrive, too late for a burst of connects.
+    """
     loop = asyncio.get_running_loop()
     sock.setblocking(False)
     while True:
@@ -83,7 +95,9 @@ async def accept_loop(
         with contextlib.suppress(OSError):
             conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         try:
-            await loop.connect_accepted_socket(protocol, conn)
+            transport, _ = await loop.connect_accepted_socket(protocol, conn)
         except OSError:
             conn.close()  # the peer left already
+        else:
+            accepted.add(transport)
         table.publish(slot, connections())

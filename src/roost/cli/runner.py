@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import uvicorn
 
-from roost.cli.accept import LoadTable, accept_loop
+from roost.cli.accept import LoadTable, accept_loop, open_count
 from roost.cli.settings import Resolved
 from roost.core.errors import ConfigError
 from roost.core.mux import GrpcEndpoint, uvicorn_http
@@ -96,6 +96,7 @@ class _Server(uvicorn.Server):
         super().__init__(config)
         self.sock, self.seat, self.held = sock, seat, held
         self.accepting: asyncio.Task[None] | None = None
+        self.accepted: set[asyncio.BaseTransport] = set()
 
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
@@ -118,6 +119,7 @@ class _Server(uvicorn.Server):
                 self.held,
                 self.seat.table,
                 self.seat.slot,
+                self.accepted,
             )
         )
 
@@ -165,7 +167,7 @@ async def _serve(
 
     def held() -> int:
         """Connections open on every port of this worker (its load)."""
-        return sum(len(s.server_state.connections) for s in servers)
+        return sum(open_count(s.accepted) for s in servers)
 
     for b in bound:
         app = apps.get((b.service, b.port.name))
