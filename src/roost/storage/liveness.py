@@ -52,13 +52,14 @@ def connection_lost(exc: BaseException) -> bool:
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True
     driver = _driver_error(exc)
+    code = _code(driver)
+    if code is not None:
+        return code in _GONE_STATES  # the server said what happened: believe it
     if isinstance(
         driver, (OSError, asyncpg.ConnectionDoesNotExistError, asyncpg.InternalClientError)
     ):
         return True  # the last: a session left mid-operation by a FATAL error
-    if isinstance(driver, asyncpg.InterfaceError) and "connection is closed" in str(driver):
-        return True
-    return _code(driver) in _GONE_STATES
+    return isinstance(driver, asyncpg.InterfaceError) and "connection is closed" in str(driver)
 
 
 def nothing_sent(exc: BaseException) -> bool:
