@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import random
 import sqlite3
-import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import asyncpg
 from sqlalchemy import event
@@ -25,10 +23,20 @@ from sqlalchemy.pool import StaticPool
 
 from roost.core.errors import ConcurrentUpdate, Conflict, NotFound, Unavailable
 from roost.storage.dsn import ParsedDSN, parse_dsn
+from roost.storage.hot import HotPool
+from roost.storage.liveness import Deadline, check_on_checkout, connection_lost, nothing_sent
+from roost.storage.ssl import asyncpg_ssl
 
 T = TypeVar("T")
 RawFetch = Callable[[str, Any], Awaitable[list[Sequence[Any]]]]
-_DRIVER_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, sqlite3.Error)
+# InternalClientError: asyncpg's state machine, left mid-operation when the server died.
+_DRIVER_ERRORS = (
+    OSError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+    sqlite3.Error,
+)
 log = logging.getLogger("roost.storage")
 
 RETRYABLE = frozenset({"40001", "40P01", "CR000"})  # serialization failure, deadlock
@@ -92,34 +100,46 @@ def translate_driver(exc: Exception) -> Exception:
     return exc
 
 
+def _domain(exc: Exception) -> Exception:
+    """The domain error for any storage failure; a lost connection is ``Unavailable``."""
+    if connection_lost(exc):
+        return Unavailable("the database cannot be reached")
+    if isinstance(exc, DBAPIError):
+        return translate(exc)
+    return translate_driver(exc)
+
+
+def _raise_domain(exc: Exception) -> NoReturn:
+    """Raise :func:`_domain`'s error for ``exc``, chained to it unless it is ``exc`` itself."""
+    error = _domain(exc)
+    if error is exc:
+        raise exc
+    raise error from exc
+
+
+def _read_error(exc: Exception) -> Exception:
+    """The domain error for a failed hand-written read: no driver error escapes the hot path."""
+    if isinstance(exc, DBAPIError):
+        return translate(exc)
+    if sqlstate(exc) in RETRYABLE:
+        return ConcurrentUpdate()
+    return Unavailable("the database cannot be reached")
+
+
+def _why(code: str | None) -> str:
+    return f"SQLSTATE {code}" if code else "a lost connection"
+
+
 def _backoff(attempt: int) -> float:
     """Capped exponential backoff with full jitter (CockroachDB's recommended shape)."""
     return random.uniform(0, min(_MAX_DELAY, _BASE_DELAY * 2**attempt))
-
-
-def _asyncpg_ssl(args: dict[str, str]) -> dict[str, Any]:
-    """Turn libpq ``ssl*`` DSN parameters into asyncpg's ``ssl`` argument."""
-    mode = args.get("sslmode")
-    if not args:
-        return {}
-    if mode in (None, "disable", "allow", "prefer", "require") and not args.get("sslrootcert"):
-        return {"ssl": mode or "prefer"}
-    ctx = ssl.create_default_context(cafile=args.get("sslrootcert"))
-    if mode == "verify-ca":
-        ctx.check_hostname = False
-    elif mode in ("require", "prefer", "allow"):
-        ctx.check_hostname = False
-        ctx.verify_mode = ssl.CERT_NONE
-    if args.get("sslcert"):
-        ctx.load_cert_chain(args["sslcert"], args.get("sslkey"), args.get("sslpassword"))
-    return {"ssl": ctx}
 
 
 def _engine(
     parsed: ParsedDSN, size: int, idle: int, settings: dict[str, str] | None = None
 ) -> AsyncEngine:
     pool = parsed.pool
-    return create_async_engine(
+    engine = create_async_engine(
         parsed.sqlalchemy_url,
         pool_size=idle,
         max_overflow=size - idle,
@@ -127,10 +147,12 @@ def _engine(
         pool_pre_ping=False,
         isolation_level="SERIALIZABLE",
         connect_args={
-            **_asyncpg_ssl(parsed.connect_args),
+            **asyncpg_ssl(parsed.connect_args),
             "server_settings": {"application_name": "roost", **(settings or {})},
         },
     )
+    check_on_checkout(engine)
+    return engine
 
 
 def _engines(parsed: ParsedDSN) -> tuple[AsyncEngine, AsyncEngine | HotPool]:
@@ -152,84 +174,6 @@ def _engines(parsed: ParsedDSN) -> tuple[AsyncEngine, AsyncEngine | HotPool]:
     hot_idle = min(hot, idle_total // 2) or 1
     generic = {"plan_cache_mode": "force_generic_plan"} if parsed.dialect == "postgres" else {}
     return _engine(parsed, main, main_idle), HotPool(parsed, hot, hot_idle, generic)
-
-
-class HotPool:
-    """asyncpg's own pool, for the hand-written statements on the hottest paths.
-
-    Checking a connection out of SQLAlchemy's async pool costs several
-    greenlet switches; asyncpg's pool hands one out directly. Connections are
-    only used for single autocommit statements, so returning one needs no
-    reset round trip (an open transaction would still be rolled back).
-    """
-
-    def __init__(self, parsed: ParsedDSN, size: int, idle: int, settings: dict[str, str]) -> None:
-        self._dsn = parsed.sqlalchemy_url.replace("+asyncpg", "").replace(
-            "cockroachdb://", "postgresql://"
-        )
-        self._options: dict[str, Any] = {
-            "min_size": 0,
-            "max_size": size,
-            "max_inactive_connection_lifetime": parsed.pool.max_conn_idle_time or 300.0,
-            "reset": _keep_session,
-            "init": _json_codecs,
-            "server_settings": {"application_name": "roost", **settings},
-            **_asyncpg_ssl(parsed.connect_args),
-        }
-        self._pool: asyncpg.Pool | None = None
-        self._opening = asyncio.Lock()
-
-    def acquire(self) -> contextlib.AbstractAsyncContextManager[Any]:
-        return _Acquire(self)
-
-    async def pool(self) -> asyncpg.Pool:
-        """Created on first use, inside the worker's event loop."""
-        if self._pool is None:
-            async with self._opening:
-                if self._pool is None:
-                    self._pool = await asyncpg.create_pool(self._dsn, **self._options)
-        return self._pool
-
-    async def close(self) -> None:
-        if self._pool is not None:
-            await self._pool.close()
-
-
-class _Acquire:
-    def __init__(self, hot: HotPool) -> None:
-        self.hot = hot
-        self.conn: Any = None
-
-    async def __aenter__(self) -> Any:
-        self.pool = await self.hot.pool()
-        self.conn = await self.pool.acquire()
-        return self.conn
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.pool.release(self.conn)
-
-
-async def _keep_session(conn: Any) -> None:
-    """Pool reset hook: nothing to undo after single autocommit statements."""
-
-
-async def _json_codecs(conn: Any) -> None:
-    """JSON as SQLAlchemy's asyncpg dialect sets it up: parameters arrive serialized,
-    results come back decoded, so hand-written SQL sees what the engine's SQL sees."""
-    await conn.set_type_codec(
-        "json",
-        schema="pg_catalog",
-        format="binary",
-        encoder=str.encode,
-        decoder=lambda raw: json.loads(raw.decode()),
-    )
-    await conn.set_type_codec(
-        "jsonb",
-        schema="pg_catalog",
-        format="binary",
-        encoder=lambda text: b"\x01" + text.encode(),
-        decoder=lambda raw: json.loads(raw[1:].decode()),
-    )
 
 
 @contextlib.asynccontextmanager
@@ -298,19 +242,25 @@ class Database:
         """Run ``fn`` on an autocommit connection (each statement is its own snapshot).
 
         Under SERIALIZABLE even a lone SELECT can fail with 40001 while writers
-        touch the rows it reads; ``fn`` only reads, so it is simply run again.
+        touch the rows it reads; ``fn`` only reads, so it is simply run again,
+        as it is on a fresh connection when its connection died under it.
         """
+        deadline = Deadline()
         for attempt in range(MAX_ATTEMPTS):
             try:
                 async with self.autocommit.connect() as conn:
                     return await fn(conn)
-            except DBAPIError as exc:
-                if sqlstate(exc) not in RETRYABLE or attempt == MAX_ATTEMPTS - 1:
-                    raise translate(exc) from exc
-                log.debug("retrying read after SQLSTATE %s (attempt %d)", sqlstate(exc), attempt)
+            except (DBAPIError, *_DRIVER_ERRORS) as exc:
+                code = sqlstate(exc)
+                lost = connection_lost(exc)
+                if not (code in RETRYABLE or lost) or attempt == MAX_ATTEMPTS - 1:
+                    _raise_domain(exc)
+                if lost and deadline.passed():
+                    raise Unavailable("the database cannot be reached") from exc
+                log.debug(
+                    "retrying read after %s (attempt %d)", code or "a lost connection", attempt
+                )
                 await asyncio.sleep(_backoff(attempt))
-            except OSError as exc:
-                raise Unavailable("the database cannot be reached") from exc
         raise ConcurrentUpdate()
 
     @contextlib.asynccontextmanager
@@ -322,38 +272,44 @@ class Database:
         asyncpg reuses its prepared statement by text. Holding one connection
         for the burst saves a pool checkout per statement; it is checked out on
         the first statement, so a burst that turns out to need none (a cache
-        hit) costs no checkout at all.
+        hit) costs no checkout at all. A connection that dies is swapped for a
+        fresh one and the read sent again.
         """
-        try:
-            async with contextlib.AsyncExitStack() as stack:
-                driver: Any = None
+        held: contextlib.AbstractAsyncContextManager[Any] | None = None
+        driver: Any = None
+        deadline = Deadline()
 
-                async def fetch(sql: str, params: Any) -> list[Sequence[Any]]:
-                    nonlocal driver
+        async def drop(exc: BaseException | None = None) -> None:
+            nonlocal held, driver
+            if held is not None:
+                with contextlib.suppress(*_DRIVER_ERRORS):
+                    await held.__aexit__(None if exc is None else type(exc), exc, None)
+            held = driver = None
+
+        async def fetch(sql: str, params: Any) -> list[Sequence[Any]]:
+            nonlocal held, driver
+            for attempt in range(MAX_ATTEMPTS):
+                try:
                     if driver is None:
-                        driver = await stack.enter_async_context(self._hot_connection())
-                    return await self._read_on(driver, sql, params)
+                        opening = self._hot_connection()
+                        driver = await opening.__aenter__()
+                        held = opening  # only a connection actually checked out is returned
+                    return await self._fetch_on(driver, sql, params)
+                except (DBAPIError, *_DRIVER_ERRORS) as exc:
+                    lost = connection_lost(exc)
+                    if lost:
+                        await drop(exc)
+                    retry = sqlstate(exc) in RETRYABLE or (lost and not deadline.passed())
+                    if not retry or attempt == MAX_ATTEMPTS - 1:
+                        raise _read_error(exc) from exc
+                    log.debug("retrying read after %s", _why(sqlstate(exc)))
+                    await asyncio.sleep(_backoff(attempt))
+            raise ConcurrentUpdate()
 
-                yield fetch
-        except DBAPIError as exc:
-            raise translate(exc) from exc
-        except _DRIVER_ERRORS as exc:
-            code = sqlstate(exc)
-            if code in RETRYABLE:
-                raise ConcurrentUpdate() from exc
-            raise Unavailable("the database cannot be reached") from exc
-
-    async def _read_on(self, driver: Any, sql: str, params: Any) -> list[Sequence[Any]]:
-        """One read statement in autocommit, run again on a serialization failure (as ``read``)."""
-        for attempt in range(MAX_ATTEMPTS - 1):
-            try:
-                return await self._fetch_on(driver, sql, params)
-            except _DRIVER_ERRORS as exc:
-                if sqlstate(exc) not in RETRYABLE:
-                    raise
-                log.debug("retrying read after SQLSTATE %s (attempt %d)", sqlstate(exc), attempt)
-                await asyncio.sleep(_backoff(attempt))
-        return await self._fetch_on(driver, sql, params)
+        try:
+            yield fetch
+        finally:
+            await drop()
 
     async def _fetch_on(self, driver: Any, sql: str, params: Any) -> list[Sequence[Any]]:
         self.queries += 1
@@ -368,27 +324,29 @@ class Database:
         For the hottest single-row write only (an access token at the token
         endpoint): no BEGIN/COMMIT round trips and no SQLAlchemy statement
         machinery. Placeholders are the driver's, as in :meth:`raw_reader`.
-        40001 (and SQLite's busy writer) is retried; 40003 only when
-        ``idempotent`` says the statement may safely run twice (for instance
-        ``INSERT ... ON CONFLICT DO NOTHING`` of a row with a unique key).
+        40001 (and SQLite's busy writer) is retried; 40003, and a connection
+        lost after the statement was sent, only when ``idempotent`` says the
+        statement may safely run twice (for instance ``INSERT ... ON CONFLICT
+        DO NOTHING`` of a row with a unique key).
         """
+        deadline = Deadline()
         for attempt in range(MAX_ATTEMPTS):
+            sent = False
             try:
                 async with self._hot_connection() as driver:
+                    sent = True
                     await self._fetch_on(driver, sql, params)
                 return
-            except DBAPIError as exc:
-                cause: Exception = exc
-                error = translate(exc)
-            except _DRIVER_ERRORS as exc:
-                cause, error = exc, translate_driver(exc)
-            code = sqlstate(cause)
-            retry = code in RETRYABLE or (code == AMBIGUOUS and idempotent)
-            if not retry or attempt == MAX_ATTEMPTS - 1:
-                if error is cause:
-                    raise error
-                raise error from cause
-            log.debug("retrying statement after SQLSTATE %s (attempt %d)", code, attempt)
+            except (DBAPIError, *_DRIVER_ERRORS) as exc:
+                code = sqlstate(exc)
+                lost = connection_lost(exc) and not deadline.passed()
+                safe = idempotent or not sent or nothing_sent(exc)
+                retry = code in RETRYABLE or (code == AMBIGUOUS and idempotent) or (lost and safe)
+                if not retry or attempt == MAX_ATTEMPTS - 1:
+                    _raise_domain(exc)
+            log.debug(
+                "retrying statement after %s (attempt %d)", code or "a lost connection", attempt
+            )
             await asyncio.sleep(_backoff(attempt))
         raise ConcurrentUpdate()
 
@@ -402,26 +360,38 @@ class Database:
 
         40001 (and SQLite's busy writer) is retried with capped, jittered backoff;
         40003 (ambiguous commit) is retried only when ``idempotent`` says the
-        whole transaction may safely run twice.
+        whole transaction may safely run twice. A connection lost before COMMIT
+        was sent rolled the transaction back, so it is run again on a fresh
+        one; lost during COMMIT, it is ambiguous like 40003.
         """
+        deadline = Deadline()
         for attempt in range(MAX_ATTEMPTS):
+            committing = False
             try:
                 async with self.engine.connect() as conn:
-                    conn.info["write"] = True
+                    if self.dialect == "sqlite":
+                        conn.info["write"] = True  # read by the BEGIN IMMEDIATE hook
                     try:
                         async with conn.begin():
-                            return await fn(conn)
+                            result = await fn(conn)
+                            committing = True
+                        return result
                     finally:
-                        conn.info.pop("write", None)
-            except DBAPIError as exc:
+                        if self.dialect == "sqlite":
+                            conn.info.pop("write", None)
+            except (DBAPIError, *_DRIVER_ERRORS) as exc:
                 code = sqlstate(exc)
-                retry = code in RETRYABLE or (code == AMBIGUOUS and idempotent)
+                lost = connection_lost(exc) and not deadline.passed()
+                safe = idempotent or not committing or nothing_sent(exc)
+                retry = code in RETRYABLE or (code == AMBIGUOUS and idempotent) or (lost and safe)
                 if not retry or attempt == MAX_ATTEMPTS - 1:
-                    raise translate(exc) from exc
-                log.debug("retrying transaction after SQLSTATE %s (attempt %d)", code, attempt)
+                    _raise_domain(exc)
+                log.debug(
+                    "retrying transaction after %s (attempt %d)",
+                    code or "a lost connection",
+                    attempt,
+                )
                 await asyncio.sleep(_backoff(attempt))
-            except OSError as exc:
-                raise Unavailable("the database cannot be reached") from exc
         raise ConcurrentUpdate()
 
     async def ping(self) -> bool:
