@@ -8,6 +8,15 @@ python3 -m venv .venv
 .venv/bin/pip install -q --upgrade pip
 .venv/bin/pip install -q -e '.[test]'
 
+# The fault harness needs a real load balancer: HAProxy from Debian's packages.
+if ! command -v haproxy >/dev/null && [ -x /usr/sbin/haproxy ]; then export PATH="$PATH:/usr/sbin"; fi
+if ! command -v haproxy >/dev/null; then
+  echo "installing HAProxy from Debian's packages" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 || true
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy >&2 || true
+  export PATH="$PATH:/usr/sbin"
+fi
+
 eval "$(scripts/pg-throwaway.sh start)"
 trap 'scripts/pg-throwaway.sh stop "$ROOST_PG_DIR"' EXIT
 export ROOST_REQUIRE_POSTGRES=1
