@@ -39,6 +39,7 @@ EXPORTS: dict[str, list[str]] = {
     "roost.oauth2.cli": ["oauth2"],
     "roost.oauth2.migrations": ["MIGRATIONS"],
     "roost.oauth2.rfc6749.grants": [
+        "AuthorizationCodeGrant",
         "ClientCredentialsGrant",
         "Grant",
         "RefreshTokenGrant",

@@ -22,6 +22,7 @@ EXPORTS = {
         "service",
     ],
     "roost.oauth2.rfc6749.grants": [
+        "AuthorizationCodeGrant",
         "ClientCredentialsGrant",
         "Grant",
         "RefreshTokenGrant",

@@ -42,7 +42,13 @@ VERSIONS = [m.version for m in MIGRATIONS]
 
 
 def test_versions_are_the_ones_existing_databases_recorded() -> None:
-    assert VERSIONS == ["20261128100001", "20261128100002", "20261128100003", "20261128100004"]
+    assert VERSIONS == [
+        "20261128100001",
+        "20261128100002",
+        "20261128100003",
+        "20261128100004",
+        "20261204100005",
+    ]
 
 
 def test_migrations_build_the_schema_tables_py_declares(

@@ -35,7 +35,12 @@ SCHEMA: dict[str, Any] = _obj(
     dsn={"type": "string"},
     version={"type": "string"},
     serve=_obj(public=_listener(), admin=_listener()),
-    urls=_obj(**{"self": _obj(issuer={"type": "string"}, public={"type": "string"})}),
+    urls=_obj(
+        **{"self": _obj(issuer={"type": "string"}, public={"type": "string"})},
+        login={"type": "string"},
+        consent={"type": "string"},
+        registration={"type": "string"},
+    ),
     secrets=_obj(
         system={"type": "array", "items": {"type": "string", "minLength": 16}},
         pagination={"type": "array", "items": {"type": "string", "minLength": 16}},
@@ -45,6 +50,8 @@ SCHEMA: dict[str, Any] = _obj(
         refresh_token={"oneOf": [_DURATION, {"enum": ["-1", -1]}]},
         id_token=_DURATION,
         auth_code=_DURATION,
+        login_consent_request=_DURATION,
+        authentication_session=_DURATION,
     ),
     strategies=_obj(
         access_token={"type": "string", "enum": ["opaque", "jwt"]},
@@ -63,6 +70,7 @@ SCHEMA: dict[str, Any] = _obj(
             pbkdf2=_obj(iterations={"type": "integer", "minimum": 1}),
         ),
         client_credentials=_obj(default_grant_allowed_scope={"type": "boolean"}),
+        pkce=_obj(enforced={"type": "boolean"}, enforced_for_public_clients={"type": "boolean"}),
         grant=_obj(
             jwt=_obj(
                 jti_optional={"type": "boolean"},
@@ -104,20 +112,14 @@ KNOWN = frozenset(
         "serve.admin.base_url",
         "serve.admin.request_log",
         "urls.self.admin",
-        "urls.login",
-        "urls.registration",
-        "urls.consent",
         "urls.logout",
         "urls.device",
         "urls.error",
         "urls.post_logout_redirect",
         "urls.identity_provider",
         "secrets.cookie",
-        "ttl.login_consent_request",
-        "ttl.authentication_session",
         "ttl.device_user_code",
         "oauth2.preserve_ext_claims",
-        "oauth2.pkce",
         "oauth2.token_hook",
         "oauth2.refresh_token_hook",
         "oauth2.device_authorization",
@@ -174,6 +176,14 @@ class OAuth2Config:
     janitor_interval: timedelta | None
     janitor_batch_size: int
     expose_internal_errors: bool
+    login_url: str
+    consent_url: str
+    registration_url: str
+    auth_code_ttl: timedelta
+    login_consent_ttl: timedelta
+    authentication_session_ttl: timedelta
+    pkce_enforced: bool
+    pkce_enforced_for_public_clients: bool
 
     @classmethod
     def from_values(cls, v: dict[str, Any]) -> OAuth2Config:
@@ -222,6 +232,20 @@ class OAuth2Config:
             janitor_interval=durations.parse(janitor) if janitor else None,
             janitor_batch_size=get(v, "janitor.batch_size", 100),
             expose_internal_errors=get(v, "oauth2.expose_internal_errors", False),
+            login_url=get(v, "urls.login", "")
+            or f"{public_url.rstrip('/')}/oauth2/fallbacks/login",
+            consent_url=get(v, "urls.consent", "")
+            or f"{public_url.rstrip('/')}/oauth2/fallbacks/consent",
+            registration_url=get(v, "urls.registration", "") or "",
+            auth_code_ttl=durations.parse(get(v, "ttl.auth_code", "10m")),
+            login_consent_ttl=durations.parse(get(v, "ttl.login_consent_request", "30m")),
+            authentication_session_ttl=durations.parse(
+                get(v, "ttl.authentication_session", "720h")
+            ),
+            pkce_enforced=get(v, "oauth2.pkce.enforced", False),
+            pkce_enforced_for_public_clients=get(
+                v, "oauth2.pkce.enforced_for_public_clients", False
+            ),
         )
 
 

@@ -16,17 +16,30 @@ from roost.core.pagination import PageTokens
 from roost.oauth2 import scopes as sc
 from roost.oauth2.clients.hashing import SecretHasher
 from roost.oauth2.config import OAuth2Config
+from roost.oauth2.consent.challenges import Challenges
+from roost.oauth2.consent.requests import ConsentRequests
+from roost.oauth2.consent.strategy import FlowURLs, LoginConsentStrategy
 from roost.oauth2.janitor import Janitor
 from roost.oauth2.jwk.manager import KeyManager
+from roost.oauth2.oidc.id_token import IDTokenSigner
+from roost.oauth2.oidc.userinfo import UserInfo
+from roost.oauth2.rfc6749.authorization import AuthorizationValidator
 from roost.oauth2.rfc6749.client_auth import ClientAuthenticator
-from roost.oauth2.rfc6749.grants import ClientCredentialsGrant, Grant, RefreshTokenGrant
+from roost.oauth2.rfc6749.grants import (
+    AuthorizationCodeGrant,
+    ClientCredentialsGrant,
+    Grant,
+    RefreshTokenGrant,
+)
 from roost.oauth2.rfc6749.token_endpoint import TokenEndpoint
 from roost.oauth2.rfc7009 import Revoker
 from roost.oauth2.rfc7523.assertion import AssertionRules
 from roost.oauth2.rfc7523.client_assertion import ClientAssertionAuthenticator
 from roost.oauth2.rfc7523.grant import JWTBearerGrant
+from roost.oauth2.rfc7636 import PKCEPolicy
 from roost.oauth2.rfc7662 import Introspector
 from roost.oauth2.sql.clients import ClientStore
+from roost.oauth2.sql.flows import FlowStore
 from roost.oauth2.sql.keys import KeyStore
 from roost.oauth2.sql.network import ensure_network
 from roost.oauth2.sql.tokens import TokenStore
@@ -62,6 +75,9 @@ class Parts:
     introspector: Introspector
     revoker: Revoker
     janitor: Janitor
+    authorization: LoginConsentStrategy
+    consent_requests: ConsentRequests
+    userinfo: UserInfo
 
 
 @dataclass(kw_only=True)
@@ -102,12 +118,33 @@ class OAuth2Service(Service[Parts]):
         auth = ClientAuthenticator(
             clients, self.hasher, ClientAssertionAuthenticator(clients, tokens, rules)
         )
+        code_grant = AuthorizationCodeGrant(
+            issuer,
+            tokens,
+            self.hmac,
+            IDTokenSigner(keys, cfg.issuer, cfg.id_token_ttl),
+            code_ttl=cfg.auth_code_ttl,
+        )
         grants: list[Grant] = [
+            code_grant,
             ClientCredentialsGrant(issuer, strategy, grant_all=cfg.default_grant_allowed_scope),
             RefreshTokenGrant(issuer, tokens, self.hmac, strategy),
             JWTBearerGrant(issuer, trust, tokens, rules, strategy),
         ]
         introspector = Introspector(tokens, self.hmac, cfg.issuer, strategy)
+        flows = FlowStore(self.db, nid)
+        challenges = Challenges(self.aead)
+        pkce = PKCEPolicy(cfg.pkce_enforced, cfg.pkce_enforced_for_public_clients)
+        authorization = LoginConsentStrategy(
+            AuthorizationValidator(clients, strategy, pkce),
+            flows,
+            challenges,
+            code_grant,
+            FlowURLs(cfg.login_url, cfg.consent_url, cfg.registration_url),
+            ttl=cfg.login_consent_ttl,
+            session_ttl=cfg.authentication_session_ttl,
+            strategy=strategy,
+        )
         return Parts(
             clients=clients,
             tokens=tokens,
@@ -119,6 +156,9 @@ class OAuth2Service(Service[Parts]):
             introspector=introspector,
             revoker=Revoker(introspector, tokens),
             janitor=Janitor(tokens, cfg.janitor_batch_size),
+            authorization=authorization,
+            consent_requests=ConsentRequests(flows, challenges, clients, cfg.login_consent_ttl),
+            userinfo=UserInfo(introspector),
         )
 
     async def begin(self, parts: Parts) -> None:

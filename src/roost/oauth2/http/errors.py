@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.responses import Response
 
 from roost.core.errors import MethodNotAllowed, RoostError
 from roost.core.http import JSON, ErrorTable, message_of, status_of
 from roost.core.http.errors import allow_header
-from roost.oauth2.rfc6749.errors import OAuth2Error
+from roost.oauth2.consent.errors import RequestHandled
+from roost.oauth2.rfc6749.errors import OAuth2Error, RedirectedError
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
@@ -54,10 +56,32 @@ def domain_error(exc: RoostError) -> Response:
     return JSON(domain_body(exc), status_code=status_of(exc), headers=allow_header(exc))
 
 
+def redirected_error(exc: RedirectedError) -> Response:
+    """§4.1.2.1: the error as query parameters of the (validated) redirect URI, 303 as fosite."""
+    params = {"error": exc.error.error, "error_description": exc.error.body()["error_description"]}
+    if exc.state:
+        params["state"] = exc.state
+    sep = "&" if "?" in exc.redirect_uri else "?"
+    location = f"{exc.redirect_uri}{sep}{urlencode(params)}"
+    return Response(status_code=303, headers={**NO_STORE, "Location": location})
+
+
+def request_handled(exc: RequestHandled) -> Response:
+    """Hydra's 410 Gone for a challenge whose step is done: where to send the user now."""
+    return JSON({"redirect_to": exc.redirect_to}, status_code=410)
+
+
 def error_table(*, expose_debug: bool) -> ErrorTable:
     """The table of one service; ``expose_debug`` is ``oauth2.expose_internal_errors``."""
 
     def render_oauth2(exc: OAuth2Error) -> Response:
         return oauth2_error(exc, expose_debug=expose_debug)
 
-    return ErrorTable({OAuth2Error: render_oauth2, RoostError: domain_error})
+    return ErrorTable(
+        {
+            RedirectedError: redirected_error,
+            RequestHandled: request_handled,
+            OAuth2Error: render_oauth2,
+            RoostError: domain_error,
+        }
+    )

@@ -13,6 +13,7 @@ from roost.oauth2.migrations import (
     v20261128100002_hydra_client,
     v20261128100003_hydra_oauth2_tokens,
     v20261128100004_hydra_jwk_and_trust,
+    v20261204100005_hydra_oauth2_flow,
 )
 
 __all__ = ["MIGRATIONS"]
@@ -22,4 +23,5 @@ MIGRATIONS = [
     v20261128100002_hydra_client.STEP,
     v20261128100003_hydra_oauth2_tokens.STEP,
     v20261128100004_hydra_jwk_and_trust.STEP,
+    v20261204100005_hydra_oauth2_flow.STEP,
 ]

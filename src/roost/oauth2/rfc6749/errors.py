@@ -109,3 +109,62 @@ class TemporarilyUnavailable(OAuth2Error):
         "The authorization server is currently unable to handle the request due to a "
         "temporary overloading or maintenance of the server."
     )
+
+
+class UnsupportedResponseType(OAuth2Error):
+    """§4.1.2.1."""
+
+    error, status = "unsupported_response_type", 400
+    description = "The authorization server does not support obtaining a token using this method."
+
+
+class UnsupportedResponseMode(OAuth2Error):
+    """OAuth 2.0 Multiple Response Type Encoding Practices §5."""
+
+    error, status = "unsupported_response_mode", 400
+    description = (
+        "The authorization server does not support obtaining a response using this response mode."
+    )
+
+
+class InvalidState(OAuth2Error):
+    """fosite's answer to a missing or too short ``state``."""
+
+    error, status = "invalid_state", 400
+    description = (
+        "The state is missing or does not have enough characters and is therefore "
+        "considered too weak."
+    )
+
+
+class RequestForbidden(OAuth2Error):
+    error, status = "request_forbidden", 403
+    description = "The request is not allowed."
+
+
+class LoginRequired(OAuth2Error):
+    """OpenID Connect Core §3.1.2.6."""
+
+    error, status = "login_required", 400
+    description = "The Authorization Server requires End-User authentication."
+
+
+class ConsentRequired(OAuth2Error):
+    """OpenID Connect Core §3.1.2.6."""
+
+    error, status = "consent_required", 400
+    description = "The Authorization Server requires End-User consent."
+
+
+class RedirectedError(Exception):
+    """An authorization error to send to the client's redirect URI (§4.1.2.1).
+
+    Raised only once the redirect URI is known to be registered; before that an
+    error is shown to the user agent instead, never redirected.
+    """
+
+    def __init__(self, error: OAuth2Error, redirect_uri: str, state: str) -> None:
+        super().__init__(error.error)
+        self.error = error
+        self.redirect_uri = redirect_uri
+        self.state = state

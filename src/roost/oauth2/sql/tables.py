@@ -36,6 +36,13 @@ from roost.oauth2.clients.fields import LIFESPANS, LIST_FIELDS, SHORT_FIELDS, TE
 
 metadata = MetaData()
 JSONList = JSON().with_variant(JSONB(), "postgresql").with_variant(JSONB(), "cockroachdb")
+# A nullable JSON column whose Python None is SQL NULL (not JSON ``null``), so
+# ``IS NULL`` finds it (the flow's ``login_error``/``consent_error``).
+JSONOrNull = (
+    JSON(none_as_null=True)
+    .with_variant(JSONB(none_as_null=True), "postgresql")
+    .with_variant(JSONB(none_as_null=True), "cockroachdb")
+)
 
 networks = Table(
     "networks",
@@ -180,3 +187,112 @@ Index(
     hydra_oauth2_trusted_jwt_bearer_issuer.c.nid,
     hydra_oauth2_trusted_jwt_bearer_issuer.c.issuer,
 )
+
+hydra_oauth2_authentication_session = Table(
+    "hydra_oauth2_authentication_session",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    _nid(),
+    Column("authenticated_at", DateTime, nullable=True),
+    Column("subject", String(255), nullable=False),
+    Column("remember", Boolean, nullable=False, default=False),
+    Column("identity_provider_session_id", String(255), nullable=False, server_default=""),
+    Column("expires_at", DateTime, nullable=True),
+)
+Index(
+    "hydra_oauth2_authentication_session_subject_nid_idx",
+    hydra_oauth2_authentication_session.c.subject,
+    hydra_oauth2_authentication_session.c.nid,
+)
+
+hydra_oauth2_flow = Table(
+    "hydra_oauth2_flow",
+    metadata,
+    Column("login_challenge", String(40), primary_key=True),
+    _nid(),
+    Column("client_id", String(255), nullable=False),
+    Column("request_url", Text, nullable=False),
+    Column("requested_at", DateTime, nullable=False),
+    Column("requested_scope", JSONList, nullable=False),
+    Column("requested_at_audience", JSONList, nullable=False),
+    Column("oidc_context", JSONList, nullable=False),
+    Column("state", Integer, nullable=False),
+    Column("subject", String(255), nullable=False, server_default=""),
+    Column("login_skip", Boolean, nullable=False, default=False),
+    Column("login_csrf", String(64), nullable=False),
+    Column("login_verifier", String(64), nullable=True),
+    Column("login_session_id", String(40), nullable=True),
+    Column("login_remember", Boolean, nullable=False, default=False),
+    Column("login_remember_for", Integer, nullable=False, server_default="0"),
+    Column("login_extend_session_lifespan", Boolean, nullable=False, default=False),
+    Column("login_authenticated_at", DateTime, nullable=True),
+    Column("login_error", JSONOrNull, nullable=True),
+    Column("identity_provider_session_id", String(255), nullable=False, server_default=""),
+    Column("forced_subject_identifier", String(255), nullable=False, server_default=""),
+    Column("acr", Text, nullable=False, server_default=""),
+    Column("amr", JSONOrNull, nullable=True),
+    Column("context", JSONOrNull, nullable=True),
+    Column("consent_challenge_id", String(40), nullable=True),
+    Column("consent_skip", Boolean, nullable=False, default=False),
+    Column("consent_csrf", String(64), nullable=True),
+    Column("consent_verifier", String(64), nullable=True),
+    Column("granted_scope", JSONOrNull, nullable=True),
+    Column("granted_at_audience", JSONOrNull, nullable=True),
+    Column("consent_remember", Boolean, nullable=False, default=False),
+    Column("consent_remember_for", Integer, nullable=True),
+    Column("consent_handled_at", DateTime, nullable=True),
+    Column("consent_error", JSONOrNull, nullable=True),
+    Column("session_access_token", JSONOrNull, nullable=True),
+    Column("session_id_token", JSONOrNull, nullable=True),
+    Column("expires_at", DateTime, nullable=True),
+    ForeignKeyConstraint(
+        ["client_id", "nid"],
+        ["hydra_client.id", "hydra_client.nid"],
+        ondelete="CASCADE",
+        name="hydra_oauth2_flow_client_id_fk",
+    ),
+    UniqueConstraint("consent_challenge_id", name="hydra_oauth2_flow_consent_challenge_id_key"),
+)
+_flow = hydra_oauth2_flow.c
+Index(
+    "hydra_oauth2_flow_previous_consents_idx",
+    _flow.subject,
+    _flow.client_id,
+    _flow.nid,
+    _flow.consent_skip,
+    _flow.consent_remember,
+)
+Index("hydra_oauth2_flow_client_id_idx", _flow.client_id, _flow.nid)
+Index("hydra_oauth2_flow_login_session_id_idx", _flow.login_session_id)
+Index("hydra_oauth2_flow_requested_at_idx", _flow.nid, _flow.requested_at)
+
+hydra_oauth2_code = Table(
+    "hydra_oauth2_code",
+    metadata,
+    Column("signature", String(255), primary_key=True),
+    Column("request_id", String(40), nullable=False),
+    Column("requested_at", DateTime, nullable=False),
+    Column("client_id", String(255), nullable=False),
+    Column("scope", Text, nullable=False),
+    Column("granted_scope", Text, nullable=False),
+    Column("form_data", Text, nullable=False),
+    Column("session_data", Text, nullable=False),
+    Column("subject", String(255), nullable=False, server_default=""),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("requested_audience", Text, nullable=True, server_default=""),
+    Column("granted_audience", Text, nullable=True, server_default=""),
+    Column("challenge_id", String(40), nullable=True),
+    _nid(),
+    Column("expires_at", DateTime, nullable=True),
+    ForeignKeyConstraint(
+        ["client_id", "nid"],
+        ["hydra_client.id", "hydra_client.nid"],
+        ondelete="CASCADE",
+        name="hydra_oauth2_code_client_id_fk",
+    ),
+)
+_code = hydra_oauth2_code.c
+Index("hydra_oauth2_code_client_id_idx", _code.client_id, _code.nid)
+Index("hydra_oauth2_code_request_id_idx", _code.request_id, _code.nid)
+Index("hydra_oauth2_code_challenge_id_idx", _code.challenge_id)
+Index("hydra_oauth2_code_expires_at_idx", _code.nid, _code.expires_at)

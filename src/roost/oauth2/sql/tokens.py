@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -21,6 +21,7 @@ from roost.core.errors import Conflict
 from roost.oauth2.janitor import TokenKind
 from roost.oauth2.sql.raw import KeyLookup, RawInsert
 from roost.oauth2.sql.tables import hydra_oauth2_access as access_t
+from roost.oauth2.sql.tables import hydra_oauth2_code as code_t
 from roost.oauth2.sql.tables import hydra_oauth2_jti_blacklist as jti_t
 from roost.oauth2.sql.tables import hydra_oauth2_refresh as refresh_t
 from roost.oauth2.tokens.aead import AEAD, DecryptionError
@@ -196,6 +197,37 @@ class TokenStore:
 
     async def get_refresh(self, signature: str) -> TokenRecord | None:
         return await self._get(refresh_t, signature)
+
+    # -- authorization codes --------------------------------------------------------
+
+    async def create_code(self, record: TokenRecord) -> None:
+        row = self._row(record)
+
+        async def run(conn: AsyncConnection) -> None:
+            await conn.execute(code_t.insert().values(**row))
+
+        await self.db.transaction(run)
+
+    async def get_code(self, signature: str) -> TokenRecord | None:
+        return await self._get(code_t, signature)
+
+    async def use_code(self, signature: str) -> bool:
+        """Deactivate a code while it is active; kept ``REUSE_WINDOW`` to detect replays."""
+
+        async def run(conn: AsyncConnection) -> bool:
+            now = datetime.now(UTC).replace(tzinfo=None)
+            done = await conn.execute(
+                update(code_t)
+                .where(
+                    code_t.c.signature == signature,
+                    code_t.c.nid == self.nid,
+                    code_t.c.active.is_(True),
+                )
+                .values(active=False, expires_at=now + REUSE_WINDOW)
+            )
+            return bool(done.rowcount)
+
+        return await self.db.transaction(run)
 
     # -- JTI replay protection -------------------------------------------------
 

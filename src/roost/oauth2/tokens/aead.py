@@ -37,6 +37,9 @@ class AEAD:
             raw = base64.urlsafe_b64decode(text)
         except (ValueError, UnicodeEncodeError) as exc:
             raise DecryptionError("not base64url") from exc
+        if base64.urlsafe_b64encode(raw).decode() != text:
+            # a non-canonical spelling of the same bytes: refused, so a sealed value has one form
+            raise DecryptionError("not canonical base64url")
         nonce, sealed = raw[:NONCE_BYTES], raw[NONCE_BYTES:]
         for cipher in self._ciphers:
             try:

@@ -65,6 +65,8 @@ class Granted:
     form: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
     request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    id_token_claims: dict[str, Any] = field(default_factory=dict)
+    """The ID token's claims, kept with the tokens for userinfo (OpenID grants only)."""
 
 
 @dataclass(frozen=True)
@@ -103,7 +105,12 @@ class TokenIssuer:
         self, g: Granted, signature: str, now: datetime, expires: datetime | None
     ) -> TokenRecord:
         session = {
-            "id_token": {"subject": g.subject, "expires_at": {}, "headers": {}},
+            "id_token": {
+                "subject": g.subject,
+                "expires_at": {},
+                "headers": {},
+                "id_token_claims": g.id_token_claims,
+            },
             "extra": g.extra,
             "kid": "",
             "client_id": g.client.id,

@@ -1,0 +1,63 @@
+"""The UserInfo endpoint (OpenID Connect Core §5.3), answered as plain JSON.
+
+The bearer access token must be active and carry the ``openid`` scope; the
+answer is the ID token's claims kept with the token, less the ones that only
+make sense in an ID token (``nonce at_hash c_hash exp sid jti``), with the
+client in ``aud`` — the claims Hydra's userinfo shows.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from roost.oauth2.rfc6749.errors import OAuth2Error, RequestUnauthorized
+from roost.oauth2.tokens.record import TokenRecord
+
+HIDDEN = frozenset({"nonce", "at_hash", "c_hash", "exp", "sid", "jti"})
+
+
+class InsufficientScope(OAuth2Error):
+    """RFC 6750 §3.1."""
+
+    error, status = "insufficient_scope", 403
+    description = "The request requires higher privileges than provided by the access token."
+
+
+class AccessTokens(Protocol):
+    async def find(self, token: str) -> tuple[TokenRecord, str] | None:
+        """The stored record of a token and its use (``access_token``, ``refresh_token``)."""
+        ...
+
+
+def bearer(authorization: str | None, form: dict[str, str]) -> str:
+    """RFC 6750 §2.1 (header) or §2.2 (form body)."""
+    scheme, _, value = (authorization or "").partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return form.get("access_token", "")
+
+
+class UserInfo:
+    def __init__(self, tokens: AccessTokens) -> None:
+        self.tokens = tokens
+
+    async def claims(self, token: str) -> dict[str, Any]:
+        found = await self.tokens.find(token) if token else None
+        now = datetime.now(UTC).replace(tzinfo=None)
+        if found is None or found[1] != "access_token":
+            raise RequestUnauthorized(
+                "The access token is missing, invalid or not an access token."
+            )
+        record = found[0]
+        if not record.active or (record.expires_at is not None and record.expires_at <= now):
+            raise RequestUnauthorized("The access token expired or was revoked.")
+        if "openid" not in record.granted_scope:
+            raise InsufficientScope("The access token was not granted the 'openid' scope.")
+        stored = (record.session.get("id_token") or {}).get("id_token_claims") or {}
+        out = {k: v for k, v in stored.items() if k not in HIDDEN}
+        out["sub"] = record.subject
+        stored_aud = out.get("aud")
+        aud: list[Any] = stored_aud if isinstance(stored_aud, list) else []
+        out["aud"] = aud if record.client_id in aud else [*aud, record.client_id]
+        return out
