@@ -10,6 +10,7 @@ next token: nothing missed, nothing repeated, across restarts and replicas.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -38,11 +39,13 @@ VERSIONS_PER_READ = 100
 
 
 class ChangeFeed:
-    """Collects one write's changes and logs them in its transaction."""
+    """Collects one write's changes and logs them in its transaction, stamped ``at``
+    (a deleted row's own commit_time is when it was inserted, not when it went)."""
 
-    def __init__(self, conn: AsyncConnection, dialect: str, nid: uuid.UUID) -> None:
+    def __init__(self, conn: AsyncConnection, nid: uuid.UUID, at: datetime) -> None:
         self.conn = conn
         self.nid = nid
+        self.at = at
         self.rows: list[dict[str, Any]] = []
 
     def inserted(self, rows: Iterable[dict[str, Any]]) -> None:
@@ -63,6 +66,7 @@ class ChangeFeed:
                         "version": version,
                         "seq": i,
                         **row,
+                        "commit_time": self.at,
                     }
                     for i, row in enumerate(self.rows)
                 ],

@@ -145,7 +145,7 @@ class TupleStore:
                 await conn.execute(insert_maps, chunk)
 
         async def run(conn: AsyncConnection) -> str:
-            feed = ChangeFeed(conn, self.db.dialect, self.nid)
+            feed = ChangeFeed(conn, self.nid, now)
             token = await self._bump(conn, {(t.namespace, self.id_of(t.object)) for t in touched})
             for chunk in chunks(rows, INSERT_CHUNK):
                 await conn.execute(insert_rows, chunk)
@@ -196,7 +196,7 @@ class TupleStore:
             exact = {(q.namespace, self.id_of(q.object))}
 
         async def run(conn: AsyncConnection) -> str:
-            feed = ChangeFeed(conn, self.db.dialect, self.nid)
+            feed = ChangeFeed(conn, self.nid, _now())
             token = await self._bump(conn, exact)
             stmt = rt.delete().where(*self._query_filter(q)).returning(*FEED_COLUMNS)
             feed.deleted(await conn.execute(stmt))
