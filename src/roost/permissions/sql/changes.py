@@ -10,9 +10,9 @@ next token: nothing missed, nothing repeated, across restarts and replicas.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, or_, select
