@@ -59,7 +59,9 @@ class PermissionService(Service[PermissionParts]):
             store=store,
             checker=checker,
             expander=ExpandEngine(store, cfg.max_read_depth),
-            lookup=LookupEngine(lookup_store, self.namespaces, limits, checker.check),
+            lookup=LookupEngine(
+                lookup_store, self.namespaces, limits, checker.check, store.gate.current
+            ),
             lookup_store=lookup_store,
         )
 

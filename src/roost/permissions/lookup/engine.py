@@ -19,15 +19,19 @@ every object of the namespace is checked (the brute force).
 
 Subjects of an object (``subjects``): a forward walk collects the subject ids
 reachable from the object within the budget; each is confirmed by check.
+
+Answers are kept per version-counter reading (``versions``): the pages of one
+listing, read one request after another with no write in between, cost one
+walk, and any write moves a counter and so misses the kept answers.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict, deque
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections import OrderedDict, defaultdict, deque
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from roost.permissions.check.engine import Key, Limits, ObjectRef, RelationLookup, SubjectRef
 from roost.permissions.namespaces.ast import (
@@ -76,6 +80,9 @@ class Schema(RelationLookup, Protocol):
 
 
 Check = Callable[[Key, SubjectRef, int], Awaitable[bool]]
+Versions = Callable[[], Awaitable[Hashable]]
+KEPT = 64
+"""Answers kept per engine (each at most a namespace's objects)."""
 
 
 @dataclass
@@ -117,6 +124,16 @@ class _Costs:
         """is_allowed(key, skip_direct=False)."""
         self.nodirect: dict[Key, int] = {}
         """is_allowed(key, skip_direct=True)."""
+        self._relations: dict[tuple[str, str], Any] = {}
+        self._names: dict[str, tuple[list[str], bool]] = {}
+
+    def _relation(self, ns: str, name: str) -> Any:
+        """The schema's relation, looked up once per walk (it is asked per key)."""
+        try:
+            return self._relations[(ns, name)]
+        except KeyError:
+            found = self._relations[(ns, name)] = self.schema.relation_for(ns, name)
+            return found
 
     def solve(self) -> None:
         """Relax object by object until no cost moves (costs only fall, so this ends)."""
@@ -133,37 +150,40 @@ class _Costs:
 
     def _settle(self, obj: ObjectRef) -> bool:
         changed = False
-        names = self._relation_names(obj)
+        names, ordered = self._relation_names(obj)
         while True:  # computed relations of one object may feed each other at no cost
             moved = False
             for name in names:
                 key = (obj[0], obj[1], name)
-                full, nodirect = self._cost(key, False), self._cost(key, True)
+                full, nodirect = self._cost(key)
                 if full < self.full.get(key, INF) or nodirect < self.nodirect.get(key, INF):
                     self.full[key] = min(full, self.full.get(key, INF))
                     self.nodirect[key] = min(nodirect, self.nodirect.get(key, INF))
                     moved = changed = True
-            if not moved:
+            if not moved or ordered:  # in dependency order one pass is final
                 return changed
 
-    def _relation_names(self, obj: ObjectRef) -> list[str]:
-        ns = self.schema.namespace_of(obj[0])
-        if ns is not None and ns.relations:
-            return [r.name for r in ns.relations]
-        return sorted(self.g.relations.get(obj, ()))
+    def _relation_names(self, obj: ObjectRef) -> tuple[list[str], bool]:
+        """The relations to cost, and whether they are in an order where each
+        comes after the relations of the same object it computes from."""
+        known = self._names.get(obj[0])
+        if known is None:
+            ns = self.schema.namespace_of(obj[0])
+            if ns is None or not ns.relations:
+                return sorted(self.g.relations.get(obj, ())), True
+            known = self._names[obj[0]] = _dependency_order(ns)
+        return known
 
     def get(self, key: Key, skip_direct: bool) -> int:
         return (self.nodirect if skip_direct else self.full).get(key, INF)
 
-    def _cost(self, key: Key, skip_direct: bool) -> int:
-        """The check engine's ``is_allowed``, as a cost."""
-        relation = self.schema.relation_for(key[0], key[2])
+    def _cost(self, key: Key) -> tuple[int, int]:
+        """The check engine's ``is_allowed`` as a cost, without and with ``skip_direct``."""
+        relation = self._relation(key[0], key[2])
         rewrite = relation.rewrite if relation is not None else None
         best = INF
         if rewrite is not None:
             best = self._rewrite(key, rewrite)
-        if (not self.limits.strict or rewrite is None) and not skip_direct and key in self.g.direct:
-            best = min(best, 2)
         holds_sets = (
             not self.limits.strict
             or relation is None
@@ -172,7 +192,10 @@ class _Costs:
         if holds_sets:
             for s in self.g.sets_of.get(key, ()):
                 best = min(best, 2 if s in self.g.direct else 1 + self.get(s, True))
-        return best if best <= self.depth else INF
+        full = best
+        if (not self.limits.strict or rewrite is None) and key in self.g.direct:
+            full = min(best, 2)
+        return (full if full <= self.depth else INF), (best if best <= self.depth else INF)
 
     def _rewrite(self, key: Key, rw: SubjectSetRewrite) -> int:
         if rw.operator == "and":
@@ -191,7 +214,7 @@ class _Costs:
     def _batched(self, key: Key, c: ComputedSubjectSet) -> int:
         """Keto's one ``relation IN (...)`` lookup of an ``||``'s computed children."""
         if self.limits.strict:
-            rel = self.schema.relation_for(key[0], c.relation)
+            rel = self._relation(key[0], c.relation)
             if rel is not None and rel.rewrite is not None:
                 return INF
         return 1 if (key[0], key[1], c.relation) in self.g.direct else INF
@@ -208,6 +231,29 @@ class _Costs:
         if isinstance(c, InvertResult):
             return 1  # taken as true: adds candidates, which check then confirms
         return 1 + self._rewrite(key, c)
+
+
+def _computed_from(c: Child) -> set[str]:
+    """Relations of the same object that ``c`` reads at no depth cost (``!`` aside)."""
+    if isinstance(c, ComputedSubjectSet):
+        return {c.relation}
+    if isinstance(c, SubjectSetRewrite):
+        return set().union(*(_computed_from(x) for x in c.children))
+    return set()
+
+
+def _dependency_order(ns: Namespace) -> tuple[list[str], bool]:
+    """``ns``'s relations with each after those it computes from; False on a cycle."""
+    needs = {
+        r.name: _computed_from(r.rewrite) if r.rewrite is not None else set() for r in ns.relations
+    }
+    order: list[str] = []
+    while len(order) < len(needs):
+        ready = [n for n, deps in needs.items() if n not in order and deps <= set(order)]
+        if not ready:
+            return [r.name for r in ns.relations], False
+        order += ready
+    return order, True
 
 
 def _free(schema: Schema, ns: str, rel: str, seen: set[tuple[str, str]]) -> bool:
@@ -259,11 +305,38 @@ def _negates(schema: Schema) -> bool:
 class LookupEngine:
     """Reverse lookups over a store, answering exactly what check would."""
 
-    def __init__(self, store: LookupStore, schema: Schema, limits: Limits, check: Check) -> None:
+    def __init__(
+        self,
+        store: LookupStore,
+        schema: Schema,
+        limits: Limits,
+        check: Check,
+        versions: Versions | None = None,
+    ) -> None:
         self.store = store
         self.schema = schema
         self.limits = limits
         self.check = check
+        self.versions = versions
+        self._kept: OrderedDict[Hashable, list[uuid.UUID]] = OrderedDict()
+
+    async def _kept_or(
+        self, key: tuple[Hashable, ...], compute: Callable[[], Awaitable[list[uuid.UUID]]]
+    ) -> list[uuid.UUID]:
+        """``compute()``, or its answer under the same counters and schema."""
+        if self.versions is None:
+            return await compute()
+        schema = tuple(id(ns) for ns in self.schema.all_namespaces())
+        full = (*key, schema, await self.versions())
+        found = self._kept.get(full)
+        if found is None:
+            found = await compute()
+            self._kept[full] = found
+            while len(self._kept) > KEPT:
+                self._kept.popitem(last=False)
+        else:
+            self._kept.move_to_end(full)
+        return found
 
     async def objects(
         self, namespace: str, relation: str, subject: SubjectRef, max_depth: int = 0
@@ -271,6 +344,14 @@ class LookupEngine:
         """Objects of ``namespace`` whose ``relation`` holds ``subject``, sorted by UUID."""
         depth = self.limits.depth_for(max_depth)
         self.schema.relation_for(namespace, relation)  # an undeclared relation is bad input
+        return await self._kept_or(
+            ("objects", namespace, relation, subject, depth),
+            lambda: self._objects(namespace, relation, subject, depth),
+        )
+
+    async def _objects(
+        self, namespace: str, relation: str, subject: SubjectRef, depth: int
+    ) -> list[uuid.UUID]:
         if _unbounded(self.schema):
             everything = await self.store.objects_in(namespace)
             return await self._confirmed(namespace, relation, subject, depth, everything)
@@ -315,6 +396,9 @@ class LookupEngine:
         """Subject ids that ``key`` holds (check confirms each), sorted by UUID."""
         depth = self.limits.depth_for(max_depth)
         self.schema.relation_for(key[0], key[2])
+        return await self._kept_or(("subjects", key, depth), lambda: self._subjects(key, depth))
+
+    async def _subjects(self, key: Key, depth: int) -> list[uuid.UUID]:
         if _unbounded(self.schema):
             candidates = set(await self.store.subject_ids())
         else:
