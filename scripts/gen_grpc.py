@@ -69,14 +69,14 @@ def generate(out: Path) -> None:
 
 
 def _root_imports(out: Path) -> None:
-    """Root ``ory.keto`` imports under PACKAGE and make every folder a package."""
+    """Root ``ory.keto`` and ``roostx`` imports under PACKAGE; every folder a package."""
     # ``from ory.keto… import``, and module paths (``ory.keto.…_pb2``), but not
-    # the ``/ory.keto.…Service/Method`` routes
-    imports = re.compile(r"^from ory\.keto\b", re.MULTILINE)
-    modules = re.compile(r"(?<![/\w.])ory\.keto(?=\.[\w.]*_pb2\b)")
+    # the ``/ory.keto.…Service/Method`` routes; ``roostx`` holds Roost's own protos
+    imports = re.compile(r"^from (ory\.keto|roostx)\b", re.MULTILINE)
+    modules = re.compile(r"(?<![/\w.])(ory\.keto|roostx)(?=\.[\w.]*_pb2\b)")
     for f in out.rglob("*.py*"):
-        text = imports.sub(f"from {PACKAGE}.ory.keto", f.read_text())
-        f.write_text(modules.sub(f"{PACKAGE}.ory.keto", text))
+        text = imports.sub(rf"from {PACKAGE}.\1", f.read_text())
+        f.write_text(modules.sub(rf"{PACKAGE}.\1", text))
     for d in [out, *(p for p in out.rglob("*") if p.is_dir())]:
         (d / "__init__.py").touch()
 

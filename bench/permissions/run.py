@@ -203,6 +203,56 @@ GRPC_ROWS = {
 }
 
 
+LOOKUP_USERS = 100
+LOOKUP_VERIFIED = 5
+"""Users whose full lookup answer is compared with the dataset's own expectation."""
+
+
+def lookup_path(user: str, token: str = "") -> str:
+    q = {"namespace": "Document", "relation": "view", "subject_id": user, "page_size": 500}
+    return f"/x/relation-tuples/objects?{urlencode(q | ({'page_token': token} if token else {}))}"
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def lookups(read_url: str, data: Dataset) -> dict[str, float]:
+    """One caller, one request at a time: the first page (500 objects) and the whole list
+    of every document a user can view, for LOOKUP_USERS users; the first few verified."""
+    users = random.Random(SEED + 3).sample(data.users, LOOKUP_USERS)
+    first: list[float] = []
+    full: list[float] = []
+    sizes: list[int] = []
+    with httpx.Client(base_url=read_url, timeout=120) as client:
+        for i, user in enumerate(users):
+            found: list[str] = []
+            token = ""
+            started = time.perf_counter()
+            while True:
+                body = client.get(lookup_path(user, token)).raise_for_status().json()
+                if not token:
+                    first.append(time.perf_counter() - started)
+                found += body["objects"]
+                token = body["next_page_token"]
+                if not token:
+                    break
+            full.append(time.perf_counter() - started)
+            sizes.append(len(found))
+            if i < LOOKUP_VERIFIED:
+                want = sorted(d for d in data.doc_folder if data.expected(d, user))
+                if sorted(found) != want:
+                    raise SystemExit(f"wrong lookup for {user}: {len(found)} vs {len(want)}")
+    return {
+        "first_p50_ms": 1000 * _percentile(first, 0.5),
+        "first_p99_ms": 1000 * _percentile(first, 0.99),
+        "full_p50_ms": 1000 * _percentile(full, 0.5),
+        "full_p99_ms": 1000 * _percentile(full, 0.99),
+        "objects": sum(sizes) / len(sizes),
+    }
+
+
 def check_path(doc: str, user: str) -> str:
     q = urlencode({"namespace": "Document", "object": doc, "relation": "view", "subject_id": user})
     return f"/relation-tuples/check/openapi?{q}"
@@ -332,6 +382,9 @@ def bench_backend(
         verify(read, scattered)
         mixed_paths = [check_path(d, u) for d, u, _ in checks]
         wrk.run(read, mixed_paths, seconds=WARM_UP_SECONDS)  # fills caches; not recorded
+        lookup = {} if keto else {"lookup": lookups(read, data)}
+        if args.lookups_only:
+            return {"tuples": len(data.tuples), "load_s": seconds, **lookup, "trips": []}
         mixed = wrk.run(read, mixed_paths, seconds=args.seconds, cpu=cpu)
         allowed = wrk.run(
             read, [check_path(d, u) for d, u, ok in checks if ok], seconds=args.seconds, cpu=cpu
@@ -362,6 +415,7 @@ def bench_backend(
         "writes": writer.done,
         "floor": floor,
         **grpc_rows,
+        **lookup,
         "trips": trips,
     }
 
@@ -372,6 +426,9 @@ def main() -> None:
     parser.add_argument("--tuples", type=int, default=100_000, help="documents (≈ tuples)")
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--lookups-only", action="store_true", help="load, verify, then only the lookup rows"
+    )
     parser.add_argument("--postgres-dsn", help="admin DSN; default: a throwaway cluster")
     parser.add_argument(
         "--keto",
@@ -416,6 +473,21 @@ def main() -> None:
     headers = ["backend", "request", "req/s", "p50 ms", "p99 ms"]
     headers += ["server CPU ms/req", "db CPU ms/req", "errors"]
     print(table(headers, rows))
+    print()
+    lookup_rows = [
+        [
+            b,
+            f"{r['lookup']['objects']:,.0f}",
+            *(f"{r['lookup'][k]:.1f}" for k in ("first_p50_ms", "first_p99_ms")),
+            *(f"{r['lookup'][k]:.1f}" for k in ("full_p50_ms", "full_p99_ms")),
+            "-" if "scattered" not in r else f"{args.tuples / r['scattered'].rps:.0f}",
+        ]
+        for b, r in results.items()
+        if "lookup" in r
+    ]
+    headers = ["backend", "documents per user", "first page p50 ms", "first page p99 ms"]
+    headers += ["all pages p50 ms", "all pages p99 ms", "brute force s (est.)"]
+    print(table(headers, lookup_rows))
     print()
     trip_rows = [[b, *row] for b, r in results.items() for row in r["trips"]]
     headers = ["backend", "check", "allowed", "round trips, cold", "round trips, warm"]

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from roost.permissions import snaptokens
 from roost.permissions.migrations import MIGRATIONS
 from roost.permissions.relationtuples.model import RelationQuery, SubjectSet
-from roost.permissions.sql.store import TupleStore, ensure_network
+from roost.permissions.sql.store import SHARDS, TupleStore, ensure_network
 from roost.permissions.sql.tables import metadata
 from roost.storage.database import Database
 from roost.storage.migrate import Migrator
@@ -38,6 +39,7 @@ def test_versions_are_the_ones_existing_databases_recorded() -> None:
         "20261128000004",
         "20261129000003",
         "20261129000004",
+        "20261204000001",
     ]
 
 
@@ -99,12 +101,30 @@ def _log(x: Lit) -> list[str]:
     return [f"INSERT INTO roost_check_log ({cols}) VALUES ({values})"]
 
 
+def _changes(x: Lit) -> list[str]:
+    cols = (
+        "id, nid, shard, version, seq, action, namespace, object, relation, subject_id, "
+        "subject_set_namespace, subject_set_object, subject_set_relation, commit_time"
+    )
+    values = (
+        f"{x.uuid(uuid.uuid4())}, {x.uuid(NID)}, 3, 7, 0, 'insert', 'documents', "
+        f"{x.uuid(_id('doc-1'))}, 'viewer', {x.uuid(_id('alice'))}, NULL, NULL, NULL, "
+        f"{x.ts('2026-12-04 09:00:00')}"
+    )
+    return [f"INSERT INTO roost_tuple_changes ({cols}) VALUES ({values})"]
+
+
+def _feed_token(shard_3: int) -> str:
+    return snaptokens.encode({s: shard_3 if s == 3 else 0 for s in range(SHARDS)})
+
+
 FIXTURES: dict[str, Fixture] = {
     "20261128000001": _network,
     "20261128000002": _mappings,
     "20261128000003": _tuples,
     "20261129000003": _counters,
     "20261129000004": _log,
+    "20261204000001": _changes,
 }
 
 
@@ -128,8 +148,18 @@ def test_rows_written_at_each_step_are_read_back_at_head(dsn: str, stop: str) ->
                 assert await check(store, ns, "documents:doc-1#viewer@alice")
             else:
                 assert got == []
+            if stop >= "20261204000001":
+                logged, _ = await store.changes_since(_feed_token(6))
+                assert [(c["action"], c["relation_tuple"]["subject_id"]) for c in logged] == [
+                    ("insert", "alice")
+                ]
+            _, start = await store.changes_since(None)
             await store.write(tuples(["groups:admins#member@bob"]), [])
             assert await check(store, ns, "groups:admins#member@bob")
+            fed, _ = await store.changes_since(start)
+            assert [(c["action"], c["relation_tuple"]["subject_id"]) for c in fed] == [
+                ("insert", "bob")
+            ]
             assert await check(store, ns, "documents:doc-1#viewer@bob") == (
                 stop >= "20261128000003"
             )

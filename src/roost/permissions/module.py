@@ -11,6 +11,7 @@ from roost.core.config import get
 from roost.core.http import HERODOT, build_port_app
 from roost.permissions.config import SEED_NAMESPACES, SPEC, PermissionsConfig
 from roost.permissions.grpc.ports import port_handlers
+from roost.permissions.http.lookup import lookup_routes
 from roost.permissions.http.opl import opl_routes
 from roost.permissions.http.read import read_routes
 from roost.permissions.http.write import write_routes
@@ -50,7 +51,7 @@ async def _build(
 
 def _apps(service: PermissionService) -> dict[str, ASGIApp]:
     return {
-        "read": build_port_app(read_routes, service, HERODOT),
+        "read": build_port_app([*read_routes, *lookup_routes], service, HERODOT),
         "write": build_port_app(write_routes, service, HERODOT),
         "opl": build_port_app(opl_routes, service, HERODOT),
     }

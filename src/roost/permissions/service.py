@@ -14,7 +14,9 @@ from roost.core.pagination import PageTokens
 from roost.permissions.check.engine import CheckEngine, Limits
 from roost.permissions.config import PermissionsConfig
 from roost.permissions.expand.engine import ExpandEngine
+from roost.permissions.lookup.engine import LookupEngine
 from roost.permissions.namespaces.manager import Namespaces, load_namespaces, watch
+from roost.permissions.sql.lookup import LookupSql
 from roost.permissions.sql.store import TupleStore, ensure_network
 from roost.runtime.service import Service
 from roost.storage.database import Database
@@ -34,6 +36,8 @@ class PermissionParts:
     store: TupleStore
     checker: CheckEngine
     expander: ExpandEngine
+    lookup: LookupEngine
+    lookup_store: LookupSql
 
 
 @dataclass(kw_only=True)
@@ -45,14 +49,25 @@ class PermissionService(Service[PermissionParts]):
     counters: Counters = field(default_factory=Counters)
 
     async def assemble(self) -> PermissionParts:
-        store = TupleStore(self.db, await ensure_network(self.db))
+        nid = await ensure_network(self.db)
+        store = TupleStore(self.db, nid)
         cfg = self.config
         limits = Limits(cfg.max_read_depth, cfg.max_read_width, cfg.strict_mode)
+        checker = CheckEngine(store, self.namespaces, limits)
+        lookup_store = LookupSql(self.db, nid)
         return PermissionParts(
             store=store,
-            checker=CheckEngine(store, self.namespaces, limits),
+            checker=checker,
             expander=ExpandEngine(store, cfg.max_read_depth),
+            lookup=LookupEngine(
+                lookup_store, self.namespaces, limits, checker.check, store.gate.current
+            ),
+            lookup_store=lookup_store,
         )
+
+    async def await_token(self, snaptoken: str | None) -> None:
+        """Wait until this replica has seen the write ``snaptoken`` names (``latest``: now)."""
+        await (await self.parts()).store.wait_fresh(snaptoken)
 
     def metrics(self) -> dict[str, float]:
         return {

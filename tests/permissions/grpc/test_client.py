@@ -69,7 +69,7 @@ async def test_write_read_check_expand(opl_server: Server) -> None:
                 ]
             )
         )
-        assert len(reply.snaptokens) == 2
+        assert len(reply.snaptokens) == 2 and reply.snaptokens[0]
     async with channel(opl_server, "read") as ch:
         listed = await read_service_grpc.ReadServiceStub(ch).ListRelationTuples(
             read_service_pb2.ListRelationTuplesRequest(
@@ -80,6 +80,17 @@ async def test_write_read_check_expand(opl_server: Server) -> None:
         check = check_service_grpc.CheckServiceStub(ch)
         yes = await check.Check(check_service_pb2.CheckRequest(tuple=tuple_("g-outer", alice)))
         assert yes.allowed
+        fresh = await check.Check(
+            check_service_pb2.CheckRequest(
+                tuple=tuple_("g-outer", alice), snaptoken=reply.snaptokens[0]
+            )
+        )
+        assert fresh.allowed
+        with pytest.raises(GRPCError) as bad_token:
+            await check.Check(
+                check_service_pb2.CheckRequest(tuple=tuple_("g-outer", alice), snaptoken="x")
+            )
+        assert bad_token.value.status is Status.INVALID_ARGUMENT
         no = await check.Check(
             check_service_pb2.CheckRequest(tuple=tuple_("g-outer", rts.Subject(id="bob")))
         )

@@ -30,4 +30,5 @@ def test_generated_code_is_current(repo_root: Path, tmp_path: Path) -> None:
 def test_protos_ship_with_their_licence(repo_root: Path) -> None:
     proto = repo_root / "src/roost/permissions/grpc/proto"
     assert "Apache License" in (proto / "LICENSE").read_text()
-    assert len(list(proto.rglob("*.proto"))) == 8
+    assert len(list((proto / "ory").rglob("*.proto"))) == 8  # Keto's, with their licence
+    assert [p.name for p in (proto / "roostx").rglob("*.proto")] == ["lookup.proto"]  # Roost's

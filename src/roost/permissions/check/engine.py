@@ -15,10 +15,12 @@ depth 3 costs at most 3 queries, whatever the fan-out. Before asking storage,
 each pass asks the snapshot for data it already holds (the store's cache), so
 a check whose data is all cached and current is decided in one pass.
 
-Results are three-valued. One deliberate difference from Keto: running out of
-depth is UNKNOWN and stays UNKNOWN under ``!``, so exhausting the depth budget
-can never turn into "allowed" (Keto collapses it to "not a member" first,
-which ``!`` then flips to allowed). UNKNOWN at the root means denied.
+Results are three-valued. Two deliberate differences from Keto: running out
+of depth, and a cycle (a subject set already on the path, or a relation whose
+evaluation reaches itself), are UNKNOWN, and UNKNOWN stays UNKNOWN under ``!``.
+Neither can therefore turn into "allowed" under an exclusion (Keto collapses
+both to "not a member" first, which ``!`` then flips to allowed); OpenFGA's
+reference fails closed the same way. UNKNOWN at the root means denied.
 """
 
 from __future__ import annotations
@@ -234,8 +236,11 @@ class _Evaluation:
                 contains = inner is not None and inner.direct
             if contains:
                 return R.MEMBER
-        sets = [s for s, _ in data.sets[: self.limits.max_width] if s not in visited]
+        followed = data.sets[: self.limits.max_width]
+        sets = [s for s, _ in followed if s not in visited]
         deeper = any_of(self.is_allowed(s, depth, True, visited | {s}) for s in sets)
+        if len(sets) < len(followed):  # a cycle was cut: unknown, so ``!`` cannot flip it
+            deeper = any_of([deeper, R.UNKNOWN])
         return any_of([R.PENDING, deeper]) if waiting else deeper
 
     def rewrite(self, key: Key, rw: SubjectSetRewrite, depth: int, visited: frozenset[Key]) -> R:

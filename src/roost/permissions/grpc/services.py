@@ -110,6 +110,7 @@ class Check(check_service_grpc.CheckServiceBase):
                 t = tuple_from_proto(req.namespace, req.object, req.relation, sub)
             if isinstance(t.subject, SubjectSet):  # Keto maps both namespaces: NOT_FOUND
                 self.service.namespaces.get(t.subject.namespace)
+            await self.service.await_token(req.snaptoken or None)
             ok = await allowed(self.service, t, req.max_depth)
         await stream.send_message(check_pb.CheckResponse(allowed=ok, snaptoken=NOT_IMPLEMENTED))
 
@@ -131,6 +132,7 @@ class Expand(expand_service_grpc.ExpandServiceBase):
         if not isinstance(subject, SubjectSet):
             return expand_pb.ExpandResponse(tree=tree_to_proto(Tree("leaf", subject, [])))
         self.service.namespaces.get(subject.namespace)
+        await self.service.await_token(req.snaptoken or None)
         tree = await (await self.service.parts()).expander.build(subject, req.max_depth)
         if tree is None:
             return expand_pb.ExpandResponse()
@@ -159,10 +161,10 @@ class Write(write_service_grpc.WriteServiceBase):
         req: write_pb.TransactRelationTuplesRequest = await stream.recv_message()
         async with translated():
             inserts, deletes = self._deltas(req)
-            await (await self.service.parts()).store.write(inserts, deletes)
+            token = await (await self.service.parts()).store.write(inserts, deletes)
             self.service.counters.writes += 1
-        await stream.send_message(
-            write_pb.TransactRelationTuplesResponse(snaptokens=[NOT_IMPLEMENTED] * len(inserts))
+        await stream.send_message(  # Keto's field: one token per insert, all the write's
+            write_pb.TransactRelationTuplesResponse(snaptokens=[token] * len(inserts))
         )
 
     def _deltas(

@@ -31,6 +31,11 @@ def max_depth(request: Request) -> int:
     return value
 
 
+def snaptoken(request: Request) -> str | None:
+    """The ``snaptoken`` query parameter (a write's token, or ``latest``)."""
+    return request.query_params.get("snaptoken")
+
+
 def single_params(request: Request) -> dict[str, str]:
     """Query parameters as a plain dict; a repeated key is ambiguous and rejected."""
     params = request.query_params

@@ -14,7 +14,13 @@ from starlette.routing import Route
 from roost.core.errors import Invalid, NotFound, RoostError
 from roost.core.http import JSON, message_of, route, status_of
 from roost.core.pagination import page_size
-from roost.permissions.http.params import json_body, max_depth, service, single_params
+from roost.permissions.http.params import (
+    json_body,
+    max_depth,
+    service,
+    single_params,
+    snaptoken,
+)
 from roost.permissions.relationtuples.model import (
     RelationTuple,
     SubjectSet,
@@ -30,6 +36,7 @@ async def list_tuples(request: Request) -> Response:
     params = single_params(request)
     size = page_size(params.pop("page_size", None))
     token = params.pop("page_token", None)
+    await svc.await_token(params.pop("snaptoken", None))
     query = query_from_params(params)
     if query.namespace is not None:
         svc.namespaces.get(query.namespace)
@@ -74,6 +81,7 @@ def _single_check(
 
     async def handler(request: Request) -> Response:
         t = await source(request)
+        await service(request).await_token(snaptoken(request))
         try:
             ok = await allowed(service(request), t, max_depth(request))
         except NotFound:  # an unknown namespace is simply "not allowed" here
@@ -101,6 +109,7 @@ def _check_routes() -> list[Route]:
 async def batch_check(request: Request) -> Response:
     svc = service(request)
     depth = max_depth(request)
+    await svc.await_token(snaptoken(request))
     body = await json_body(request)
     if not isinstance(body, dict) or not isinstance(body.get("tuples", []), list):
         raise Invalid('could not unmarshal json: expected {"tuples": [...]}')
@@ -132,7 +141,7 @@ async def expand(request: Request) -> Response:
     svc = service(request)
     params = single_params(request)
     depth = max_depth(request)
-    unknown = sorted(set(params) - {"namespace", "object", "relation", "max-depth"})
+    unknown = sorted(set(params) - {"namespace", "object", "relation", "max-depth", "snaptoken"})
     if unknown:
         raise Invalid(f"unknown query parameter {unknown[0]!r}")
     missing = [k for k in ("namespace", "object", "relation") if k not in params]
@@ -140,6 +149,7 @@ async def expand(request: Request) -> Response:
         raise Invalid(f"query parameter {missing[0]!r} is required")
     subject = SubjectSet(params["namespace"], params["object"], params["relation"])
     svc.namespaces.get(subject.namespace)
+    await svc.await_token(params.get("snaptoken"))
     tree = await (await svc.parts()).expander.build(subject, depth)
     if tree is None:
         raise NotFound("no relation tuple found")

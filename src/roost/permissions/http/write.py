@@ -17,6 +17,8 @@ from roost.permissions.relationtuples.model import (
 from roost.permissions.service import PermissionService
 
 MAX_PATCH = 1000
+SNAPTOKEN_HEADER = "X-Roost-Snaptoken"
+"""Every write's consistency token; a read given it as ``snaptoken`` sees the write."""
 
 
 def _check_namespaces(svc: PermissionService, t: RelationTuple) -> None:
@@ -30,11 +32,10 @@ async def create(request: Request) -> Response:
     svc = service(request)
     t = tuple_from_json(await json_body(request))
     _check_namespaces(svc, t)
-    await (await svc.parts()).store.write([t], [])
+    token = await (await svc.parts()).store.write([t], [])
     svc.counters.writes += 1
-    return JSON(
-        t.to_json(), status_code=201, headers={"Location": f"/relation-tuples?{t.to_query()}"}
-    )
+    headers = {"Location": f"/relation-tuples?{t.to_query()}", SNAPTOKEN_HEADER: token}
+    return JSON(t.to_json(), status_code=201, headers=headers)
 
 
 def _deltas(body: object) -> tuple[list[RelationTuple], list[RelationTuple]]:
@@ -67,9 +68,9 @@ async def patch(request: Request) -> Response:
     inserts, deletes = _deltas(await json_body(request))
     for t in (*inserts, *deletes):
         _check_namespaces(svc, t)
-    await (await svc.parts()).store.write(inserts, deletes)
+    token = await (await svc.parts()).store.write(inserts, deletes)
     svc.counters.writes += 1
-    return Response(status_code=204)
+    return Response(status_code=204, headers={SNAPTOKEN_HEADER: token})
 
 
 async def delete(request: Request) -> Response:
@@ -80,9 +81,9 @@ async def delete(request: Request) -> Response:
     if query.namespace is None:
         raise Invalid("query parameters must specify at least one of the following: namespace")
     svc.namespaces.get(query.namespace)
-    await (await svc.parts()).store.delete_matching(query)
+    token = await (await svc.parts()).store.delete_matching(query)
     svc.counters.writes += 1
-    return Response(status_code=204)
+    return Response(status_code=204, headers={SNAPTOKEN_HEADER: token})
 
 
 write_routes = [route("/admin/relation-tuples", PUT=create, PATCH=patch, DELETE=delete)]

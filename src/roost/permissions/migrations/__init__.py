@@ -15,6 +15,7 @@ from roost.permissions.migrations import (
     v20261128000004_keto_relation_tuples_uuid_full_idx,
     v20261129000003_roost_check_counters,
     v20261129000004_roost_check_log,
+    v20261204000001_roost_tuple_changes,
 )
 
 __all__ = ["MIGRATIONS"]
@@ -26,4 +27,5 @@ MIGRATIONS = [
     v20261128000004_keto_relation_tuples_uuid_full_idx.STEP,
     v20261129000003_roost_check_counters.STEP,
     v20261129000004_roost_check_log.STEP,
+    v20261204000001_roost_tuple_changes.STEP,
 ]

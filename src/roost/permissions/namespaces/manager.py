@@ -49,6 +49,12 @@ class Namespaces:
         except KeyError:
             raise NotFound(f'Unknown namespace with name "{name}".') from None
 
+    def namespace_of(self, name: str) -> Namespace | None:
+        return self.by_name.get(name)
+
+    def all_namespaces(self) -> list[Namespace]:
+        return list(self.by_name.values())
+
     def exists(self, name: str) -> bool:
         return name in self.by_name
 

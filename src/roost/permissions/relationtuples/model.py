@@ -199,7 +199,7 @@ def query_from_params(
 
 def tuple_from_params(params: Mapping[str, str]) -> RelationTuple:
     """A full tuple from URL query keys (check endpoints); missing keys are empty strings."""
-    q = query_from_params(params, allowed_extra=("max-depth",))
+    q = query_from_params(params, allowed_extra=("max-depth", "snaptoken"))
     if q.subject is None:
         raise Invalid("subject is not allowed to be nil")
     return RelationTuple(q.namespace or "", q.object or "", q.relation or "", q.subject)

@@ -8,6 +8,7 @@ back only where a response needs them.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import random
@@ -20,6 +21,8 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from roost.core.errors import Invalid, Unavailable
+from roost.permissions import snaptokens
 from roost.permissions.check.engine import Fetched, Key, KeyData, ObjectRef, SubjectRef
 from roost.permissions.relationtuples.model import (
     RelationQuery,
@@ -27,8 +30,9 @@ from roost.permissions.relationtuples.model import (
     Subject,
     SubjectSet,
 )
-from roost.permissions.sql import check_query, rows_query
+from roost.permissions.sql import changes, check_query, rows_query
 from roost.permissions.sql.cache import DEFAULT_CAP, TupleCache, VersionGate, Versions, key_data
+from roost.permissions.sql.changes import FEED_COLUMNS, ChangeFeed
 from roost.permissions.sql.keys import as_uuid
 from roost.permissions.sql.rows_query import TOO_BIG, Entry, Rows
 from roost.permissions.sql.tables import check_counters, check_log, networks, uuid_mappings
@@ -48,6 +52,9 @@ LOG_ROWS_PER_SHARD = 1024
 """More log rows than this on a shard since the last read: start over instead."""
 DELETE_CHUNK = 100
 MAP_CHUNK = 500
+FRESH_ATTEMPTS = 40
+FRESH_PAUSE = 0.05
+"""A read behind its snaptoken re-reads the counters for up to 2 s, then answers 503."""
 
 
 def _now() -> datetime:
@@ -115,7 +122,7 @@ class TupleStore:
 
     async def write(
         self, inserts: Sequence[RelationTuple], deletes: Sequence[RelationTuple]
-    ) -> None:
+    ) -> str:
         """Insert, then delete, in one transaction (Keto's PATCH order).
 
         Shard ids are chosen before the transaction and inserted with
@@ -124,7 +131,7 @@ class TupleStore:
         first, in their own transaction: a mapping is a pure function of its
         string, so one written for a write that then fails is harmless, and
         keeping them out of the tuple transaction keeps writers that share
-        strings from aborting each other.
+        strings from aborting each other. Returns the write's snaptoken.
         """
         now = _now()
         touched = [*inserts, *deletes]
@@ -137,18 +144,21 @@ class TupleStore:
             for chunk in chunks(mappings, INSERT_CHUNK):
                 await conn.execute(insert_maps, chunk)
 
-        async def run(conn: AsyncConnection) -> None:
-            await self._bump(conn, {(t.namespace, self.id_of(t.object)) for t in touched})
+        async def run(conn: AsyncConnection) -> str:
+            feed = ChangeFeed(conn, self.nid, now)
+            token = await self._bump(conn, {(t.namespace, self.id_of(t.object)) for t in touched})
             for chunk in chunks(rows, INSERT_CHUNK):
                 await conn.execute(insert_rows, chunk)
+                feed.inserted(chunk)
             for chunk in chunks(list(deletes), DELETE_CHUNK):
-                await conn.execute(
-                    rt.delete().where(rt.c.nid == self.nid, or_(*map(self._exact, chunk)))
-                )
+                stmt = rt.delete().where(rt.c.nid == self.nid, or_(*map(self._exact, chunk)))
+                feed.deleted(await conn.execute(stmt.returning(*FEED_COLUMNS)))
+            await feed.log(*token)
+            return snaptokens.encode({token[0]: token[1]})
 
         if mappings:
             await self.db.transaction(map_strings, idempotent=True)
-        await self.db.transaction(run, idempotent=True)
+        return await self.db.transaction(run, idempotent=True)
 
     def _subject_filter(self, subject: Subject) -> Any:
         if isinstance(subject, SubjectSet):
@@ -179,24 +189,65 @@ class TupleStore:
             conds.append(self._subject_filter(q.subject))
         return conds
 
-    async def delete_matching(self, q: RelationQuery) -> None:
+    async def delete_matching(self, q: RelationQuery) -> str:
+        """Delete every tuple ``q`` matches; returns the write's snaptoken."""
         exact = None
         if q.namespace is not None and q.object is not None:
             exact = {(q.namespace, self.id_of(q.object))}
 
-        async def run(conn: AsyncConnection) -> None:
-            await self._bump(conn, exact)
-            await conn.execute(rt.delete().where(*self._query_filter(q)))
+        async def run(conn: AsyncConnection) -> str:
+            feed = ChangeFeed(conn, self.nid, _now())
+            token = await self._bump(conn, exact)
+            stmt = rt.delete().where(*self._query_filter(q)).returning(*FEED_COLUMNS)
+            feed.deleted(await conn.execute(stmt))
+            await feed.log(*token)
+            return snaptokens.encode({token[0]: token[1]})
 
-        await self.db.transaction(run, idempotent=True)
+        return await self.db.transaction(run, idempotent=True)
 
-    async def _bump(self, conn: AsyncConnection, touched: set[ObjectRef] | None) -> None:
+    async def wait_fresh(self, text: str | None) -> None:
+        """Return once this replica's counters cover ``text`` (a snaptoken, or ``latest``)."""
+        if not text or text == snaptokens.LATEST:
+            return
+        token = snaptokens.decode(text, SHARDS)
+        for _ in range(FRESH_ATTEMPTS):
+            if snaptokens.covers(await self.gate.current(), token):
+                return
+            await asyncio.sleep(FRESH_PAUSE)
+        raise Unavailable("this replica has not yet seen the write the snaptoken names")
+
+    async def changes_since(self, text: str | None) -> tuple[list[dict[str, Any]], str]:
+        """Tuple changes after the feed token ``text`` (none without one) and the next token."""
+        start = None if not text else snaptokens.decode(text, SHARDS)
+        if start is not None and len(start) != SHARDS:
+            raise Invalid("the snaptoken is not a change feed token (it must list every shard)")
+
+        async def run(conn: AsyncConnection) -> tuple[list[dict[str, Any]], str]:
+            upto = await changes.counters(conn, self.nid, SHARDS)
+            if start is None:
+                return [], snaptokens.encode(dict(enumerate(upto)))
+            since = [start[s] for s in range(SHARDS)]
+            if any(u - s > changes.RETAIN for s, u in zip(since, upto, strict=True)):
+                raise Invalid("the snaptoken is too old for the change feed; start over")
+            found, reached = await changes.read_since(conn, self.nid, since, upto)
+            ids = {c.row[1] for c in found} | {c.row[3] or c.row[5] for c in found}
+            names = await self._names(conn, ids)
+            out = [
+                {"action": c.action, "relation_tuple": _change_tuple(c.row, names).to_json()}
+                for c in found
+            ]
+            return out, snaptokens.encode(dict(enumerate(reached)))
+
+        return await self.db.read(run)
+
+    async def _bump(self, conn: AsyncConnection, touched: set[ObjectRef] | None) -> tuple[int, int]:
         """Raise one version counter and log what changed, for every replica's check cache.
 
         First in the write's transaction: a writer that has to wait for another
         on the same shard learns it before doing its work, and the retry is cheap.
         Both move exactly when the rows do (a write run twice after an ambiguous
         commit only logs twice). ``None``, or too many objects, logs "anything".
+        Returns the shard and the version it raised.
         """
         shard = random.randrange(SHARDS)  # spreads writers; not a secret
         key = {"nid": self.nid, "shard": shard}
@@ -218,6 +269,7 @@ class TupleStore:
                 check_log.c.version <= version - 2 * CHANGES_WINDOW,
             )
         )
+        return shard, int(version)
 
     async def _refresh(self) -> Versions:
         """Read the counters and, where they moved, what changed since; bring the cache along.
@@ -413,6 +465,16 @@ def _uuids_of(rows: Sequence[Any]) -> set[uuid.UUID]:
         ids.add(r.object)
         ids.add(r.subject_id if r.subject_id is not None else r.subject_set_object)
     return ids
+
+
+def _change_tuple(r: Sequence[Any], names: dict[uuid.UUID, str]) -> RelationTuple:
+    """A change row (namespace, object, relation, subject id, subject set) as a tuple."""
+    subject: Subject
+    if r[3] is not None:
+        subject = names.get(r[3], str(r[3]))
+    else:
+        subject = SubjectSet(r[4], names.get(r[5], str(r[5])), r[6])
+    return RelationTuple(r[0], names.get(r[1], str(r[1])), r[2], subject)
 
 
 def _to_tuple(r: Any, names: dict[uuid.UUID, str]) -> RelationTuple:

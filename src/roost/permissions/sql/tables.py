@@ -16,6 +16,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    Integer,
     MetaData,
     SmallInteger,
     String,
@@ -165,3 +166,31 @@ check_log = Table(
 )
 """Roost's own: the objects each write touched, by the shard and version it raised
 (no object: anything may have changed), so caches drop only what changed."""
+
+tuple_changes = Table(
+    "roost_tuple_changes",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column(
+        "nid",
+        Uuid,
+        ForeignKey("networks.id", ondelete="CASCADE", name="roost_tuple_changes_nid_fk"),
+        nullable=False,
+    ),
+    Column("shard", SmallInteger, nullable=False),
+    Column("version", BigInteger, nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("action", String(6), nullable=False),
+    Column("namespace", String(200), nullable=False),
+    Column("object", Uuid, nullable=False),
+    Column("relation", String(64), nullable=False),
+    Column("subject_id", Uuid, nullable=True),
+    Column("subject_set_namespace", String(200), nullable=True),
+    Column("subject_set_object", Uuid, nullable=True),
+    Column("subject_set_relation", String(64), nullable=True),
+    Column("commit_time", DateTime, nullable=False),
+    Index("roost_tuple_changes_version_idx", "nid", "shard", "version", "seq"),
+)
+"""Roost's own: the change feed. Every tuple a write inserted or deleted, under the
+shard and version the write raised (versions of one shard commit in order), so a
+reader that remembers each shard's last version never misses or repeats a change."""

@@ -1,0 +1,1 @@
+"""Reverse lookups (objects of a subject, subjects of an object)."""

@@ -1,0 +1,425 @@
+"""Reverse lookups: which objects a subject has a relation to, which subjects an object's.
+
+The answer must equal "check every candidate" (roost.permissions.check.engine)
+under the same depth and cycle rules, without checking every object.
+
+Objects of a subject (``objects``): a reverse walk from the subject over the
+tuple index, one statement per level, collects every tuple that points at the
+subject or at an object reached so far (see docs/decisions). In memory, each
+reached key then gets the smallest depth budget at which check would prove the
+subject a member, computed from the check engine's own depth accounting (a
+direct tuple costs 2, following a subject set or a ``traverse`` one level, an
+``or`` of computed relations one, an ``and`` the most expensive child); the
+answer is every object whose cost fits the budget. That part is exact for
+rewrites without ``!``, because check is monotone there. Under ``!`` the walk
+treats each negated child as true, which can only add candidates, and every
+candidate is then confirmed by check. A schema where a relation can hold with
+no tuple at all (``!`` directly under ``||``, say) has unbounded candidates:
+every object of the namespace is checked (the brute force).
+
+Subjects of an object (``subjects``): a forward walk collects the subject ids
+reachable from the object within the budget; each is confirmed by check.
+
+Answers are kept per version-counter reading (``versions``): the pages of one
+listing, read one request after another with no write in between, cost one
+walk, and any write moves a counter and so misses the kept answers.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import OrderedDict, defaultdict, deque
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from roost.permissions.check.engine import Key, Limits, ObjectRef, RelationLookup, SubjectRef
+from roost.permissions.namespaces.ast import (
+    Child,
+    ComputedSubjectSet,
+    InvertResult,
+    Namespace,
+    SubjectSetRewrite,
+    TupleToSubjectSet,
+)
+
+Edge = tuple[Key, SubjectRef]
+"""One tuple: the key holding it, and its subject (an id, or a subject set key)."""
+
+INF = 1 << 30
+
+
+class LookupStore(Protocol):
+    async def pointing_at(
+        self, subject_id: uuid.UUID | None, objects: Sequence[ObjectRef]
+    ) -> list[Edge]:
+        """Tuples whose subject is ``subject_id`` or a subject set on one of ``objects``."""
+        ...
+
+    async def held_by(self, objects: Sequence[ObjectRef]) -> list[Edge]:
+        """Every tuple of ``objects`` (any relation)."""
+        ...
+
+    async def objects_in(self, namespace: str) -> list[uuid.UUID]:
+        """Every object of ``namespace`` that holds a tuple (the brute force's domain)."""
+        ...
+
+    async def subject_ids(self) -> list[uuid.UUID]:
+        """Every subject id of the network (the brute force's domain for subjects)."""
+        ...
+
+
+class Schema(RelationLookup, Protocol):
+    def namespace_of(self, name: str) -> Namespace | None:
+        """The namespace called ``name``, ``None`` when unknown."""
+        ...
+
+    def all_namespaces(self) -> Iterable[Namespace]:
+        """Every configured namespace."""
+        ...
+
+
+Check = Callable[[Key, SubjectRef, int], Awaitable[bool]]
+Versions = Callable[[], Awaitable[Hashable]]
+KEPT = 64
+"""Answers kept per engine (each at most a namespace's objects)."""
+
+
+@dataclass
+class _Graph:
+    """The tuples a walk fetched, indexed both ways."""
+
+    subject: SubjectRef
+    direct: set[Key] = field(default_factory=set)
+    sets_of: dict[Key, list[Key]] = field(default_factory=lambda: defaultdict(list))
+    holders: dict[ObjectRef, set[ObjectRef]] = field(default_factory=lambda: defaultdict(set))
+    relations: dict[ObjectRef, set[str]] = field(default_factory=lambda: defaultdict(set))
+
+    def add(self, edges: Iterable[Edge]) -> set[ObjectRef]:
+        """Index ``edges``; the holder objects not seen before."""
+        new: set[ObjectRef] = set()
+        for key, target in edges:
+            obj = (key[0], key[1])
+            if obj not in self.relations:
+                new.add(obj)
+            self.relations[obj].add(key[2])
+            if target == self.subject:
+                self.direct.add(key)
+            if isinstance(target, tuple):
+                if target not in self.sets_of[key]:
+                    self.sets_of[key].append(target)
+                self.holders[(target[0], target[1])].add(obj)
+        return new
+
+
+class _Costs:
+    """Smallest depth budget at which check proves membership, per key (positive part)."""
+
+    def __init__(self, graph: _Graph, schema: Schema, limits: Limits, depth: int) -> None:
+        self.g = graph
+        self.schema = schema
+        self.limits = limits
+        self.depth = depth
+        self.full: dict[Key, int] = {}
+        """is_allowed(key, skip_direct=False)."""
+        self.nodirect: dict[Key, int] = {}
+        """is_allowed(key, skip_direct=True)."""
+        self._relations: dict[tuple[str, str], Any] = {}
+        self._names: dict[str, tuple[list[str], bool]] = {}
+
+    def _relation(self, ns: str, name: str) -> Any:
+        """The schema's relation, looked up once per walk (it is asked per key)."""
+        try:
+            return self._relations[(ns, name)]
+        except KeyError:
+            found = self._relations[(ns, name)] = self.schema.relation_for(ns, name)
+            return found
+
+    def solve(self) -> None:
+        """Relax object by object until no cost moves (costs only fall, so this ends)."""
+        queue = deque(self.g.relations)
+        queued = set(queue)
+        while queue:
+            obj = queue.popleft()
+            queued.discard(obj)
+            if self._settle(obj):
+                for parent in self.g.holders.get(obj, ()):
+                    if parent not in queued:
+                        queued.add(parent)
+                        queue.append(parent)
+
+    def _settle(self, obj: ObjectRef) -> bool:
+        changed = False
+        names, ordered = self._relation_names(obj)
+        while True:  # computed relations of one object may feed each other at no cost
+            moved = False
+            for name in names:
+                key = (obj[0], obj[1], name)
+                full, nodirect = self._cost(key)
+                if full < self.full.get(key, INF) or nodirect < self.nodirect.get(key, INF):
+                    self.full[key] = min(full, self.full.get(key, INF))
+                    self.nodirect[key] = min(nodirect, self.nodirect.get(key, INF))
+                    moved = changed = True
+            if not moved or ordered:  # in dependency order one pass is final
+                return changed
+
+    def _relation_names(self, obj: ObjectRef) -> tuple[list[str], bool]:
+        """The relations to cost, and whether they are in an order where each
+        comes after the relations of the same object it computes from."""
+        known = self._names.get(obj[0])
+        if known is None:
+            ns = self.schema.namespace_of(obj[0])
+            if ns is None or not ns.relations:
+                return sorted(self.g.relations.get(obj, ())), True
+            known = self._names[obj[0]] = _dependency_order(ns)
+        return known
+
+    def get(self, key: Key, skip_direct: bool) -> int:
+        return (self.nodirect if skip_direct else self.full).get(key, INF)
+
+    def _cost(self, key: Key) -> tuple[int, int]:
+        """The check engine's ``is_allowed`` as a cost, without and with ``skip_direct``."""
+        relation = self._relation(key[0], key[2])
+        rewrite = relation.rewrite if relation is not None else None
+        best = INF
+        if rewrite is not None:
+            best = self._rewrite(key, rewrite)
+        holds_sets = (
+            not self.limits.strict
+            or relation is None
+            or any(t.relation is not None for t in relation.types)
+        )
+        if holds_sets:
+            for s in self.g.sets_of.get(key, ()):
+                best = min(best, 2 if s in self.g.direct else 1 + self.get(s, True))
+        full = best
+        if (not self.limits.strict or rewrite is None) and key in self.g.direct:
+            full = min(best, 2)
+        return (full if full <= self.depth else INF), (best if best <= self.depth else INF)
+
+    def _rewrite(self, key: Key, rw: SubjectSetRewrite) -> int:
+        if rw.operator == "and":
+            if not rw.children:
+                return INF
+            return max(1, *(self._child(key, c) for c in rw.children))
+        best = INF
+        for c in rw.children:
+            if isinstance(c, ComputedSubjectSet):
+                inner = 1 + self.get((key[0], key[1], c.relation), True)
+                best = min(best, self._batched(key, c), inner)
+            else:
+                best = min(best, self._child(key, c))
+        return max(1, best)
+
+    def _batched(self, key: Key, c: ComputedSubjectSet) -> int:
+        """Keto's one ``relation IN (...)`` lookup of an ``||``'s computed children."""
+        if self.limits.strict:
+            rel = self._relation(key[0], c.relation)
+            if rel is not None and rel.rewrite is not None:
+                return INF
+        return 1 if (key[0], key[1], c.relation) in self.g.direct else INF
+
+    def _child(self, key: Key, c: Child) -> int:
+        if isinstance(c, ComputedSubjectSet):
+            return self.get((key[0], key[1], c.relation), False)
+        if isinstance(c, TupleToSubjectSet):
+            sets = self.g.sets_of.get((key[0], key[1], c.relation), ())
+            return min(
+                (1 + self.get((s[0], s[1], c.computed_subject_set_relation), False) for s in sets),
+                default=INF,
+            )
+        if isinstance(c, InvertResult):
+            return 1  # taken as true: adds candidates, which check then confirms
+        return 1 + self._rewrite(key, c)
+
+
+def _computed_from(c: Child) -> set[str]:
+    """Relations of the same object that ``c`` reads at no depth cost (``!`` aside)."""
+    if isinstance(c, ComputedSubjectSet):
+        return {c.relation}
+    if isinstance(c, SubjectSetRewrite):
+        return set().union(*(_computed_from(x) for x in c.children))
+    return set()
+
+
+def _dependency_order(ns: Namespace) -> tuple[list[str], bool]:
+    """``ns``'s relations with each after those it computes from; False on a cycle."""
+    needs = {
+        r.name: _computed_from(r.rewrite) if r.rewrite is not None else set() for r in ns.relations
+    }
+    order: list[str] = []
+    while len(order) < len(needs):
+        ready = [n for n, deps in needs.items() if n not in order and deps <= set(order)]
+        if not ready:
+            return [r.name for r in ns.relations], False
+        order += ready
+    return order, True
+
+
+def _free(schema: Schema, ns: str, rel: str, seen: set[tuple[str, str]]) -> bool:
+    """Can ``ns#rel`` hold, with every ``!x`` read as true, without any tuple?"""
+    if (ns, rel) in seen:
+        return False
+    seen.add((ns, rel))
+    relation = schema.relation_for(ns, rel)
+    if relation is None or relation.rewrite is None:
+        return False
+
+    def child(c: Child) -> bool:
+        if isinstance(c, ComputedSubjectSet):
+            return _free(schema, ns, c.relation, seen)
+        if isinstance(c, TupleToSubjectSet):
+            return False
+        if isinstance(c, InvertResult):
+            return True
+        results = [child(x) for x in c.children]
+        return bool(results) and (all(results) if c.operator == "and" else any(results))
+
+    return child(relation.rewrite)
+
+
+def _unbounded(schema: Schema) -> bool:
+    """Some relation holds without tuples once negations are read as true."""
+    return any(
+        _free(schema, ns.name, r.name, set())
+        for ns in schema.all_namespaces()
+        for r in ns.relations
+    )
+
+
+def _negates(schema: Schema) -> bool:
+    def child(c: Child) -> bool:
+        if isinstance(c, InvertResult):
+            return True
+        if isinstance(c, SubjectSetRewrite):
+            return any(child(x) for x in c.children)
+        return False
+
+    return any(
+        r.rewrite is not None and child(r.rewrite)
+        for ns in schema.all_namespaces()
+        for r in ns.relations
+    )
+
+
+class LookupEngine:
+    """Reverse lookups over a store, answering exactly what check would."""
+
+    def __init__(
+        self,
+        store: LookupStore,
+        schema: Schema,
+        limits: Limits,
+        check: Check,
+        versions: Versions | None = None,
+    ) -> None:
+        self.store = store
+        self.schema = schema
+        self.limits = limits
+        self.check = check
+        self.versions = versions
+        self._kept: OrderedDict[Hashable, list[uuid.UUID]] = OrderedDict()
+
+    async def _kept_or(
+        self, key: tuple[Hashable, ...], compute: Callable[[], Awaitable[list[uuid.UUID]]]
+    ) -> list[uuid.UUID]:
+        """``compute()``, or its answer under the same counters and schema."""
+        if self.versions is None:
+            return await compute()
+        schema = tuple(id(ns) for ns in self.schema.all_namespaces())
+        full = (*key, schema, await self.versions())
+        found = self._kept.get(full)
+        if found is None:
+            found = await compute()
+            self._kept[full] = found
+            while len(self._kept) > KEPT:
+                self._kept.popitem(last=False)
+        else:
+            self._kept.move_to_end(full)
+        return found
+
+    async def objects(
+        self, namespace: str, relation: str, subject: SubjectRef, max_depth: int = 0
+    ) -> list[uuid.UUID]:
+        """Objects of ``namespace`` whose ``relation`` holds ``subject``, sorted by UUID."""
+        depth = self.limits.depth_for(max_depth)
+        self.schema.relation_for(namespace, relation)  # an undeclared relation is bad input
+        return await self._kept_or(
+            ("objects", namespace, relation, subject, depth),
+            lambda: self._objects(namespace, relation, subject, depth),
+        )
+
+    async def _objects(
+        self, namespace: str, relation: str, subject: SubjectRef, depth: int
+    ) -> list[uuid.UUID]:
+        if _unbounded(self.schema):
+            everything = await self.store.objects_in(namespace)
+            return await self._confirmed(namespace, relation, subject, depth, everything)
+        graph = await self._walk_back(subject, depth)
+        costs = _Costs(graph, self.schema, self.limits, depth)
+        costs.solve()
+        found = sorted(
+            k[1]
+            for k, c in costs.full.items()
+            if k[0] == namespace and k[2] == relation and c <= depth
+        )
+        if _negates(self.schema):
+            return await self._confirmed(namespace, relation, subject, depth, found)
+        return found
+
+    async def _walk_back(self, subject: SubjectRef, depth: int) -> _Graph:
+        """Every tuple on a path of at most ``depth`` levels into ``subject``."""
+        graph = _Graph(subject)
+        if isinstance(subject, tuple):
+            frontier = graph.add(await self.store.pointing_at(None, [(subject[0], subject[1])]))
+        else:
+            frontier = graph.add(await self.store.pointing_at(subject, []))
+        for _ in range(depth):
+            if not frontier:
+                break
+            frontier = graph.add(await self.store.pointing_at(None, sorted(frontier)))
+        return graph
+
+    async def _confirmed(
+        self,
+        namespace: str,
+        relation: str,
+        subject: SubjectRef,
+        depth: int,
+        candidates: Iterable[uuid.UUID],
+    ) -> list[uuid.UUID]:
+        return sorted(
+            [o for o in candidates if await self.check((namespace, o, relation), subject, depth)]
+        )
+
+    async def subjects(self, key: Key, max_depth: int = 0) -> list[uuid.UUID]:
+        """Subject ids that ``key`` holds (check confirms each), sorted by UUID."""
+        depth = self.limits.depth_for(max_depth)
+        self.schema.relation_for(key[0], key[2])
+        return await self._kept_or(("subjects", key, depth), lambda: self._subjects(key, depth))
+
+    async def _subjects(self, key: Key, depth: int) -> list[uuid.UUID]:
+        if _unbounded(self.schema):
+            candidates = set(await self.store.subject_ids())
+        else:
+            candidates = await self._walk_forward((key[0], key[1]), depth)
+        return sorted([s for s in candidates if await self.check(key, s, depth)])
+
+    async def _walk_forward(self, start: ObjectRef, depth: int) -> set[uuid.UUID]:
+        ids: set[uuid.UUID] = set()
+        seen = {start}
+        frontier = [start]
+        for _ in range(depth):
+            if not frontier:
+                break
+            nxt: set[ObjectRef] = set()
+            for _key, target in await self.store.held_by(frontier):
+                if isinstance(target, tuple):
+                    obj = (target[0], target[1])
+                    if obj not in seen:
+                        seen.add(obj)
+                        nxt.add(obj)
+                else:
+                    ids.add(target)
+            frontier = sorted(nxt)
+        return ids
