@@ -39,6 +39,9 @@ LOCALITIES: dict[str, dict[str, str]] = {
         "hydra_oauth2_access": BY_ROW,
         "hydra_oauth2_refresh": BY_ROW,
         "hydra_oauth2_jti_blacklist": BY_ROW,
+        "hydra_oauth2_flow": BY_ROW,
+        "hydra_oauth2_code": BY_ROW,
+        "hydra_oauth2_authentication_session": BY_ROW,
     },
     "identity": {
         **_COMMON,
@@ -60,6 +63,7 @@ LOCALITIES: dict[str, dict[str, str]] = {
         "keto_uuid_mappings": BY_TABLE,
         "roost_check_counters": BY_TABLE,
         "roost_check_log": BY_TABLE,
+        "roost_tuple_changes": BY_TABLE,
     },
 }
 DATABASES = {"hydra": "oauth2", "kratos": "identity", "keto": "permissions"}
