@@ -19,6 +19,7 @@ class Tally:
     windows: list[tuple[float, float]] = field(default_factory=list)
     clients: list[str] = field(default_factory=list)
     tuples: list[str] = field(default_factory=list)
+    identities: list[str] = field(default_factory=list)
 
     def mark(self, name: str) -> float:
         now = time.monotonic()
@@ -56,16 +57,34 @@ class Tally:
         return {"phases": phases, "stray": stray, "sent": len(self.seen)}
 
 
-class Load:
-    """One client's loop over both services' hot paths, through the load balancer."""
+@dataclass(frozen=True)
+class Urls:
+    """The load balancer's front door for each listener the load uses."""
 
-    def __init__(self, public: str, admin: str, read: str, write: str) -> None:
-        self.public, self.admin, self.read, self.write = public, admin, read, write
+    public: str
+    admin: str
+    read: str
+    write: str
+    kratos_public: str
+    kratos_admin: str
+
+
+PASSWORD = "Faults-Passw0rd-2026"
+
+
+class Load:
+    """One client's loop over the three services' hot paths, through the load balancer."""
+
+    def __init__(self, urls: Urls) -> None:
+        self.public, self.admin = urls.public, urls.admin
+        self.read, self.write = urls.read, urls.write
+        self.kratos = urls.kratos_public
 
     async def run(self, http: httpx.AsyncClient, tally: Tally) -> None:
         while True:
             await self.oauth2(http, tally)
             await self.permissions(http, tally)
+            await self.identity(http, tally)
 
     @staticmethod
     async def _send(
@@ -106,3 +125,40 @@ class Load:
             tally.tuples.append(obj)
         check = await self._send(http, "GET", f"{self.read}/relation-tuples/check", params=row)
         tally.saw("check", check, (200,) if written else (200, 403))
+
+    async def identity(self, http: httpx.AsyncClient, tally: Tally) -> None:
+        """Native registration, then login and whoami with the new session token.
+
+        Flows are made on one replica and submitted on whichever the balancer
+        picks: they live in SQL, so any replica can finish them.
+        """
+        address = f"faults-{uuid.uuid4().hex}@example.com"
+        flow = await self._flow(http, tally, "registration")
+        if flow is None:
+            return
+        body = {"method": "password", "password": PASSWORD, "traits": {"email": address}}
+        url = f"{self.kratos}/self-service/registration?flow={flow}"
+        registered = await self._send(http, "POST", url, json=body)
+        if not tally.saw("registration", registered, (200,)):
+            return
+        assert registered is not None
+        tally.identities.append(registered.json()["identity"]["id"])
+        flow = await self._flow(http, tally, "login")
+        if flow is None:
+            return
+        body = {"method": "password", "identifier": address, "password": PASSWORD}
+        url = f"{self.kratos}/self-service/login?flow={flow}"
+        login = await self._send(http, "POST", url, json=body)
+        if not tally.saw("login", login, (200,)):
+            return
+        assert login is not None
+        headers = {"X-Session-Token": login.json()["session_token"]}
+        whoami = await self._send(http, "GET", f"{self.kratos}/sessions/whoami", headers=headers)
+        tally.saw("whoami", whoami, (200,))
+
+    async def _flow(self, http: httpx.AsyncClient, tally: Tally, kind: str) -> str | None:
+        made = await self._send(http, "GET", f"{self.kratos}/self-service/{kind}/api")
+        if not tally.saw(f"{kind} flow", made, (200,)):
+            return None
+        assert made is not None
+        return str(made.json()["id"])

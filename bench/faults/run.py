@@ -1,7 +1,8 @@
 """Fault harness: replicas behind HAProxy under load; kill one, restart it, restart PostgreSQL.
 
-Two services (OAuth2: client creation, client_credentials, introspection;
-permissions: tuple writes and checks), each as ``--replicas`` separate
+Three services (OAuth2: client creation, client_credentials, introspection;
+permissions: tuple writes and checks; identity: native registration, login
+and whoami), each as ``--replicas`` separate
 ``roost serve`` processes on their own ports, all on one throwaway
 PostgreSQL (SERIALIZABLE), behind one HAProxy (Debian's package) that
 health-checks ``/health/ready``. Phases: steady, SIGKILL replica 0 of each
@@ -42,10 +43,14 @@ from bench.common.services import (
     stop_postgres,
     table,
 )
-from bench.faults.load import Load, Tally
+from bench.faults.load import Load, Tally, Urls
 
 SECRET = "a-system-secret-of-at-least-32-characters"
-PORTS = {"oauth2": ("public", "admin"), "permissions": ("read", "write", "opl")}
+PORTS = {
+    "oauth2": ("public", "admin"),
+    "permissions": ("read", "write", "opl"),
+    "identity": ("public", "admin"),
+}
 LB_UNAVAILABLE = (
     '{"error":{"code":503,"status":"Service Unavailable","message":"no ready replica"}}'
 )
@@ -137,9 +142,12 @@ def _services(workdir: Path, admin_dsn: str) -> list[Service]:
     fast = {"hashers": {"algorithm": "pbkdf2", "pbkdf2": {"iterations": 1000}}}
     oauth2 = {"dsn": new_database(admin_dsn), "secrets": {"system": [SECRET]}, "oauth2": fast}
     keto = {"dsn": new_database(admin_dsn), "namespaces": [{"name": "documents"}]}
+    # bcrypt at its floor: the harness measures faults, not password hashing
+    kratos = {"dsn": new_database(admin_dsn), "hashers": {"bcrypt": {"cost": 4}}}
     return [
         Service("oauth2", oauth2, workdir / "oauth2"),
         Service("permissions", keto, workdir / "permissions"),
+        Service("identity", kratos, workdir / "identity"),
     ]
 
 
@@ -174,8 +182,16 @@ def _wait_ready(url: str) -> None:
 
 async def _scenario(services: list[Service], cluster: str, phase: float, tally: Tally) -> None:
     """The load, and the faults one phase apart; each fault is marked in ``tally``."""
-    oauth2, keto = services
-    load = Load(oauth2.url("public"), oauth2.url("admin"), keto.url("read"), keto.url("write"))
+    oauth2, keto, kratos = services
+    urls = Urls(
+        oauth2.url("public"),
+        oauth2.url("admin"),
+        keto.url("read"),
+        keto.url("write"),
+        kratos.url("public"),
+        kratos.url("admin"),
+    )
+    load = Load(urls)
     limits = httpx.Limits(max_connections=16)
     async with httpx.AsyncClient(timeout=30, limits=limits) as http:
         clients = [asyncio.ensure_future(load.run(http, tally)) for _ in range(8)]
@@ -208,9 +224,10 @@ async def _scenario(services: list[Service], cluster: str, phase: float, tally: 
 
 def _verify(services: list[Service], tally: Tally) -> list[str]:
     """Acknowledged writes that are not there afterwards (read from replica 1, not the LB)."""
-    oauth2, keto = services
+    oauth2, keto, kratos = services
     admin = f"http://127.0.0.1:{oauth2.ports[1]['admin']}"
     read = f"http://127.0.0.1:{keto.ports[1]['read']}"
+    kratos_admin = f"http://127.0.0.1:{kratos.ports[1]['admin']}"
     lost = []
     with httpx.Client(timeout=10) as http:
         for client_id in tally.clients:
@@ -221,6 +238,9 @@ def _verify(services: list[Service], tally: Tally) -> list[str]:
             found = http.get(f"{read}/relation-tuples", params=query).json()["relation_tuples"]
             if len(found) != 1:
                 lost.append(f"tuple {obj}")
+        for identity in tally.identities:
+            if http.get(f"{kratos_admin}/admin/identities/{identity}").status_code != 200:
+                lost.append(f"identity {identity}")
     return lost
 
 
@@ -246,7 +266,7 @@ def run(phase: float, replicas: int, keep: bool = False) -> dict[str, object]:
             shutil.rmtree(workdir, ignore_errors=True)
     report = tally.report(GRACE)
     report["lost"] = lost
-    report["acknowledged_writes"] = len(tally.clients) + len(tally.tuples)
+    report["acknowledged_writes"] = len(tally.clients) + len(tally.tuples) + len(tally.identities)
     return report
 
 

@@ -1,6 +1,6 @@
 """The fault harness (``bench/faults``) in its bounded form: a few seconds per phase.
 
-Two replicas of the OAuth2 and permission services behind HAProxy (Debian's
+Two replicas of the OAuth2, permission and identity services behind HAProxy (Debian's
 package), under mixed load; one replica of each is SIGKILLed, started again,
 then PostgreSQL restarts. Every acknowledged write must be readable
 afterwards, failures only inside a fault's seconds, no 500 at all. Without
