@@ -131,7 +131,7 @@ class OAuth2Service(Service[Parts]):
             RefreshTokenGrant(issuer, tokens, self.hmac, strategy),
             JWTBearerGrant(issuer, trust, tokens, rules, strategy),
         ]
-        introspector = Introspector(tokens, self.hmac, cfg.issuer, strategy)
+        introspector = Introspector(tokens, self.hmac, jwt, cfg.issuer, strategy)
         flows = FlowStore(self.db, nid)
         challenges = Challenges(self.aead)
         pkce = PKCEPolicy(cfg.pkce_enforced, cfg.pkce_enforced_for_public_clients)
