@@ -374,13 +374,15 @@ def janitor(
 
 async def _janitor(dsn: str, batch_size: int, limit: int) -> int:
     from roost.oauth2.janitor import Janitor
+    from roost.oauth2.sql.client_failures import ClientAuthFailureStore
     from roost.oauth2.sql.network import ensure_network
     from roost.oauth2.sql.tokens import TokenStore
     from roost.storage.database import Database
 
     db = Database(dsn)
     try:
-        store = TokenStore(db, await ensure_network(db), None)
-        return await Janitor(store, batch_size).run(limit=limit)
+        nid = await ensure_network(db)
+        janitor = Janitor(TokenStore(db, nid, None), batch_size, ClientAuthFailureStore(db, nid))
+        return await janitor.run(limit=limit)
     finally:
         await db.close()
