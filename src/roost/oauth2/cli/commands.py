@@ -368,7 +368,10 @@ def janitor(
         dsn = dsn or os.environ.get("ROOST_OAUTH2_DSN") or os.environ.get("DSN")
     if not dsn:
         raise click.ClickException("give a DSN, or use -e with ROOST_OAUTH2_DSN / DSN set")
-    removed = asyncio.run(_janitor(dsn, batch_size, limit))
+    from roost.runtime.failures import database
+
+    with database("oauth2", dsn):
+        removed = asyncio.run(_janitor(dsn, batch_size, limit))
     click.echo(f"Removed {removed} expired token row(s).")
 
 
