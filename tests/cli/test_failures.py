@@ -138,3 +138,10 @@ def test_identity_commands_take_kratoss_nouns(tmp_path: Path) -> None:
         assert bare.returncode == 2 and "No such command" in bare.stderr
     finally:
         server.stop()
+
+
+def test_an_unknown_failure_keeps_its_traceback() -> None:
+    from roost.runtime.failures import describe
+
+    assert describe(ValueError("a bug")) is None
+    assert describe(KeyError("dsn")) is None
