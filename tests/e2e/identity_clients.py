@@ -110,17 +110,21 @@ class Cli:
 
     def create(self, body: Json) -> Json:
         created: Json = roost_json(
-            "identity", "import", "-", "-e", self.admin, stdin=json.dumps(body)
+            "identity", "import", "identities", "-", "-e", self.admin, stdin=json.dumps(body)
         )
         return created
 
     def get(self, identity_id: str, credentials: bool = False) -> Json:
         include = ["-i", "password"] if credentials else []
-        found: Json = roost_json("identity", "get", identity_id, *include, "-e", self.admin)
+        found: Json = roost_json(
+            "identity", "get", "identity", identity_id, *include, "-e", self.admin
+        )
         return found
 
     def ids(self) -> list[str]:
-        listed = roost_json("identity", "list", "--page-size", "500", "-e", self.admin)
+        listed = roost_json(
+            "identity", "list", "identities", "--page-size", "500", "-e", self.admin
+        )
         return [i["id"] for i in listed]
 
     def delete(self, identity_id: str) -> None:

@@ -36,13 +36,23 @@ def test_import_get_list_whoami_delete(kratos: Kratos, tmp_path: Path) -> None:
     ]
     (tmp_path / "ids.json").write_text(json.dumps(bodies))
     created = json.loads(
-        run("identity", "import", str(tmp_path / "ids.json"), "-e", admin, "--format", "json")
+        run(
+            "identity",
+            "import",
+            "identities",
+            str(tmp_path / "ids.json"),
+            "-e",
+            admin,
+            "--format",
+            "json",
+        )
     )
     assert [c["traits"]["email"] for c in created] == [a, b]
     single = json.loads(
         run(
             "identity",
             "import",
+            "identities",
             "-",
             "-e",
             admin,
@@ -54,13 +64,24 @@ def test_import_get_list_whoami_delete(kratos: Kratos, tmp_path: Path) -> None:
     assert single["schema_id"] == "default"
 
     got = json.loads(
-        run("identity", "get", created[0]["id"], "-i", "password", "-e", admin, "--format", "json")
+        run(
+            "identity",
+            "get",
+            "identity",
+            created[0]["id"],
+            "-i",
+            "password",
+            "-e",
+            admin,
+            "--format",
+            "json",
+        )
     )
     assert got["credentials"]["password"]["config"]["hashed_password"] == hashed
-    table = run("identity", "get", created[0]["id"], "-e", admin)
+    table = run("identity", "get", "identity", created[0]["id"], "-e", admin)
     assert created[0]["id"] in table and a in table
 
-    listed = json.loads(run("identity", "list", "-e", admin, "--format", "json"))
+    listed = json.loads(run("identity", "list", "identities", "-e", admin, "--format", "json"))
     assert {created[0]["id"], created[1]["id"]} <= {i["id"] for i in listed}
 
     token = login(kratos, a, password).session_token
@@ -79,7 +100,7 @@ def test_import_get_list_whoami_delete(kratos: Kratos, tmp_path: Path) -> None:
     assert who["identity"]["id"] == created[0]["id"]
 
     assert created[1]["id"] in run("identity", "delete", "identity", created[1]["id"], "-e", admin)
-    failed = CliRunner().invoke(cli, ["identity", "get", created[1]["id"], "-e", admin])
+    failed = CliRunner().invoke(cli, ["identity", "get", "identity", created[1]["id"], "-e", admin])
     assert failed.exit_code != 0 and "404" in failed.output
 
 

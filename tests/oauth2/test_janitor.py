@@ -78,3 +78,31 @@ def _hash(token: str) -> str:
     from roost.oauth2.tokens.hmac import signature_hash, signature_of
 
     return signature_hash(signature_of(token))
+
+
+async def test_janitor_drops_client_auth_failure_counts_whose_window_passed(dsn: str) -> None:
+    from roost.core.throttle import WINDOW
+    from roost.oauth2.sql.tables import roost_client_auth_failures as failures
+
+    svc = await open_service(dsn)
+    try:
+        now = now_utc()
+        store = svc.ready.janitor.failures
+        assert store is not None
+        old, recent = "a" * 64, "b" * 64
+
+        async def seed(conn):  # type: ignore[no-untyped-def]
+            nid = svc.ready.clients.nid
+            for key, at in ((old, now - WINDOW * 2), (recent, now)):
+                await conn.execute(
+                    failures.insert().values(
+                        nid=nid, identifier_key=key, failures=3, first_failed_at=at
+                    )
+                )
+
+        await svc.db.transaction(seed)
+        assert await svc.ready.janitor.run() == 1
+        rows = await svc.db.read(lambda conn: conn.execute(select(failures.c.identifier_key)))
+        assert [r[0] for r in rows] == [recent]
+    finally:
+        await svc.close()

@@ -14,6 +14,7 @@ import pytest
 
 from roost.core.errors import Conflict
 from roost.oauth2.migrations import MIGRATIONS
+from roost.oauth2.sql.client_failures import ClientAuthFailureStore
 from roost.oauth2.sql.clients import ClientStore
 from roost.oauth2.sql.keys import KeyStore
 from roost.oauth2.sql.network import ensure_network
@@ -48,6 +49,7 @@ def test_versions_are_the_ones_existing_databases_recorded() -> None:
         "20261128100003",
         "20261128100004",
         "20261204100005",
+        "20261206100006",
     ]
 
 
@@ -110,11 +112,20 @@ def _keys_and_trust(x: Lit) -> list[str]:
     ]
 
 
+def _auth_failure(x: Lit) -> list[str]:
+    at = x.ts("2026-12-06 10:00:00")
+    return [
+        "INSERT INTO roost_client_auth_failures (nid, identifier_key, failures, first_failed_at) "
+        f"VALUES ({x.uuid(NID)}, '{'k' * 64}', 3, {at})"
+    ]
+
+
 FIXTURES: dict[str, Fixture] = {
     "20261128100001": _network,
     "20261128100002": _client,
     "20261128100003": _token,
     "20261128100004": _keys_and_trust,
+    "20261206100006": _auth_failure,
 }
 
 
@@ -143,6 +154,9 @@ def test_rows_written_at_each_step_are_read_back_at_head(dsn: str, stop: str) ->
             if stop >= "20261128100004":
                 with pytest.raises(Conflict):
                     await tokens.use_jti("jti-1", datetime(2099, 1, 2), datetime(2026, 12, 1))
+            failures = ClientAuthFailureStore(db, NID)
+            counted = await failures.get("k" * 64, datetime(2026, 12, 6, 9))
+            assert counted == ((3, True) if stop >= "20261206100006" else (0, False))
         finally:
             await db.close()
 

@@ -7,6 +7,8 @@ access tokens verified against the published JWKS.
 
 from __future__ import annotations
 
+import base64
+import json
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -134,6 +136,15 @@ def test_jwt_access_tokens_verify_against_jwks(hydra: Hydra) -> None:
     tampered = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
     info = httpx.post(f"{hydra.admin}/admin/oauth2/introspect", data={"token": tampered}).json()
     assert info == {"active": False}
+    # Issue 9: the signature segment alone, or the real token with its payload changed.
+    head, _body, sig = token.split(".")
+    forged_claims = {**claims, "sub": "admin", "scp": ["read", "admin"]}
+    forged_body = base64.urlsafe_b64encode(json.dumps(forged_claims).encode()).rstrip(b"=")
+    for attack in (f"x.y.{sig}", f"{head}.{forged_body.decode()}.{sig}"):
+        info = httpx.post(f"{hydra.admin}/admin/oauth2/introspect", data={"token": attack}).json()
+        assert info == {"active": False}
+    info = httpx.post(f"{hydra.admin}/admin/oauth2/introspect", data={"token": token}).json()
+    assert info["active"] is True
 
 
 def _trust(hydra: Hydra, issuer: str, public: dict[str, Any], **extra: Any) -> dict[str, Any]:

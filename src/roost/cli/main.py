@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from roost import __version__
+from roost.cli.failures import one_line
 from roost.cli.provision import provision
 from roost.cli.services import NAMES
 from roost.cli.settings import Resolved, resolve
@@ -19,6 +20,7 @@ from roost.core.errors import ConfigError
 from roost.identity.cli import identity
 from roost.oauth2.cli import oauth2
 from roost.permissions.cli import permissions
+from roost.runtime.failures import database
 from roost.runtime.module import BuildContext, migrator
 
 SERVICE_NAMES = click.Choice(NAMES)
@@ -96,11 +98,16 @@ def serve(
     run(resolved, bound, BuildContext(data_dir, base_dir, automigrate=False), workers)
 
 
+def _dsn(r: Resolved) -> str:
+    return str(r.values.get("dsn") or "memory")
+
+
 async def _migrate_all(resolved: list[Resolved]) -> None:
     for r in resolved:
         schema = migrator(r.module, r.values)
         try:
-            applied = await schema.up()
+            with database(r.module.name, _dsn(r)):
+                applied = await schema.up()
         finally:
             await schema.db.close()
         if applied:
@@ -142,7 +149,9 @@ async def _status(resolved: list[Resolved]) -> bool:
     for r in resolved:
         schema = migrator(r.module, r.values)
         try:
-            for m in await schema.status():
+            with database(r.module.name, _dsn(r)):
+                statuses = await schema.status()
+            for m in statuses:
                 state = "Applied" if m.applied else "Pending"
                 pending = pending or not m.applied
                 click.echo(f"{r.module.name}\t{m.version}\t{m.name}\t{state}")
@@ -174,7 +183,9 @@ async def _down(resolved: list[Resolved], steps: int) -> None:
     for r in resolved:
         schema = migrator(r.module, r.values)
         try:
-            for m in await schema.down(steps):
+            with database(r.module.name, _dsn(r)):
+                undone = await schema.down(steps)
+            for m in undone:
                 click.echo(f"{r.module.name}\t{m.version}\t{m.name}\tRolled back")
         finally:
             await schema.db.close()
@@ -188,4 +199,12 @@ cli.add_command(verify)
 
 
 def main() -> None:
-    cli()
+    """The ``roost`` command; a known failure is one line and exit code 1 (``cli.failures``)."""
+    try:
+        cli()
+    except Exception as exc:
+        line = one_line(exc)
+        if line is None:
+            raise
+        click.echo(f"Error: {line}", err=True)
+        sys.exit(1)

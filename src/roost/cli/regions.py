@@ -42,6 +42,7 @@ LOCALITIES: dict[str, dict[str, str]] = {
         "hydra_oauth2_flow": BY_ROW,
         "hydra_oauth2_code": BY_ROW,
         "hydra_oauth2_authentication_session": BY_ROW,
+        "roost_client_auth_failures": BY_ROW,
     },
     "identity": {
         **_COMMON,

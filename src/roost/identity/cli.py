@@ -1,7 +1,8 @@
 """``roost identity``: Kratos's client commands over REST, plus ``cleanup``.
 
-Mirrors ``kratos import identities``, ``kratos get|list|delete identity`` with
-``--endpoint`` (or ``KRATOS_ADMIN_URL``) and ``--format``; ``whoami`` reads
+Takes Kratos's verbs and nouns: ``import identities FILE...``, ``get identity
+ID...``, ``list identities``, ``delete identity ID...``, with ``--endpoint``
+(or ``KRATOS_ADMIN_URL``) and ``--format``; ``whoami`` reads
 ``/sessions/whoami`` on the public endpoint (``KRATOS_PUBLIC_URL``) for
 debugging a token; ``cleanup`` is ``kratos cleanup sql``: it deletes expired
 flows and sessions in bounded batches straight from the database.
@@ -77,7 +78,12 @@ def identity() -> None:
     """Manage identities and sessions of the identity service (Ory Kratos API)."""
 
 
-@identity.command("import")
+@identity.group("import")
+def import_() -> None:
+    """Import resources."""
+
+
+@import_.command("identities")
 @click.argument("sources", nargs=-1, required=True)
 @_endpoint
 @_format
@@ -95,7 +101,12 @@ def import_identities(sources: tuple[str, ...], endpoint: str, fmt: str) -> None
     _emit(fmt, created if len(created) != 1 else created[0], [_row(i) for i in created])
 
 
-@identity.command("get")
+@identity.group("get")
+def get() -> None:
+    """Get resources."""
+
+
+@get.command("identity")
 @click.argument("ids", nargs=-1, required=True)
 @click.option("--include-credentials", "-i", multiple=True, help="e.g. password, oidc")
 @_endpoint
@@ -109,7 +120,12 @@ def get_identities(
     _emit(fmt, found if len(found) != 1 else found[0], [_row(i) for i in found])
 
 
-@identity.command("list")
+@identity.group("list")
+def list_() -> None:
+    """List resources."""
+
+
+@list_.command("identities")
 @click.option("--page-size", type=click.IntRange(1, 500), default=250, show_default=True)
 @click.option("--page-token", default=None)
 @_endpoint
@@ -193,9 +209,12 @@ def cleanup(
         raise click.ClickException("give --dsn, DSN or a config file with dsn")
     unused = "cleanup-does-not-need-secrets"
     cfg = IdentityConfig.from_values(values, generated_secret=unused)
-    removed = asyncio.run(
-        _cleanup(cfg.dsn, batch_size or cfg.cleanup_batch_size, duration(keep_last))
-    )
+    from roost.runtime.failures import database
+
+    with database("identity", cfg.dsn):
+        removed = asyncio.run(
+            _cleanup(cfg.dsn, batch_size or cfg.cleanup_batch_size, duration(keep_last))
+        )
     click.echo(f"removed {removed} expired flow(s), session(s) and failed-login count(s)")
 
 

@@ -4,13 +4,16 @@ Hydra's most reported operational pain is token tables that only grow
 (#1574, #3079, #2513): its janitor once selected every signature at once and
 ran for minutes. Here each batch is its own short transaction that deletes at
 most ``batch_size`` rows found through the ``(nid, expires_at)`` index, so no
-lock is held for long and concurrent token traffic keeps flowing.
+lock is held for long and concurrent token traffic keeps flowing. Failed
+client-authentication counts whose window has passed go the same way.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Literal, Protocol
+
+from roost.core.throttle import WINDOW
 
 TokenKind = Literal["access", "refresh"]
 KINDS: tuple[TokenKind, ...] = ("access", "refresh")
@@ -24,10 +27,19 @@ class ExpiredTokens(Protocol):
     async def flush_jti(self, now: datetime) -> None: ...
 
 
+class StaleCounts(Protocol):
+    """Failure counts (``roost.core.throttle``) that no longer slow anything down."""
+
+    async def cleanup(self, before: datetime, batch: int) -> int: ...
+
+
 class Janitor:
-    def __init__(self, tokens: ExpiredTokens, batch_size: int) -> None:
+    def __init__(
+        self, tokens: ExpiredTokens, batch_size: int, failures: StaleCounts | None = None
+    ) -> None:
         self.tokens = tokens
         self.batch_size = batch_size
+        self.failures = failures
 
     async def run(self, *, limit: int = 100_000) -> int:
         """Delete up to ``limit`` expired or revoked rows; returns how many went."""
@@ -41,4 +53,10 @@ class Janitor:
                 if count < batch:
                     break
         await self.tokens.flush_jti(now)
+        while self.failures is not None and removed < limit:
+            batch = min(self.batch_size, limit - removed)
+            count = await self.failures.cleanup(now - WINDOW, batch)
+            removed += count
+            if count < batch:
+                break
         return removed

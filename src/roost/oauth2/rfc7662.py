@@ -4,6 +4,10 @@
 unusable is simply ``{"active": false}``; so is one that lacks a scope named
 in the optional ``scope`` parameter (fosite's check). Active answers carry
 Hydra's fields; empty ones are left out as Hydra does.
+
+A JWT access token (``strategies.access_token: jwt``) is verified before its
+row is looked up (:meth:`JWTStrategy.verify`: signature, ``exp``, ``nbf``,
+``iss``), as Hydra does; its signature segment alone proves nothing.
 """
 
 from __future__ import annotations
@@ -18,6 +22,12 @@ from roost.oauth2.tokens.record import TokenRecord
 INACTIVE: dict[str, Any] = {"active": False}
 
 
+class JWTVerifier(Protocol):
+    async def verify(self, token: str) -> dict[str, Any] | None:
+        """The claims of a JWT access token this service signed and that is in force."""
+        ...
+
+
 class TokenLookup(Protocol):
     async def get_access(self, signature_hash: str) -> TokenRecord | None: ...
 
@@ -30,10 +40,16 @@ def _epoch(value: datetime) -> int:
 
 class Introspector:
     def __init__(
-        self, tokens: TokenLookup, hmac: HMACStrategy, issuer: str, strategy: sc.ScopeStrategy
+        self,
+        tokens: TokenLookup,
+        hmac: HMACStrategy,
+        jwt: JWTVerifier,
+        issuer: str,
+        strategy: sc.ScopeStrategy,
     ) -> None:
         self.tokens = tokens
         self.hmac = hmac
+        self.jwt = jwt
         self.issuer = issuer
         self.strategy = strategy
 
@@ -46,7 +62,11 @@ class Introspector:
         if token.startswith(ACCESS_PREFIX):
             sig = self.hmac.validate(token, ACCESS_PREFIX)
         elif token.count(".") == 2 and len(token) < 16384:
-            sig = token.rpartition(".")[2]  # a JWT access token: its signature keys the row
+            if await self.jwt.verify(token) is None:
+                return None
+            sig = token.rpartition(".")[
+                2
+            ]  # a verified JWT access token: its signature keys the row
         else:
             return None
         record = await self.tokens.get_access(signature_hash(sig)) if sig else None

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from dataclasses import dataclass, field
 
 from roost.core.pagination import PageTokens
+from roost.core.throttle import FailureThrottle
 from roost.oauth2 import scopes as sc
 from roost.oauth2.clients.hashing import SecretHasher
 from roost.oauth2.config import OAuth2Config
@@ -24,7 +26,7 @@ from roost.oauth2.jwk.manager import KeyManager
 from roost.oauth2.oidc.id_token import IDTokenSigner
 from roost.oauth2.oidc.userinfo import UserInfo
 from roost.oauth2.rfc6749.authorization import AuthorizationValidator
-from roost.oauth2.rfc6749.client_auth import ClientAuthenticator
+from roost.oauth2.rfc6749.client_auth import AuthCounters, ClientAuthenticator
 from roost.oauth2.rfc6749.grants import (
     AuthorizationCodeGrant,
     ClientCredentialsGrant,
@@ -38,6 +40,7 @@ from roost.oauth2.rfc7523.client_assertion import ClientAssertionAuthenticator
 from roost.oauth2.rfc7523.grant import JWTBearerGrant
 from roost.oauth2.rfc7636 import PKCEPolicy
 from roost.oauth2.rfc7662 import Introspector
+from roost.oauth2.sql.client_failures import ClientAuthFailureStore
 from roost.oauth2.sql.clients import ClientStore
 from roost.oauth2.sql.flows import FlowStore
 from roost.oauth2.sql.keys import KeyStore
@@ -46,7 +49,7 @@ from roost.oauth2.sql.tokens import TokenStore
 from roost.oauth2.sql.trust import TrustStore
 from roost.oauth2.tokens.aead import AEAD
 from roost.oauth2.tokens.hmac import HMACStrategy
-from roost.oauth2.tokens.issuer import TokenIssuer
+from roost.oauth2.tokens.issuer import TokenIssuer, now_utc
 from roost.oauth2.tokens.jwt import JWTStrategy
 from roost.runtime.service import Service
 from roost.storage.database import Database
@@ -59,6 +62,7 @@ log = logging.getLogger("roost.oauth2")
 class Counters:
     tokens: int = 0
     introspections: int = 0
+    auth: AuthCounters = field(default_factory=AuthCounters)
 
 
 @dataclass
@@ -115,8 +119,20 @@ class OAuth2Service(Service[Parts]):
             jti_optional=cfg.jwt_jti_optional,
             iat_optional=cfg.jwt_iat_optional,
         )
+        auth_failures = ClientAuthFailureStore(self.db, nid)
+        throttle = FailureThrottle(
+            auth_failures,
+            cfg.system_secrets[0],
+            now_utc,
+            purpose=b"roost-client-auth-throttle",
+        )
         auth = ClientAuthenticator(
-            clients, self.hasher, ClientAssertionAuthenticator(clients, tokens, rules)
+            clients,
+            self.hasher,
+            ClientAssertionAuthenticator(clients, tokens, rules),
+            throttle,
+            dummy_hash=await asyncio.to_thread(self.hasher.hash, secrets.token_urlsafe(32)),
+            counters=self.counters.auth,
         )
         code_grant = AuthorizationCodeGrant(
             issuer,
@@ -131,7 +147,7 @@ class OAuth2Service(Service[Parts]):
             RefreshTokenGrant(issuer, tokens, self.hmac, strategy),
             JWTBearerGrant(issuer, trust, tokens, rules, strategy),
         ]
-        introspector = Introspector(tokens, self.hmac, cfg.issuer, strategy)
+        introspector = Introspector(tokens, self.hmac, jwt, cfg.issuer, strategy)
         flows = FlowStore(self.db, nid)
         challenges = Challenges(self.aead)
         pkce = PKCEPolicy(cfg.pkce_enforced, cfg.pkce_enforced_for_public_clients)
@@ -155,7 +171,7 @@ class OAuth2Service(Service[Parts]):
             client_auth=auth,
             introspector=introspector,
             revoker=Revoker(introspector, tokens),
-            janitor=Janitor(tokens, cfg.janitor_batch_size),
+            janitor=Janitor(tokens, cfg.janitor_batch_size, auth_failures),
             authorization=authorization,
             consent_requests=ConsentRequests(flows, challenges, clients, cfg.login_consent_ttl),
             userinfo=UserInfo(introspector),
@@ -181,6 +197,11 @@ class OAuth2Service(Service[Parts]):
             **super().metrics(),
             "roost_oauth2_tokens_issued_total": self.counters.tokens,
             "roost_oauth2_introspections_total": self.counters.introspections,
+            "roost_oauth2_client_secret_verifications_total": (
+                self.counters.auth.secret_verifications
+            ),
+            "roost_oauth2_client_auth_failures_total": self.counters.auth.failures,
+            "roost_oauth2_client_auth_delayed_total": self.counters.auth.delayed,
         }
 
 

@@ -1,78 +1,40 @@
 """Slowing down repeated failed logins for one identifier, across every replica.
 
-The rule: after ``FREE_FAILURES`` (5) failed logins for an identifier within
-``WINDOW`` (15 minutes from the first of them), every further attempt for that
-identifier waits ``BASE_DELAY * 2**(failures - FREE_FAILURES)`` seconds,
-capped at ``MAX_DELAY`` (0.25 s, 0.5 s, 1 s ... 8 s), before the password is
-even compared. A success resets the count. The wait is an ``asyncio.sleep``,
-so it delays only that client, never the server. It slows online guessing; it
-is not a lockout, so an attacker cannot lock a user out.
-
-The counts live in the database (``roost_login_failures``), so every worker
-and every replica applies the same count: spreading guesses over replicas
-gains nothing. Rows are keyed by an HMAC of the normalised identifier under a
-service secret, so guessed identifiers are never stored in clear. Unknown and
-known identifiers are counted alike (equal work for both).
+The rule and its storage are shared with the OAuth2 service's client secrets
+and live in :mod:`roost.core.throttle` (5 free failures in 15 minutes, then
+0.25 s doubling to 8 s, reset by a success; counts in ``roost_login_failures``,
+keyed by an HMAC of the normalised identifier). This module names the login
+use of it.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Protocol
+from datetime import datetime
 
-FREE_FAILURES = 5
-WINDOW = timedelta(minutes=15)
-BASE_DELAY = 0.25
-MAX_DELAY = 8.0
+from roost.core.throttle import (
+    BASE_DELAY,
+    FREE_FAILURES,
+    MAX_DELAY,
+    WINDOW,
+    Attempt,
+    FailureCounts,
+    FailureThrottle,
+    delay_for,
+)
 
-
-def delay_for(failures: int) -> float:
-    """Seconds an attempt waits after ``failures`` recent failures."""
-    if failures < FREE_FAILURES:
-        return 0.0
-    return min(MAX_DELAY, BASE_DELAY * float(2 ** min(failures - FREE_FAILURES, 16)))
-
-
-class FailureCounts(Protocol):
-    async def get(self, key: str, since: datetime) -> tuple[int, bool]:
-        """(failures counted since ``since``, whether anything is stored for ``key``)."""
-        ...
-
-    async def add(self, key: str, now: datetime, since: datetime) -> None: ...
-
-    async def clear(self, key: str) -> None: ...
+__all__ = [
+    "BASE_DELAY",
+    "FREE_FAILURES",
+    "MAX_DELAY",
+    "WINDOW",
+    "Attempt",
+    "FailureCounts",
+    "LoginThrottle",
+    "delay_for",
+]
 
 
-@dataclass(frozen=True)
-class Attempt:
-    key: str
-    delay: float
-    tracked: bool
-
-
-class LoginThrottle:
+class LoginThrottle(FailureThrottle):
     def __init__(self, counts: FailureCounts, secret: str, clock: Callable[[], datetime]) -> None:
-        self.counts = counts
-        self._key = hashlib.sha256(b"roost-login-throttle\0" + secret.encode()).digest()
-        self._clock = clock
-
-    def _identifier_key(self, identifier: str) -> str:
-        return hmac.new(self._key, identifier.encode(), hashlib.sha256).hexdigest()
-
-    async def begin(self, identifier: str) -> Attempt:
-        """Look up the identifier's recent failures: how long this attempt must wait."""
-        key = self._identifier_key(identifier)
-        failures, tracked = await self.counts.get(key, self._clock() - WINDOW)
-        return Attempt(key, delay_for(failures), tracked)
-
-    async def failed(self, attempt: Attempt) -> None:
-        now = self._clock()
-        await self.counts.add(attempt.key, now, now - WINDOW)
-
-    async def succeeded(self, attempt: Attempt) -> None:
-        if attempt.tracked:
-            await self.counts.clear(attempt.key)
+        super().__init__(counts, secret, clock, purpose=b"roost-login-throttle")

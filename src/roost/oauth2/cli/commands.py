@@ -368,19 +368,24 @@ def janitor(
         dsn = dsn or os.environ.get("ROOST_OAUTH2_DSN") or os.environ.get("DSN")
     if not dsn:
         raise click.ClickException("give a DSN, or use -e with ROOST_OAUTH2_DSN / DSN set")
-    removed = asyncio.run(_janitor(dsn, batch_size, limit))
+    from roost.runtime.failures import database
+
+    with database("oauth2", dsn):
+        removed = asyncio.run(_janitor(dsn, batch_size, limit))
     click.echo(f"Removed {removed} expired token row(s).")
 
 
 async def _janitor(dsn: str, batch_size: int, limit: int) -> int:
     from roost.oauth2.janitor import Janitor
+    from roost.oauth2.sql.client_failures import ClientAuthFailureStore
     from roost.oauth2.sql.network import ensure_network
     from roost.oauth2.sql.tokens import TokenStore
     from roost.storage.database import Database
 
     db = Database(dsn)
     try:
-        store = TokenStore(db, await ensure_network(db), None)
-        return await Janitor(store, batch_size).run(limit=limit)
+        nid = await ensure_network(db)
+        janitor = Janitor(TokenStore(db, nid, None), batch_size, ClientAuthFailureStore(db, nid))
+        return await janitor.run(limit=limit)
     finally:
         await db.close()

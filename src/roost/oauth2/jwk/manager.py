@@ -109,6 +109,11 @@ class KeyManager:
             raise NotFound(f"The requested key set {set_id!r} could not be found.")
         return keys
 
+    async def verification_key(self, set_id: str, kid: str) -> dict[str, Any] | None:
+        """The key ``kid`` of a set, or None: what a token naming it is checked against."""
+        keys = await self.store.get(set_id, kid)
+        return keys[0] if keys else None
+
     async def signing_key(self, set_id: str, alg: str = "RS256") -> dict[str, Any]:
         """The newest key of a set, generating the set on first need."""
         keys = await self.store.get(set_id)

@@ -4,14 +4,25 @@
 public clients, and ``private_key_jwt`` (RFC 7523 §2.2, delegated to
 :mod:`roost.oauth2.rfc7523.client_assertion`). A client may only use the
 method it registered, as fosite enforces.
+
+Guessing secrets is made slow and telling ids apart by time pointless
+(issue 9): a secret is compared only after the client id's recent failures
+have been waited for (:mod:`roost.core.throttle`: 5 free failures in 15
+minutes, then 0.25 s doubling to 8 s, counted in SQL so every replica shares
+them), and an unknown client id costs the same as a wrong secret, because the
+given secret is then checked against a dummy hash made at start-up with the
+configured algorithm and cost. Both answer the same ``invalid_client`` body;
+the reason is only in ``error_debug`` (``oauth2.expose_internal_errors``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import dataclass
 from typing import Protocol
 
+from roost.core.throttle import Attempt
 from roost.oauth2.clients.model import Client
 from roost.oauth2.rfc6749.errors import InvalidClient, InvalidRequest
 from roost.oauth2.rfc6749.request import parse_basic
@@ -25,6 +36,27 @@ class ClientSource(Protocol):
 
 class SecretVerifier(Protocol):
     def verify(self, secret: str, stored: str) -> bool: ...
+
+
+class Throttle(Protocol):
+    """Recent failures per client id, shared by replicas (``roost.core.throttle``)."""
+
+    async def begin(self, identifier: str) -> Attempt: ...
+
+    async def failed(self, attempt: Attempt) -> None: ...
+
+    async def succeeded(self, attempt: Attempt) -> None: ...
+
+
+@dataclass
+class AuthCounters:
+    """Metrics of secret-based client authentication (and what tests observe)."""
+
+    secret_verifications: int = 0
+    """Hash comparisons run, the dummy ones for unknown client ids included."""
+    failures: int = 0
+    delayed: int = 0
+    """Attempts that waited for earlier failures before their secret was compared."""
 
 
 class AssertionAuthenticator(Protocol):
@@ -45,10 +77,18 @@ class ClientAuthenticator:
         clients: ClientSource,
         verifier: SecretVerifier,
         assertions: AssertionAuthenticator,
+        throttle: Throttle,
+        *,
+        dummy_hash: str,
+        counters: AuthCounters,
     ) -> None:
         self.clients = clients
         self.verifier = verifier
         self.assertions = assertions
+        self.throttle = throttle
+        self.dummy_hash = dummy_hash
+        """A hash of a random secret, of the configured kind and cost: unknown ids check it."""
+        self.counters = counters
 
     async def authenticate(self, form: dict[str, str], authorization: str | None) -> Client:
         if form.get("client_assertion_type") or form.get("client_assertion"):
@@ -72,15 +112,26 @@ class ClientAuthenticator:
                 "and HTTP POST body."
             )
         client = await self.clients.get(client_id)
-        if client is None:
-            raise InvalidClient("The requested OAuth 2.0 Client does not exist.")
-        if client.is_public:
+        if client is not None and client.is_public:
             return client
-        if method != client.auth_method:
+        attempt = await self.throttle.begin(client_id)
+        if attempt.delay:
+            self.counters.delayed += 1
+            await asyncio.sleep(attempt.delay)
+        if client is not None and method != client.auth_method:
             raise _mismatch(client, method)
-        ok = await asyncio.to_thread(self.verifier.verify, secret, client.secret_hash)
-        if not ok:
-            raise InvalidClient("The provided client secret did not match.")
+        stored = client.secret_hash if client is not None else self.dummy_hash
+        ok = await asyncio.to_thread(self.verifier.verify, secret, stored)
+        self.counters.secret_verifications += 1
+        if not ok or client is None:
+            self.counters.failures += 1
+            await self.throttle.failed(attempt)
+            raise InvalidClient(
+                debug="The requested OAuth 2.0 Client does not exist."
+                if client is None
+                else "The provided client secret did not match."
+            )
+        await self.throttle.succeeded(attempt)
         expires = int(client.doc.get("client_secret_expires_at") or 0)
         if expires and expires < time.time():
             raise InvalidClient("The OAuth 2.0 Client secret has expired.")

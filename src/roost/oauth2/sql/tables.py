@@ -296,3 +296,15 @@ Index("hydra_oauth2_code_client_id_idx", _code.client_id, _code.nid)
 Index("hydra_oauth2_code_request_id_idx", _code.request_id, _code.nid)
 Index("hydra_oauth2_code_challenge_id_idx", _code.challenge_id)
 Index("hydra_oauth2_code_expires_at_idx", _code.nid, _code.expires_at)
+
+roost_client_auth_failures = Table(
+    "roost_client_auth_failures",
+    metadata,
+    Column("nid", Uuid, ForeignKey("networks.id", ondelete="CASCADE"), primary_key=True),
+    Column("identifier_key", String(64), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("first_failed_at", DateTime, nullable=False),
+    Index("roost_client_auth_failures_first_failed_at_idx", "nid", "first_failed_at"),
+)
+"""Roost's own: failed client authentications per client id (keyed by an HMAC of the
+id, never the id), shared by every worker and replica (``roost.core.throttle``)."""
