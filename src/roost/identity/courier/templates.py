@@ -40,6 +40,7 @@ OVERRIDABLE = {
 
 _PARTS = {"subject": "email.subject", "plaintext": "email.body.plaintext", "html": "email.body"}
 _GO_FIELD = re.compile(r"\{\{(-?)\s*\.([A-Za-z_][\w.]*)\s*(-?)\}\}")
+_GO_ACTION = re.compile(r"\{\{-?\s*(if|range|with|define|template|block|else|end)\b")
 
 Fetch = Callable[[str], Awaitable[bytes]]
 
@@ -71,6 +72,11 @@ class Templates:
             compiled = {}
             for part, source in parts.items():
                 env = self._html if part == "html" else self._plain
+                if _GO_ACTION.search(source):
+                    raise ConfigError(
+                        f"identity: courier template {kind} {part} uses Go template actions "
+                        "(if, range, define...); write it in Jinja2 ({% if %}...)"
+                    )
                 try:
                     compiled[part] = env.from_string(from_go(source))
                 except jinja2.TemplateSyntaxError as exc:
