@@ -35,7 +35,14 @@ PURE = ("starlette", "sqlalchemy", "asyncpg", "roost.storage", "roost.runtime")
 
 PROTOCOL: dict[str, Layering] = {
     "identity": Layering(
-        protocol=("selfservice", "identities", "sessions", "credentials", "schemas"),
+        protocol=(
+            "selfservice",
+            "identities",
+            "sessions",
+            "credentials",
+            "schemas",
+            "courier",
+        ),
         forbidden=(
             *PURE,
             "{service}.sql",

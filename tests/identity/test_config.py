@@ -78,8 +78,12 @@ def test_defaults_are_kratos_defaults() -> None:
 def test_env_overrides_and_errors() -> None:
     loaded = load({}, SPEC, {"ROOST_IDENTITY_HASHERS_BCRYPT_COST": "4"})
     assert loaded.values["hashers"]["bcrypt"]["cost"] == 4
-    warned = load({"courier": {"smtp": {}}}, SPEC, {})
-    assert any("courier" in w for w in warned.warnings)
+    warned = load({"courier": {"smtp": {}, "channels": []}}, SPEC, {})
+    assert [w for w in warned.warnings if "courier" in w] == [
+        "identity: Ory config key 'courier.channels' is not implemented by Roost yet"
+    ]
+    with pytest.raises(ConfigError, match="delivery_strategy"):
+        load({"courier": {"delivery_strategy": "http"}}, SPEC, {})
     with pytest.raises(ConfigError):
         load({"hashers": {"bcrypt": {"cost": 3}}}, SPEC, {})
     with pytest.raises(ConfigError):

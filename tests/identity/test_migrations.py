@@ -90,6 +90,7 @@ def test_versions_are_the_ones_existing_databases_recorded() -> None:
         "20261128100006",
         "20261128100007",
         "20261129100001",
+        "20261206100001",
     ]
 
 

@@ -58,6 +58,8 @@ OPERATIONS = [
     "listMySessions",
     "disableMyOtherSessions",
     "disableMySession",
+    "listCourierMessages",
+    "getCourierMessage",
 ]
 
 

@@ -74,12 +74,18 @@ def cli() -> None:
     show_default=True,
     help="Worker processes sharing the listening sockets.",
 )
+@click.option(
+    "--watch-courier",
+    is_flag=True,
+    help="Also run the identity service's courier worker in every worker (Kratos's flag).",
+)
 def serve(
     services: tuple[str, ...],
     config_path: Path | None,
     data_dir: Path,
     no_automigrate: bool,
     workers: int,
+    watch_courier: bool,
 ) -> None:
     """Start services (all that exist when none is named)."""
     from roost.cli.runner import bind, run
@@ -95,7 +101,9 @@ def serve(
         raise click.ClickException(str(exc)) from exc
     bound = bind(resolved)
     base_dir = config_path.parent.resolve() if config_path else Path.cwd()
-    run(resolved, bound, BuildContext(data_dir, base_dir, automigrate=False), workers)
+    flags = frozenset({"watch-courier"} if watch_courier else ())
+    ctx = BuildContext(data_dir, base_dir, automigrate=False, flags=flags)
+    run(resolved, bound, ctx, workers)
 
 
 def _dsn(r: Resolved) -> str:

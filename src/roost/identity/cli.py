@@ -240,3 +240,58 @@ async def _cleanup(dsn: str, batch: int, keep: timedelta) -> int:
             await asyncio.sleep(0)  # one batch per table per round: short transactions
     finally:
         await db.close()
+
+
+@identity.group("courier")
+def courier() -> None:
+    """The courier's worker (Kratos's `kratos courier watch`)."""
+
+
+@courier.command("watch")
+@click.option("--config", "-c", "config_path", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("roost-data"),
+    show_default=True,
+    help="Where `roost serve` keeps SQLite files and generated secrets.",
+)
+def watch(config_path: Path | None, data_dir: Path) -> None:
+    """Send queued messages until interrupted (SIGINT/SIGTERM), as `kratos courier watch`.
+
+    Several watchers (and `roost serve --watch-courier` workers) may run at once:
+    each message is claimed by one of them.
+    """
+    from roost.cli.settings import resolve
+    from roost.core.errors import ConfigError
+    from roost.identity.module import MODULE
+    from roost.runtime.module import BuildContext
+
+    try:
+        resolved = resolve(["identity"], config_path, data_dir)
+        values = MODULE.prepare(resolved[0].values, data_dir)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for warning in resolved[0].warnings:
+        click.echo(f"warning: {warning}", err=True)
+    base_dir = config_path.parent.resolve() if config_path else Path.cwd()
+    asyncio.run(_watch(values, BuildContext(data_dir, base_dir, automigrate=False)))
+
+
+async def _watch(values: dict[str, Any], ctx: Any) -> None:
+    import signal
+
+    from roost.identity.module import MODULE
+    from roost.runtime.module import open_service
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    svc = await open_service(MODULE, values, ctx)
+    try:
+        parts = await svc.parts()
+        click.echo("courier: watching for queued messages", err=True)
+        await parts.courier.watch(stop)
+    finally:
+        await svc.close()

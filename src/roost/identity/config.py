@@ -35,6 +35,15 @@ def _obj(props: dict[str, Any]) -> dict[str, Any]:
     return {"type": "object", "additionalProperties": False, "properties": props}
 
 
+_TEMPLATE_NAMES = (
+    "recovery",
+    "recovery_code",
+    "verification",
+    "verification_code",
+    "registration_code",
+    "login_code",
+)
+
 _HOOKS = {
     "type": "array",
     "items": {
@@ -156,6 +165,32 @@ SCHEMA: dict[str, Any] = _obj(
             }
         ),
         "secrets": _obj({"default": _SECRETS, "cookie": _SECRETS, "pagination": _SECRETS}),
+        "courier": _obj(
+            {
+                "smtp": _obj(
+                    {
+                        "connection_uri": {"type": "string", "pattern": "^smtps?://.*"},
+                        "client_cert_path": {"type": "string"},
+                        "client_key_path": {"type": "string"},
+                        "from_address": {"type": "string"},
+                        "from_name": {"type": "string"},
+                        "headers": {"type": "object", "additionalProperties": {"type": "string"}},
+                        "local_name": {"type": "string"},
+                    }
+                ),
+                "templates": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": {name: {"type": "object"} for name in _TEMPLATE_NAMES},
+                },
+                "template_override_path": {"type": "string"},
+                "message_retries": {"type": "integer", "minimum": 0},
+                "delivery_strategy": {"type": "string", "enum": ["smtp"]},
+                "worker": _obj(
+                    {"pull_count": {"type": "integer", "minimum": 1}, "pull_wait": _DURATION}
+                ),
+            }
+        ),
         "database": _obj(
             {
                 "cleanup": _obj(
@@ -174,7 +209,9 @@ KNOWN = frozenset(
         "log",
         "tracing",
         "dev",
-        "courier",
+        "courier.http",
+        "courier.channels",
+        "courier.templates.verifiable_address_changed",
         "cookies",
         "ciphers",
         "clients",
@@ -284,6 +321,18 @@ class PasswordPolicy:
 
 
 @dataclass(frozen=True)
+class CourierConfig:
+    """``courier.*``: SMTP, templates and the worker, with Kratos's defaults."""
+
+    smtp: dict[str, Any]
+    templates: dict[str, Any]
+    template_override_path: str | None = None
+    message_retries: int = 5
+    pull_count: int = 10
+    pull_wait: timedelta = timedelta(seconds=1)
+
+
+@dataclass(frozen=True)
 class IdentityConfig:
     """Everything the identity service reads from its config, with Kratos's defaults."""
 
@@ -305,6 +354,7 @@ class IdentityConfig:
     cookie_secrets: tuple[str, ...]
     pagination_secrets: tuple[str, ...]
     cleanup_batch_size: int
+    courier: CourierConfig
 
     @classmethod
     def from_values(cls, v: dict[str, Any], *, generated_secret: str) -> IdentityConfig:
@@ -365,4 +415,12 @@ class IdentityConfig:
             cookie_secrets=tuple(get(v, "secrets.cookie") or default_secrets),
             pagination_secrets=tuple(get(v, "secrets.pagination") or default_secrets),
             cleanup_batch_size=get(v, "database.cleanup.batch_size", 100),
+            courier=CourierConfig(
+                smtp=dict(get(v, "courier.smtp") or {}),
+                templates=dict(get(v, "courier.templates") or {}),
+                template_override_path=get(v, "courier.template_override_path"),
+                message_retries=get(v, "courier.message_retries", 5),
+                pull_count=get(v, "courier.worker.pull_count", 10),
+                pull_wait=duration(get(v, "courier.worker.pull_wait", "1s")),
+            ),
         )

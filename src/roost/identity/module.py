@@ -41,7 +41,7 @@ def _ports(cfg: IdentityConfig) -> list[Port]:
 async def _build(
     cfg: IdentityConfig, db: Database, migrator: Migrator, ctx: BuildContext
 ) -> IdentityService:
-    return await build(cfg, db, migrator, ctx.base_dir)
+    return await build(cfg, db, migrator, ctx.base_dir, watch_courier="watch-courier" in ctx.flags)
 
 
 def _apps(service: IdentityService) -> dict[str, ASGIApp]:

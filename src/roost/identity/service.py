@@ -17,12 +17,15 @@ from pathlib import Path
 from cryptography.fernet import Fernet, MultiFernet
 
 from roost.identity.config import IdentityConfig
+from roost.identity.courier.queue import Courier
+from roost.identity.courier.smtp import SMTPConfig, SMTPSender
+from roost.identity.courier.templates import Templates, load_templates
 from roost.identity.credentials.hashing import PasswordHasher
 from roost.identity.credentials.throttle import LoginThrottle
 from roost.identity.identities.manager import IdentityManager
 from roost.identity.identities.model import now
 from roost.identity.metrics import Counters
-from roost.identity.schemas.manager import Schemas, load_schemas
+from roost.identity.schemas.manager import Schemas, fetch_document, load_schemas
 from roost.identity.selfservice.flows import Flows
 from roost.identity.selfservice.login import Login, LoginStrategy
 from roost.identity.selfservice.password import PasswordLogin, PasswordRegistration
@@ -32,6 +35,7 @@ from roost.identity.selfservice.registration import (
     RegistrationStrategy,
 )
 from roost.identity.sessions.manager import SessionManager
+from roost.identity.sql.courier import CourierStore
 from roost.identity.sql.identities import IdentityStore, ensure_network
 from roost.identity.sql.login_failures import LoginFailureStore
 from roost.identity.sql.selfservice import SelfServiceStore
@@ -66,6 +70,9 @@ class IdentityParts:
     flows: Flows
     login: Login
     registration: Registration
+    courier: Courier
+    courier_store: CourierStore
+    """Reads the admin API's message list and message."""
 
 
 @dataclass(kw_only=True)
@@ -74,6 +81,9 @@ class IdentityService(Service[IdentityParts]):
     schemas: Schemas
     hasher: PasswordHasher
     cookies: MultiFernet
+    templates: Templates
+    watch_courier: bool = False
+    """Run the courier's worker in this process (``roost serve --watch-courier``)."""
     counters: Counters = field(default_factory=Counters)
 
     async def assemble(self) -> IdentityParts:
@@ -92,8 +102,22 @@ class IdentityService(Service[IdentityParts]):
         if cfg.password_enabled:
             logins["password"] = PasswordLogin(identities, self.hasher, throttle, self.counters)
             registrations["password"] = PasswordRegistration(self.hasher, cfg.policy)
+        courier_store = CourierStore(
+            self.db, nid, _fernet(cfg.cookie_secrets, "kratos-courier-message")
+        )
+        c = cfg.courier
+        courier = Courier(
+            courier_store,
+            self.templates,
+            SMTPSender(SMTPConfig.from_values(c.smtp)),
+            retries=c.message_retries,
+            pull_count=c.pull_count,
+            pull_wait=c.pull_wait,
+        )
         return IdentityParts(
             nid=nid,
+            courier=courier,
+            courier_store=courier_store,
             identity_store=identities,
             session_store=sessions,
             identities=IdentityManager(identities, self.schemas, self.hasher),
@@ -109,6 +133,10 @@ class IdentityService(Service[IdentityParts]):
                 session_hook=cfg.registration_session_hook,
             ),
         )
+
+    async def begin(self, parts: IdentityParts) -> None:
+        if self.watch_courier:
+            self.spawn(parts.courier.watch())
 
     @property
     def public_url(self) -> str:
@@ -129,11 +157,21 @@ class IdentityService(Service[IdentityParts]):
 
 
 async def build(
-    config: IdentityConfig, db: Database, migrator: Migrator, base_dir: Path
+    config: IdentityConfig,
+    db: Database,
+    migrator: Migrator,
+    base_dir: Path,
+    *,
+    watch_courier: bool = False,
 ) -> IdentityService:
-    """The registry, with its schemas loaded."""
+    """The registry, with its schemas and message templates loaded."""
     schemas = await load_schemas(
         config.schemas, config.default_schema_id, base_dir, config.public.base_url
+    )
+    templates = await load_templates(
+        config.courier.templates,
+        config.courier.template_override_path,
+        lambda url: fetch_document(url, base_dir, "courier template"),
     )
     # Two hashing threads: enough to use both cores, few enough that a burst
     # of logins queues instead of starving the event loop of CPU.
@@ -145,4 +183,6 @@ async def build(
         schemas=schemas,
         hasher=PasswordHasher(config.hasher, executor),
         cookies=_fernet(config.cookie_secrets, "kratos-session-cookie"),
+        templates=templates,
+        watch_courier=watch_courier,
     )

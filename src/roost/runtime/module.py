@@ -53,6 +53,8 @@ class BuildContext:
     data_dir: Path
     base_dir: Path
     automigrate: bool
+    flags: frozenset[str] = frozenset()
+    """Switches of ``roost serve`` a service may read (``watch-courier``)."""
 
 
 @dataclass

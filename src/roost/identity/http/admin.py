@@ -28,6 +28,7 @@ from roost.identity.http.common import (
     read_json_exact,
     service,
 )
+from roost.identity.http.courier import courier_routes
 from roost.identity.identities.bodies import check_body
 from roost.identity.identities.manager import IdentityManager
 from roost.identity.identities.model import Identity
@@ -311,5 +312,6 @@ admin_routes = [
     route("/admin/sessions", GET=list_sessions),
     route("/admin/sessions/{id}", GET=get_session, DELETE=disable_session),
     route("/admin/sessions/{id}/extend", PATCH=extend_session),
+    *courier_routes,
     route("/{path:path}", **{m: to_admin for m in ("GET", "POST", "PUT", "PATCH", "DELETE")}),
 ]

@@ -18,6 +18,7 @@ from roost.identity.migrations import (
     v20261128100006_sessions,
     v20261128100007_selfservice_flows,
     v20261129100001_roost_login_failures,
+    v20261206100001_courier,
 )
 
 __all__ = ["MIGRATIONS"]
@@ -31,4 +32,5 @@ MIGRATIONS = [
     v20261128100006_sessions.STEP,
     v20261128100007_selfservice_flows.STEP,
     v20261129100001_roost_login_failures.STEP,
+    v20261206100001_courier.STEP,
 ]

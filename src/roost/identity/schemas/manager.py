@@ -222,13 +222,14 @@ def default_schema() -> dict[str, Any]:
     return loaded
 
 
-async def _fetch(url: str, base_dir: Path) -> bytes:
+async def fetch_document(url: str, base_dir: Path, what: str = "schema") -> bytes:
+    """The bytes behind a ``file://``, ``base64://`` or ``http(s)://`` URI (or a plain path)."""
     if url.startswith("base64://"):
         payload = url[len("base64://") :]
         try:
             return base64.b64decode(payload + "=" * (-len(payload) % 4), altchars=b"-_")
         except (binascii.Error, ValueError) as exc:
-            raise ConfigError(f"identity: schema URL {url[:40]}... is not valid base64") from exc
+            raise ConfigError(f"identity: {what} URL {url[:40]}... is not valid base64") from exc
     if url.startswith(("http://", "https://")):
         try:
             async with httpx.AsyncClient(timeout=10) as client:
@@ -236,12 +237,12 @@ async def _fetch(url: str, base_dir: Path) -> bytes:
                 response.raise_for_status()
                 return response.content
         except httpx.HTTPError as exc:
-            raise ConfigError(f"identity: cannot fetch schema {url}: {exc}") from exc
+            raise ConfigError(f"identity: cannot fetch {what} {url}: {exc}") from exc
     path = Path(url[len("file://") :] if url.startswith("file://") else url)
     try:
         return (path if path.is_absolute() else base_dir / path).read_bytes()
     except OSError as exc:
-        raise ConfigError(f"identity: cannot read schema {url}: {exc.strerror}") from exc
+        raise ConfigError(f"identity: cannot read {what} {url}: {exc.strerror}") from exc
 
 
 async def load_schemas(
@@ -252,7 +253,7 @@ async def load_schemas(
     if not refs:
         loaded["default"] = IdentitySchema("default", default_schema())
     for ref in refs:
-        raw = await _fetch(ref.url, base_dir)
+        raw = await fetch_document(ref.url, base_dir)
         try:
             data = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:

@@ -272,3 +272,66 @@ login_failures = Table(
 )
 """Roost's own: failed logins per identifier (keyed by an HMAC of it, never the
 identifier itself), shared by every worker and replica (roost.identity.credentials.throttle)."""
+
+courier_messages = Table(
+    "courier_messages",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("type", Integer, nullable=False),
+    Column("status", Integer, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("recipient", String(255), nullable=False),
+    *_stamps(),
+    Column("template_type", String(255), nullable=False, server_default=""),
+    Column("template_data", Text, nullable=True),
+    _nid(),
+    Column("send_count", Integer, nullable=False, server_default="0"),
+    Column("channel", String(32), nullable=True),
+    Column("next_attempt_at", DateTime, nullable=False),
+    Column("claim_id", Uuid, nullable=True),
+)
+"""Kratos's courier queue. Roost's own columns: ``next_attempt_at`` (backoff, and the lease
+of a claimed message) and ``claim_id``; ``subject``, ``body`` and ``template_data`` are
+ciphertext (roost.identity.courier)."""
+Index(
+    "courier_messages_nid_status_created_at_idx",
+    courier_messages.c.nid,
+    courier_messages.c.status,
+    courier_messages.c.created_at.desc(),
+)
+Index(
+    "courier_messages_nid_recipient_created_at_idx",
+    courier_messages.c.nid,
+    courier_messages.c.recipient,
+    courier_messages.c.created_at.desc(),
+)
+Index(
+    "courier_messages_nid_created_at_id_idx",
+    courier_messages.c.nid,
+    courier_messages.c.created_at.desc(),
+    courier_messages.c.id,
+)
+Index(
+    "courier_messages_status_next_attempt_at_idx",
+    courier_messages.c.status,
+    courier_messages.c.next_attempt_at,
+)
+
+courier_dispatches = Table(
+    "courier_message_dispatches",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column(
+        "message_id", Uuid, ForeignKey("courier_messages.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("status", String(7), nullable=False),
+    Column("error", Json, nullable=True),
+    _nid(),
+    *_stamps(),
+)
+Index(
+    "courier_message_dispatches_message_id_idx",
+    courier_dispatches.c.message_id,
+    courier_dispatches.c.created_at,
+)

@@ -1,0 +1,1 @@
+"""The courier: messages queued in SQL, rendered from templates, sent by workers over SMTP."""
