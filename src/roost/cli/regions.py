@@ -57,6 +57,8 @@ LOCALITIES: dict[str, dict[str, str]] = {
         "selfservice_login_flows": BY_ROW,
         "selfservice_registration_flows": BY_ROW,
         "roost_login_failures": BY_ROW,
+        "courier_messages": BY_ROW,
+        "courier_message_dispatches": BY_ROW,
     },
     "permissions": {
         **_COMMON,

@@ -25,7 +25,7 @@ async def list_messages(request: Request) -> Response:
     size = page_size(request, high=1000)
     raw = request.query_params.get("status")
     status = None
-    if raw:
+    if raw is not None:
         try:
             status = Status.parse(raw)
         except ValueError:
