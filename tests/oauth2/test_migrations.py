@@ -48,6 +48,7 @@ def test_versions_are_the_ones_existing_databases_recorded() -> None:
         "20261128100003",
         "20261128100004",
         "20261204100005",
+        "20261206100006",
     ]
 
 

@@ -40,6 +40,8 @@ SCHEMA: dict[str, Any] = _obj(
         login={"type": "string"},
         consent={"type": "string"},
         registration={"type": "string"},
+        logout={"type": "string"},
+        post_logout_redirect={"type": "string"},
     ),
     secrets=_obj(
         system={"type": "array", "items": {"type": "string", "minLength": 16}},
@@ -112,10 +114,8 @@ KNOWN = frozenset(
         "serve.admin.base_url",
         "serve.admin.request_log",
         "urls.self.admin",
-        "urls.logout",
         "urls.device",
         "urls.error",
-        "urls.post_logout_redirect",
         "urls.identity_provider",
         "secrets.cookie",
         "ttl.device_user_code",
@@ -179,6 +179,8 @@ class OAuth2Config:
     login_url: str
     consent_url: str
     registration_url: str
+    logout_url: str
+    post_logout_url: str
     auth_code_ttl: timedelta
     login_consent_ttl: timedelta
     authentication_session_ttl: timedelta
@@ -237,6 +239,10 @@ class OAuth2Config:
             consent_url=get(v, "urls.consent", "")
             or f"{public_url.rstrip('/')}/oauth2/fallbacks/consent",
             registration_url=get(v, "urls.registration", "") or "",
+            logout_url=get(v, "urls.logout", "")
+            or f"{public_url.rstrip('/')}/oauth2/fallbacks/logout",
+            post_logout_url=get(v, "urls.post_logout_redirect", "")
+            or f"{public_url.rstrip('/')}/oauth2/fallbacks/logout/callback",
             auth_code_ttl=durations.parse(get(v, "ttl.auth_code", "10m")),
             login_consent_ttl=durations.parse(get(v, "ttl.login_consent_request", "30m")),
             authentication_session_ttl=durations.parse(

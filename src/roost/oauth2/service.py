@@ -17,10 +17,13 @@ from roost.oauth2 import scopes as sc
 from roost.oauth2.clients.hashing import SecretHasher
 from roost.oauth2.config import OAuth2Config
 from roost.oauth2.consent.challenges import Challenges
+from roost.oauth2.consent.logout import Logout, LogoutURLs
 from roost.oauth2.consent.requests import ConsentRequests
+from roost.oauth2.consent.sessions import ConsentSessions
 from roost.oauth2.consent.strategy import FlowURLs, LoginConsentStrategy
 from roost.oauth2.janitor import Janitor
 from roost.oauth2.jwk.manager import KeyManager
+from roost.oauth2.oidc.backchannel import BackChannelLogout
 from roost.oauth2.oidc.id_token import IDTokenSigner
 from roost.oauth2.oidc.userinfo import UserInfo
 from roost.oauth2.rfc6749.authorization import AuthorizationValidator
@@ -41,7 +44,9 @@ from roost.oauth2.rfc7662 import Introspector
 from roost.oauth2.sql.clients import ClientStore
 from roost.oauth2.sql.flows import FlowStore
 from roost.oauth2.sql.keys import KeyStore
+from roost.oauth2.sql.logout import LogoutStore
 from roost.oauth2.sql.network import ensure_network
+from roost.oauth2.sql.sessions import ConsentSessionStore
 from roost.oauth2.sql.tokens import TokenStore
 from roost.oauth2.sql.trust import TrustStore
 from roost.oauth2.tokens.aead import AEAD
@@ -78,6 +83,9 @@ class Parts:
     authorization: LoginConsentStrategy
     consent_requests: ConsentRequests
     userinfo: UserInfo
+    logout: Logout
+    consent_sessions: ConsentSessions
+    backchannel: BackChannelLogout
 
 
 @dataclass(kw_only=True)
@@ -145,6 +153,20 @@ class OAuth2Service(Service[Parts]):
             session_ttl=cfg.authentication_session_ttl,
             strategy=strategy,
         )
+        backchannel = BackChannelLogout(keys, cfg.issuer)
+        logout = Logout(
+            LogoutStore(self.db, nid),
+            flows,
+            clients,
+            keys,
+            challenges,
+            backchannel,
+            LogoutURLs(
+                cfg.logout_url, cfg.post_logout_url, f"{cfg.public_url}/oauth2/sessions/logout"
+            ),
+            issuer=cfg.issuer,
+            ttl=cfg.login_consent_ttl,
+        )
         return Parts(
             clients=clients,
             tokens=tokens,
@@ -159,6 +181,11 @@ class OAuth2Service(Service[Parts]):
             authorization=authorization,
             consent_requests=ConsentRequests(flows, challenges, clients, cfg.login_consent_ttl),
             userinfo=UserInfo(introspector),
+            logout=logout,
+            consent_sessions=ConsentSessions(
+                ConsentSessionStore(self.db, nid), clients, challenges, logout
+            ),
+            backchannel=backchannel,
         )
 
     async def begin(self, parts: Parts) -> None:

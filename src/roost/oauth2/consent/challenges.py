@@ -19,6 +19,8 @@ LOGIN_VERIFIER = b"login_verifier"
 CONSENT_CHALLENGE = b"consent_challenge"
 CONSENT_VERIFIER = b"consent_verifier"
 SESSION_COOKIE = b"login_session"
+LOGOUT_CHALLENGE = b"logout_challenge"
+LOGOUT_VERIFIER = b"logout_verifier"
 MAX_LENGTH = 2048
 
 

@@ -17,6 +17,7 @@ from roost.core.http import JSON, route
 from roost.oauth2.http.admin_clients import client_routes
 from roost.oauth2.http.admin_keys import key_routes
 from roost.oauth2.http.admin_requests import request_routes
+from roost.oauth2.http.admin_sessions import session_routes
 from roost.oauth2.http.common import parts, read_form, require, service
 
 
@@ -41,6 +42,7 @@ def _admin(prefix: str) -> list[BaseRoute]:
         *client_routes(prefix),
         *key_routes(prefix),
         *request_routes(prefix),
+        *session_routes(prefix),
         route(f"{prefix}/oauth2/introspect", POST=introspect),
         route(f"{prefix}/oauth2/tokens", DELETE=delete_tokens),
     ]

@@ -11,6 +11,7 @@ from starlette.routing import BaseRoute
 from roost.core.http import JSON, route
 from roost.oauth2.http.authorize import authorize, userinfo
 from roost.oauth2.http.common import NO_STORE, parts, read_form, service
+from roost.oauth2.http.logout import logged_out, logout
 from roost.oauth2.service import OAuth2Service
 
 
@@ -34,7 +35,7 @@ def discovery_document(svc: OAuth2Service) -> dict[str, Any]:
     """Hydra's discovery fields (reference §1.5), for what this issuer serves today.
 
     Only working endpoints and features are listed: no implicit or hybrid
-    response types, no logout or registration endpoints, no request objects
+    response types, no registration endpoint, no request objects
     yet (issue 10 adds them, and their entries, as they land). One exception:
     ``device_authorization_endpoint`` is required by Hydra's spec, and Ory's
     SDK refuses a document without it, so it stays although the device flow
@@ -49,6 +50,7 @@ def discovery_document(svc: OAuth2Service) -> dict[str, Any]:
         "jwks_uri": f"{base}/.well-known/jwks.json",
         "userinfo_endpoint": f"{base}/userinfo",
         "revocation_endpoint": f"{base}/oauth2/revoke",
+        "end_session_endpoint": f"{base}/oauth2/sessions/logout",
         "device_authorization_endpoint": f"{base}/oauth2/device/auth",
         "subject_types_supported": ["public"],
         "response_types_supported": ["code"],
@@ -83,6 +85,10 @@ def discovery_document(svc: OAuth2Service) -> dict[str, Any]:
             "none",
         ],
         "code_challenge_methods_supported": ["plain", "S256"],
+        "frontchannel_logout_supported": True,
+        "frontchannel_logout_session_supported": True,
+        "backchannel_logout_supported": True,
+        "backchannel_logout_session_supported": True,
     }
 
 
@@ -100,6 +106,8 @@ public_routes: list[BaseRoute] = [
     route("/oauth2/token", POST=token),
     route("/userinfo", GET=userinfo, POST=userinfo),
     route("/oauth2/revoke", POST=revoke),
+    route("/oauth2/sessions/logout", GET=logout, POST=logout),
+    route("/oauth2/fallbacks/logout/callback", GET=logged_out),
     route("/.well-known/openid-configuration", GET=discovery),
     route("/.well-known/oauth-authorization-server", GET=discovery),
     route("/.well-known/jwks.json", GET=jwks),

@@ -14,6 +14,7 @@ from roost.oauth2.migrations import (
     v20261128100003_hydra_oauth2_tokens,
     v20261128100004_hydra_jwk_and_trust,
     v20261204100005_hydra_oauth2_flow,
+    v20261206100006_hydra_oauth2_logout_request,
 )
 
 __all__ = ["MIGRATIONS"]
@@ -24,4 +25,5 @@ MIGRATIONS = [
     v20261128100003_hydra_oauth2_tokens.STEP,
     v20261128100004_hydra_jwk_and_trust.STEP,
     v20261204100005_hydra_oauth2_flow.STEP,
+    v20261206100006_hydra_oauth2_logout_request.STEP,
 ]

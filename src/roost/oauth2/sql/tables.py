@@ -296,3 +296,32 @@ Index("hydra_oauth2_code_client_id_idx", _code.client_id, _code.nid)
 Index("hydra_oauth2_code_request_id_idx", _code.request_id, _code.nid)
 Index("hydra_oauth2_code_challenge_id_idx", _code.challenge_id)
 Index("hydra_oauth2_code_expires_at_idx", _code.nid, _code.expires_at)
+
+hydra_oauth2_logout_request = Table(
+    "hydra_oauth2_logout_request",
+    metadata,
+    Column("challenge", String(36), primary_key=True),
+    Column("verifier", String(64), nullable=True),
+    Column("subject", String(255), nullable=False),
+    Column("sid", String(40), nullable=False),
+    Column("client_id", String(255), nullable=True),
+    _nid(),
+    Column("request_url", Text, nullable=False),
+    Column("redir_url", Text, nullable=False),
+    Column("was_used", Boolean, nullable=False, default=False),
+    Column("accepted", Boolean, nullable=False, default=False),
+    Column("rejected", Boolean, nullable=False, default=False),
+    Column("rp_initiated", Boolean, nullable=False, default=False),
+    Column("expires_at", DateTime, nullable=True),
+    Column("requested_at", DateTime, nullable=True),
+    ForeignKeyConstraint(
+        ["client_id", "nid"],
+        ["hydra_client.id", "hydra_client.nid"],
+        ondelete="CASCADE",
+        name="hydra_oauth2_logout_request_client_id_fk",
+    ),
+    UniqueConstraint("verifier", name="hydra_oauth2_logout_request_verifier_key"),
+)
+_logout = hydra_oauth2_logout_request.c
+Index("hydra_oauth2_logout_request_client_id_idx", _logout.client_id, _logout.nid)
+Index("hydra_oauth2_logout_request_expires_at_idx", _logout.nid, _logout.expires_at)

@@ -81,7 +81,8 @@ class AuthorizationCodeGrant(TokenGrant):
         await self.codes.create_code(
             TokenRecord(
                 signature=signature,
-                request_id=str(uuid.uuid4()),
+                # The consent's id, as Hydra does: revoking the consent finds these tokens.
+                request_id=flow.consent_challenge_id or str(uuid.uuid4()),
                 requested_at=now,
                 client_id=req.client.id,
                 subject=flow.subject,
