@@ -2,8 +2,8 @@
 
 Restricted to the operations listed below (clients, keys, introspection,
 token, revocation, trust, discovery, health, consent and login sessions,
-logout): every response must be free of 5xx and conform to the spec. The
-login/consent requests, device flow, dynamic registration, userinfo and
+logout, dynamic registration): every response must be free of 5xx and conform to the spec. The
+login/consent requests, device flow, userinfo and
 verifiable credentials are not in the list yet.
 """
 
@@ -41,6 +41,8 @@ OPERATIONS = {
     "listOAuth2ConsentSessions", "revokeOAuth2ConsentSessions", "revokeOAuth2LoginSessions",
     "getOAuth2LogoutRequest", "acceptOAuth2LogoutRequest", "rejectOAuth2LogoutRequest",
     "revokeOidcSession",
+    "createOidcDynamicClient", "getOidcDynamicClient", "setOidcDynamicClient",
+    "deleteOidcDynamicClient",
 }  # fmt: skip
 
 schema = schemathesis.openapi.from_path(str(SPEC)).include(operation_id=list(OPERATIONS))
@@ -48,7 +50,11 @@ schema = schemathesis.openapi.from_path(str(SPEC)).include(operation_id=list(OPE
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hydra]:
-    h = serve_oauth2(tmp_path_factory.mktemp("hydra-schemathesis"), "sqlite")
+    h = serve_oauth2(
+        tmp_path_factory.mktemp("hydra-schemathesis"),
+        "sqlite",
+        {"oidc": {"dynamic_client_registration": {"enabled": True}}},
+    )
     yield h
     h.server.stop()
 

@@ -81,7 +81,9 @@ SCHEMA: dict[str, Any] = _obj(
             )
         ),
     ),
-    oidc=_obj(dynamic_client_registration=_obj(default_scope=_STRINGS)),
+    oidc=_obj(
+        dynamic_client_registration=_obj(enabled={"type": "boolean"}, default_scope=_STRINGS)
+    ),
     janitor=_obj(
         interval=_DURATION,
         batch_size={"type": "integer", "minimum": 1, "maximum": 10000},
@@ -125,7 +127,6 @@ KNOWN = frozenset(
         "oauth2.device_authorization",
         "oauth2.grant.refresh_token",
         "oidc.subject_identifiers",
-        "oidc.dynamic_client_registration.enabled",
     }
 )
 
@@ -173,6 +174,7 @@ class OAuth2Config:
     jwt_iat_optional: bool
     jwt_max_ttl: timedelta
     default_client_scope: tuple[str, ...]
+    dynamic_registration: bool
     janitor_interval: timedelta | None
     janitor_batch_size: int
     expose_internal_errors: bool
@@ -231,6 +233,7 @@ class OAuth2Config:
                 get(v, "oidc.dynamic_client_registration.default_scope", None)
                 or DEFAULT_CLIENT_SCOPE
             ),
+            dynamic_registration=get(v, "oidc.dynamic_client_registration.enabled", False),
             janitor_interval=durations.parse(janitor) if janitor else None,
             janitor_batch_size=get(v, "janitor.batch_size", 100),
             expose_internal_errors=get(v, "oauth2.expose_internal_errors", False),

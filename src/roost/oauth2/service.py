@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from roost.core.pagination import PageTokens
 from roost.oauth2 import scopes as sc
 from roost.oauth2.clients.hashing import SecretHasher
+from roost.oauth2.clients.registration import Registration
 from roost.oauth2.config import OAuth2Config
 from roost.oauth2.consent.challenges import Challenges
 from roost.oauth2.consent.logout import Logout, LogoutURLs
@@ -86,6 +87,7 @@ class Parts:
     logout: Logout
     consent_sessions: ConsentSessions
     backchannel: BackChannelLogout
+    registration: Registration
 
 
 @dataclass(kw_only=True)
@@ -186,7 +188,18 @@ class OAuth2Service(Service[Parts]):
                 ConsentSessionStore(self.db, nid), clients, challenges, logout
             ),
             backchannel=backchannel,
+            registration=Registration(
+                clients,
+                self.hmac,
+                self._hash_secret,
+                enabled=cfg.dynamic_registration,
+                default_scope=cfg.default_client_scope,
+                endpoint=f"{cfg.public_url}/oauth2/register",
+            ),
         )
+
+    async def _hash_secret(self, secret: str) -> str:
+        return await asyncio.to_thread(self.hasher.hash, secret)
 
     async def begin(self, parts: Parts) -> None:
         if self.config.janitor_interval is not None:

@@ -12,6 +12,7 @@ from roost.core.http import JSON, route
 from roost.oauth2.http.authorize import authorize, userinfo
 from roost.oauth2.http.common import NO_STORE, parts, read_form, service
 from roost.oauth2.http.logout import logged_out, logout
+from roost.oauth2.http.register import register_routes
 from roost.oauth2.service import OAuth2Service
 
 
@@ -85,6 +86,11 @@ def discovery_document(svc: OAuth2Service) -> dict[str, Any]:
             "none",
         ],
         "code_challenge_methods_supported": ["plain", "S256"],
+        **(
+            {"registration_endpoint": f"{base}/oauth2/register"}
+            if svc.config.dynamic_registration
+            else {}
+        ),
         "frontchannel_logout_supported": True,
         "frontchannel_logout_session_supported": True,
         "backchannel_logout_supported": True,
@@ -111,4 +117,5 @@ public_routes: list[BaseRoute] = [
     route("/.well-known/openid-configuration", GET=discovery),
     route("/.well-known/oauth-authorization-server", GET=discovery),
     route("/.well-known/jwks.json", GET=jwks),
+    *register_routes,
 ]

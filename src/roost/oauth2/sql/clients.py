@@ -98,11 +98,18 @@ class ClientStore:
 
         await self.db.transaction(run)
 
-    async def replace(self, client: Client, *, keep_secret: bool) -> bool:
-        """Overwrite every column of an existing client; False when it does not exist."""
-        row = to_row(client, self.nid)
-        for key in ("id", "nid", "created_at", "registration_access_token_signature"):
+    async def replace(
+        self, client: Client, *, keep_secret: bool, registration_signature: str | None = None
+    ) -> bool:
+        """Overwrite every column of an existing client; False when it does not exist.
+
+        The registration token's signature changes only when a new one is given.
+        """
+        row = to_row(client, self.nid, registration_signature or "")
+        for key in ("id", "nid", "created_at"):
             row.pop(key)
+        if registration_signature is None:
+            row.pop("registration_access_token_signature")
         if keep_secret:
             row.pop("client_secret")
 
@@ -111,6 +118,15 @@ class ClientStore:
             return bool(result.rowcount)
 
         return await self.db.transaction(run)
+
+    async def registration_signature(self, client_id: str) -> str | None:
+        query = select(t.c.registration_access_token_signature).where(self._key(client_id))
+
+        async def run(conn: AsyncConnection) -> str | None:
+            value = (await conn.execute(query)).scalar()
+            return str(value) if value else None
+
+        return await self.db.read(run)
 
     async def delete(self, client_id: str) -> bool:
         async def run(conn: AsyncConnection) -> bool:
