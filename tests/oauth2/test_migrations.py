@@ -50,6 +50,7 @@ def test_versions_are_the_ones_existing_databases_recorded() -> None:
         "20261128100004",
         "20261204100005",
         "20261206100006",
+        "20261206100007",
     ]
 
 
@@ -146,7 +147,7 @@ def test_rows_written_at_each_step_are_read_back_at_head(dsn: str, stop: str) ->
             if client is not None:
                 assert client.doc["client_name"] == "seed client"
                 assert client.doc["grant_types"] == ["client_credentials"]
-                assert client.secret_hash == SECRET_HASH
+                assert client.secret_hash == SECRET_HASH and client.rotated_hashes == ()
             tokens = TokenStore(db, NID, AEAD_)
             token = await tokens.get_access("sig-1")
             assert (token is not None) == (stop >= "20261128100003")

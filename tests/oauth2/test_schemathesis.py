@@ -42,7 +42,7 @@ OPERATIONS = {
     "getOAuth2LogoutRequest", "acceptOAuth2LogoutRequest", "rejectOAuth2LogoutRequest",
     "revokeOidcSession",
     "createOidcDynamicClient", "getOidcDynamicClient", "setOidcDynamicClient",
-    "deleteOidcDynamicClient",
+    "deleteOidcDynamicClient", "rotateOAuth2ClientSecret", "deleteRotatedOAuth2ClientSecrets",
 }  # fmt: skip
 
 schema = schemathesis.openapi.from_path(str(SPEC)).include(operation_id=list(OPERATIONS))

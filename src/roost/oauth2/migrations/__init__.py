@@ -15,6 +15,7 @@ from roost.oauth2.migrations import (
     v20261128100004_hydra_jwk_and_trust,
     v20261204100005_hydra_oauth2_flow,
     v20261206100006_hydra_oauth2_logout_request,
+    v20261206100007_hydra_client_rotated_secrets,
 )
 
 __all__ = ["MIGRATIONS"]
@@ -26,4 +27,5 @@ MIGRATIONS = [
     v20261128100004_hydra_jwk_and_trust.STEP,
     v20261204100005_hydra_oauth2_flow.STEP,
     v20261206100006_hydra_oauth2_logout_request.STEP,
+    v20261206100007_hydra_client_rotated_secrets.STEP,
 ]

@@ -78,7 +78,9 @@ class ClientAuthenticator:
             return client
         if method != client.auth_method:
             raise _mismatch(client, method)
-        ok = await asyncio.to_thread(self.verifier.verify, secret, client.secret_hash)
+        ok = False
+        for stored in (client.secret_hash, *client.rotated_hashes):  # rotated secrets still work
+            ok = ok or await asyncio.to_thread(self.verifier.verify, secret, stored)
         if not ok:
             raise InvalidClient("The provided client secret did not match.")
         expires = int(client.doc.get("client_secret_expires_at") or 0)

@@ -73,6 +73,7 @@ hydra_client = Table(
         for name, size in SHORT_FIELDS.items()
     ),
     Column("registration_access_token_signature", String(128), nullable=False, server_default=""),
+    Column("rotated_secrets", Text, nullable=False, server_default=""),
     Column("client_secret_expires_at", Integer, nullable=False, server_default="0"),
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
