@@ -51,6 +51,7 @@ def test_versions_are_the_ones_existing_databases_recorded() -> None:
         "20261204100005",
         "20261206100006",
         "20261206100007",
+        "20261206100008",
     ]
 
 

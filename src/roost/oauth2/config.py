@@ -42,6 +42,8 @@ SCHEMA: dict[str, Any] = _obj(
         registration={"type": "string"},
         logout={"type": "string"},
         post_logout_redirect={"type": "string"},
+        error={"type": "string"},
+        device=_obj(verification={"type": "string"}, success={"type": "string"}),
     ),
     secrets=_obj(
         system={"type": "array", "items": {"type": "string", "minLength": 16}},
@@ -54,6 +56,7 @@ SCHEMA: dict[str, Any] = _obj(
         auth_code=_DURATION,
         login_consent_request=_DURATION,
         authentication_session=_DURATION,
+        device_user_code=_DURATION,
     ),
     strategies=_obj(
         access_token={"type": "string", "enum": ["opaque", "jwt"]},
@@ -73,6 +76,24 @@ SCHEMA: dict[str, Any] = _obj(
         ),
         client_credentials=_obj(default_grant_allowed_scope={"type": "boolean"}),
         pkce=_obj(enforced={"type": "boolean"}, enforced_for_public_clients={"type": "boolean"}),
+        device_authorization=_obj(
+            token_polling_interval=_DURATION,
+            user_code={
+                "oneOf": [
+                    {
+                        **_obj(entropy_preset={"enum": ["high", "medium", "low"]}),
+                        "required": ["entropy_preset"],
+                    },
+                    {
+                        **_obj(
+                            length={"type": "integer", "minimum": 6},
+                            character_set={"type": "string", "minLength": 8},
+                        ),
+                        "required": ["length", "character_set"],
+                    },
+                ]
+            },
+        ),
         grant=_obj(
             jwt=_obj(
                 jti_optional={"type": "boolean"},
@@ -116,15 +137,11 @@ KNOWN = frozenset(
         "serve.admin.base_url",
         "serve.admin.request_log",
         "urls.self.admin",
-        "urls.device",
-        "urls.error",
         "urls.identity_provider",
         "secrets.cookie",
-        "ttl.device_user_code",
         "oauth2.preserve_ext_claims",
         "oauth2.token_hook",
         "oauth2.refresh_token_hook",
-        "oauth2.device_authorization",
         "oauth2.grant.refresh_token",
         "oidc.subject_identifiers",
     }
@@ -187,6 +204,13 @@ class OAuth2Config:
     login_consent_ttl: timedelta
     authentication_session_ttl: timedelta
     pkce_enforced: bool
+    error_url: str
+    device_verification_url: str
+    device_success_url: str
+    device_ttl: timedelta
+    device_polling_interval: timedelta
+    user_code_length: int
+    user_code_alphabet: str
     pkce_enforced_for_public_clients: bool
 
     @classmethod
@@ -200,6 +224,8 @@ class OAuth2Config:
         issuer = get(v, "urls.self.issuer", "") or public_url
         refresh = get(v, "ttl.refresh_token", "720h")
         janitor = get(v, "janitor.interval", None)
+        base = public_url.rstrip("/")
+        code = _user_code(get(v, "oauth2.device_authorization.user_code", None) or {})
         return cls(
             dsn=v.get("dsn", "memory"),
             public=public,
@@ -252,10 +278,37 @@ class OAuth2Config:
                 get(v, "ttl.authentication_session", "720h")
             ),
             pkce_enforced=get(v, "oauth2.pkce.enforced", False),
+            error_url=get(v, "urls.error", "") or f"{base}/oauth2/fallbacks/error",
+            device_verification_url=get(v, "urls.device.verification", "")
+            or f"{base}/oauth2/fallbacks/device",
+            device_success_url=get(v, "urls.device.success", "")
+            or f"{base}/oauth2/fallbacks/device/done",
+            device_ttl=durations.parse(get(v, "ttl.device_user_code", "10m")),
+            device_polling_interval=durations.parse(
+                get(v, "oauth2.device_authorization.token_polling_interval", "5s")
+            ),
+            user_code_length=code[0],
+            user_code_alphabet=code[1],
             pkce_enforced_for_public_clients=get(
                 v, "oauth2.pkce.enforced_for_public_clients", False
             ),
         )
+
+
+USER_CODE_PRESETS = {
+    "low": (8, "0123456789"),
+    "medium": (8, "BCDFGHJKLMNPQRSTVWXZ"),
+    "high": (12, "BCDFGHJKLMNPQRSTVWXZ"),
+}
+
+
+def _user_code(v: dict[str, Any]) -> tuple[int, str]:
+    """RFC 8628 §6.1: base-20 consonants by default (8 characters, ~34.5 bits)."""
+    if "entropy_preset" in v:
+        return USER_CODE_PRESETS[v["entropy_preset"]]
+    if "length" in v:
+        return int(v["length"]), "".join(dict.fromkeys(v["character_set"]))
+    return USER_CODE_PRESETS["medium"]
 
 
 def _local_url(listener: Listener) -> str:

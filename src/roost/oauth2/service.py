@@ -42,7 +42,16 @@ from roost.oauth2.rfc7523.client_assertion import ClientAssertionAuthenticator
 from roost.oauth2.rfc7523.grant import JWTBearerGrant
 from roost.oauth2.rfc7636 import PKCEPolicy
 from roost.oauth2.rfc7662 import Introspector
+from roost.oauth2.rfc8628.device import DeviceAuthorization, DeviceURLs, UserCodes
+from roost.oauth2.rfc8628.grant import DeviceCodeGrant
+from roost.oauth2.rfc8628.verification import (
+    DeviceFlowURLs,
+    DeviceLoginConsent,
+    DeviceRequests,
+    DeviceVerification,
+)
 from roost.oauth2.sql.clients import ClientStore
+from roost.oauth2.sql.devices import DeviceStore
 from roost.oauth2.sql.flows import FlowStore
 from roost.oauth2.sql.keys import KeyStore
 from roost.oauth2.sql.logout import LogoutStore
@@ -88,6 +97,8 @@ class Parts:
     consent_sessions: ConsentSessions
     backchannel: BackChannelLogout
     registration: Registration
+    device_authorization: DeviceAuthorization
+    device_verification: DeviceVerification
 
 
 @dataclass(kw_only=True)
@@ -135,8 +146,13 @@ class OAuth2Service(Service[Parts]):
             IDTokenSigner(keys, cfg.issuer, cfg.id_token_ttl),
             code_ttl=cfg.auth_code_ttl,
         )
+        devices = DeviceStore(self.db, nid, self.aead if cfg.encrypt_at_rest else None)
+        id_signer = IDTokenSigner(keys, cfg.issuer, cfg.id_token_ttl)
         grants: list[Grant] = [
             code_grant,
+            DeviceCodeGrant(
+                issuer, tokens, self.hmac, id_signer, devices, interval=cfg.device_polling_interval
+            ),
             ClientCredentialsGrant(issuer, strategy, grant_all=cfg.default_grant_allowed_scope),
             RefreshTokenGrant(issuer, tokens, self.hmac, strategy),
             JWTBearerGrant(issuer, trust, tokens, rules, strategy),
@@ -147,6 +163,23 @@ class OAuth2Service(Service[Parts]):
         pkce = PKCEPolicy(cfg.pkce_enforced, cfg.pkce_enforced_for_public_clients)
         authorization = LoginConsentStrategy(
             AuthorizationValidator(clients, strategy, pkce),
+            flows,
+            challenges,
+            code_grant,
+            FlowURLs(cfg.login_url, cfg.consent_url, cfg.registration_url),
+            ttl=cfg.login_consent_ttl,
+            session_ttl=cfg.authentication_session_ttl,
+            strategy=strategy,
+        )
+        device_urls = DeviceFlowURLs(
+            cfg.device_verification_url,
+            cfg.device_success_url,
+            cfg.error_url,
+            f"{cfg.public_url}/oauth2/device/verify",
+        )
+        user_codes = UserCodes(cfg.system_secrets[0], cfg.user_code_length, cfg.user_code_alphabet)
+        device_login = DeviceLoginConsent(
+            DeviceRequests(devices, clients, challenges, device_urls),
             flows,
             challenges,
             code_grant,
@@ -188,6 +221,25 @@ class OAuth2Service(Service[Parts]):
                 ConsentSessionStore(self.db, nid), clients, challenges, logout
             ),
             backchannel=backchannel,
+            device_authorization=DeviceAuthorization(
+                auth,
+                devices,
+                self.hmac,
+                user_codes,
+                strategy,
+                DeviceURLs(f"{cfg.public_url}/oauth2/device/verify"),
+                ttl=cfg.device_ttl,
+                interval=cfg.device_polling_interval,
+            ),
+            device_verification=DeviceVerification(
+                devices,
+                user_codes,
+                challenges,
+                clients,
+                device_login,
+                device_urls,
+                ttl=cfg.device_ttl,
+            ),
             registration=Registration(
                 clients,
                 self.hmac,

@@ -19,6 +19,7 @@ from roost.oauth2.http.admin_keys import key_routes
 from roost.oauth2.http.admin_requests import request_routes
 from roost.oauth2.http.admin_sessions import session_routes
 from roost.oauth2.http.common import parts, read_form, require, service
+from roost.oauth2.http.device import admin_device_routes
 
 
 async def introspect(request: Request) -> Response:
@@ -43,6 +44,7 @@ def _admin(prefix: str) -> list[BaseRoute]:
         *key_routes(prefix),
         *request_routes(prefix),
         *session_routes(prefix),
+        *admin_device_routes(prefix),
         route(f"{prefix}/oauth2/introspect", POST=introspect),
         route(f"{prefix}/oauth2/tokens", DELETE=delete_tokens),
     ]

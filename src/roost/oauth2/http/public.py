@@ -11,6 +11,7 @@ from starlette.routing import BaseRoute
 from roost.core.http import JSON, route
 from roost.oauth2.http.authorize import authorize, userinfo
 from roost.oauth2.http.common import NO_STORE, parts, read_form, service
+from roost.oauth2.http.device import public_device_routes
 from roost.oauth2.http.logout import logged_out, logout
 from roost.oauth2.http.register import register_routes
 from roost.oauth2.service import OAuth2Service
@@ -69,7 +70,12 @@ def discovery_document(svc: OAuth2Service) -> dict[str, Any]:
             "sid",
             "rat",
         ],
-        "grant_types_supported": ["authorization_code", "client_credentials", "refresh_token"],
+        "grant_types_supported": [
+            "authorization_code",
+            "client_credentials",
+            "refresh_token",
+            "urn:ietf:params:oauth:grant-type:device_code",
+        ],
         "response_modes_supported": ["query"],
         "userinfo_signing_alg_values_supported": ["none"],
         "id_token_signing_alg_values_supported": ["RS256"],
@@ -118,4 +124,5 @@ public_routes: list[BaseRoute] = [
     route("/.well-known/oauth-authorization-server", GET=discovery),
     route("/.well-known/jwks.json", GET=jwks),
     *register_routes,
+    *public_device_routes,
 ]

@@ -16,6 +16,7 @@ from roost.oauth2.migrations import (
     v20261204100005_hydra_oauth2_flow,
     v20261206100006_hydra_oauth2_logout_request,
     v20261206100007_hydra_client_rotated_secrets,
+    v20261206100008_hydra_oauth2_device_auth_codes,
 )
 
 __all__ = ["MIGRATIONS"]
@@ -28,4 +29,5 @@ MIGRATIONS = [
     v20261204100005_hydra_oauth2_flow.STEP,
     v20261206100006_hydra_oauth2_logout_request.STEP,
     v20261206100007_hydra_client_rotated_secrets.STEP,
+    v20261206100008_hydra_oauth2_device_auth_codes.STEP,
 ]
