@@ -36,12 +36,12 @@ async def revoke(request: Request) -> Response:
 def discovery_document(svc: OAuth2Service) -> dict[str, Any]:
     """Hydra's discovery fields (reference §1.5), for what this issuer serves today.
 
-    Only working endpoints and features are listed: no implicit or hybrid
-    response types, no registration endpoint, no request objects
-    yet (issue 10 adds them, and their entries, as they land). One exception:
-    ``device_authorization_endpoint`` is required by Hydra's spec, and Ory's
-    SDK refuses a document without it, so it stays although the device flow
-    does not exist yet; no grant type or response type points to it.
+    Only working endpoints and features are listed, and
+    ``tests/oauth2/test_discovery.py`` calls every endpoint, grant, response
+    type and mode, PKCE method and client authentication method listed here:
+    no implicit or hybrid response types, no request objects, no pairwise
+    subjects, no signed userinfo yet; ``registration_endpoint`` only while
+    dynamic registration is enabled.
     """
     iss = svc.config.issuer
     base = svc.config.public_url
