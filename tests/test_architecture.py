@@ -59,6 +59,7 @@ PROTOCOL: dict[str, Layering] = {
             "rfc7523",
             "rfc7636",
             "rfc7662",
+            "rfc8628",
             "consent",
             "oidc",
             "clients",

@@ -17,6 +17,7 @@ from roost.oauth2.migrations import MIGRATIONS
 from roost.oauth2.sql.client_failures import ClientAuthFailureStore
 from roost.oauth2.sql.clients import ClientStore
 from roost.oauth2.sql.keys import KeyStore
+from roost.oauth2.sql.logout import LogoutStore
 from roost.oauth2.sql.network import ensure_network
 from roost.oauth2.sql.tables import LIFESPANS, LIST_FIELDS, metadata
 from roost.oauth2.sql.tokens import TokenStore
@@ -50,6 +51,9 @@ def test_versions_are_the_ones_existing_databases_recorded() -> None:
         "20261128100004",
         "20261204100005",
         "20261206100006",
+        "20261206100007",
+        "20261206100008",
+        "20261206100009",
     ]
 
 
@@ -120,13 +124,27 @@ def _auth_failure(x: Lit) -> list[str]:
     ]
 
 
+def _logout(x: Lit) -> list[str]:
+    at, later = x.ts("2026-12-06 10:00:00"), x.ts("2099-01-01 00:00:00")
+    no, yes = x.bool(False), x.bool(True)
+    return [
+        "INSERT INTO hydra_oauth2_logout_request (challenge, verifier, subject, sid, client_id, "
+        "nid, request_url, redir_url, was_used, accepted, rejected, rp_initiated, expires_at, "
+        f"requested_at) VALUES ('{LOGOUT_ID}', NULL, 'alice', 'sid-1', 'c1', {x.uuid(NID)}, "
+        f"'https://op/oauth2/sessions/logout', 'https://rp/bye', {no}, {no}, {no}, {yes}, "
+        f"{later}, {at})"
+    ]
+
+
 FIXTURES: dict[str, Fixture] = {
     "20261128100001": _network,
     "20261128100002": _client,
     "20261128100003": _token,
     "20261128100004": _keys_and_trust,
-    "20261206100006": _auth_failure,
+    "20261206100006": _logout,
+    "20261206100009": _auth_failure,
 }
+LOGOUT_ID = "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b"
 
 
 @pytest.mark.parametrize("stop", VERSIONS)
@@ -141,7 +159,7 @@ def test_rows_written_at_each_step_are_read_back_at_head(dsn: str, stop: str) ->
             if client is not None:
                 assert client.doc["client_name"] == "seed client"
                 assert client.doc["grant_types"] == ["client_credentials"]
-                assert client.secret_hash == SECRET_HASH
+                assert client.secret_hash == SECRET_HASH and client.rotated_hashes == ()
             tokens = TokenStore(db, NID, AEAD_)
             token = await tokens.get_access("sig-1")
             assert (token is not None) == (stop >= "20261128100003")
@@ -156,7 +174,12 @@ def test_rows_written_at_each_step_are_read_back_at_head(dsn: str, stop: str) ->
                     await tokens.use_jti("jti-1", datetime(2099, 1, 2), datetime(2026, 12, 1))
             failures = ClientAuthFailureStore(db, NID)
             counted = await failures.get("k" * 64, datetime(2026, 12, 6, 9))
-            assert counted == ((3, True) if stop >= "20261206100006" else (0, False))
+            assert counted == ((3, True) if stop >= "20261206100009" else (0, False))
+            logout = await LogoutStore(db, NID).get(LOGOUT_ID)
+            assert (logout is not None) == (stop >= "20261206100006")
+            if logout is not None:
+                assert logout.subject == "alice" and logout.rp_initiated and not logout.was_used
+                assert logout.redir_url == "https://rp/bye" and logout.client_id == "c1"
         finally:
             await db.close()
 

@@ -43,6 +43,8 @@ LOCALITIES: dict[str, dict[str, str]] = {
         "hydra_oauth2_code": BY_ROW,
         "hydra_oauth2_authentication_session": BY_ROW,
         "roost_client_auth_failures": BY_ROW,
+        "hydra_oauth2_logout_request": BY_ROW,
+        "hydra_oauth2_device_auth_codes": BY_ROW,
     },
     "identity": {
         **_COMMON,

@@ -40,6 +40,10 @@ SCHEMA: dict[str, Any] = _obj(
         login={"type": "string"},
         consent={"type": "string"},
         registration={"type": "string"},
+        logout={"type": "string"},
+        post_logout_redirect={"type": "string"},
+        error={"type": "string"},
+        device=_obj(verification={"type": "string"}, success={"type": "string"}),
     ),
     secrets=_obj(
         system={"type": "array", "items": {"type": "string", "minLength": 16}},
@@ -52,6 +56,7 @@ SCHEMA: dict[str, Any] = _obj(
         auth_code=_DURATION,
         login_consent_request=_DURATION,
         authentication_session=_DURATION,
+        device_user_code=_DURATION,
     ),
     strategies=_obj(
         access_token={"type": "string", "enum": ["opaque", "jwt"]},
@@ -71,6 +76,24 @@ SCHEMA: dict[str, Any] = _obj(
         ),
         client_credentials=_obj(default_grant_allowed_scope={"type": "boolean"}),
         pkce=_obj(enforced={"type": "boolean"}, enforced_for_public_clients={"type": "boolean"}),
+        device_authorization=_obj(
+            token_polling_interval=_DURATION,
+            user_code={
+                "oneOf": [
+                    {
+                        **_obj(entropy_preset={"enum": ["high", "medium", "low"]}),
+                        "required": ["entropy_preset"],
+                    },
+                    {
+                        **_obj(
+                            length={"type": "integer", "minimum": 6},
+                            character_set={"type": "string", "minLength": 8},
+                        ),
+                        "required": ["length", "character_set"],
+                    },
+                ]
+            },
+        ),
         grant=_obj(
             jwt=_obj(
                 jti_optional={"type": "boolean"},
@@ -79,7 +102,9 @@ SCHEMA: dict[str, Any] = _obj(
             )
         ),
     ),
-    oidc=_obj(dynamic_client_registration=_obj(default_scope=_STRINGS)),
+    oidc=_obj(
+        dynamic_client_registration=_obj(enabled={"type": "boolean"}, default_scope=_STRINGS)
+    ),
     janitor=_obj(
         interval=_DURATION,
         batch_size={"type": "integer", "minimum": 1, "maximum": 10000},
@@ -112,20 +137,13 @@ KNOWN = frozenset(
         "serve.admin.base_url",
         "serve.admin.request_log",
         "urls.self.admin",
-        "urls.logout",
-        "urls.device",
-        "urls.error",
-        "urls.post_logout_redirect",
         "urls.identity_provider",
         "secrets.cookie",
-        "ttl.device_user_code",
         "oauth2.preserve_ext_claims",
         "oauth2.token_hook",
         "oauth2.refresh_token_hook",
-        "oauth2.device_authorization",
         "oauth2.grant.refresh_token",
         "oidc.subject_identifiers",
-        "oidc.dynamic_client_registration.enabled",
     }
 )
 
@@ -173,16 +191,26 @@ class OAuth2Config:
     jwt_iat_optional: bool
     jwt_max_ttl: timedelta
     default_client_scope: tuple[str, ...]
+    dynamic_registration: bool
     janitor_interval: timedelta | None
     janitor_batch_size: int
     expose_internal_errors: bool
     login_url: str
     consent_url: str
     registration_url: str
+    logout_url: str
+    post_logout_url: str
     auth_code_ttl: timedelta
     login_consent_ttl: timedelta
     authentication_session_ttl: timedelta
     pkce_enforced: bool
+    error_url: str
+    device_verification_url: str
+    device_success_url: str
+    device_ttl: timedelta
+    device_polling_interval: timedelta
+    user_code_length: int
+    user_code_alphabet: str
     pkce_enforced_for_public_clients: bool
 
     @classmethod
@@ -196,6 +224,8 @@ class OAuth2Config:
         issuer = get(v, "urls.self.issuer", "") or public_url
         refresh = get(v, "ttl.refresh_token", "720h")
         janitor = get(v, "janitor.interval", None)
+        base = public_url.rstrip("/")
+        code = _user_code(get(v, "oauth2.device_authorization.user_code", None) or {})
         return cls(
             dsn=v.get("dsn", "memory"),
             public=public,
@@ -229,6 +259,7 @@ class OAuth2Config:
                 get(v, "oidc.dynamic_client_registration.default_scope", None)
                 or DEFAULT_CLIENT_SCOPE
             ),
+            dynamic_registration=get(v, "oidc.dynamic_client_registration.enabled", False),
             janitor_interval=durations.parse(janitor) if janitor else None,
             janitor_batch_size=get(v, "janitor.batch_size", 100),
             expose_internal_errors=get(v, "oauth2.expose_internal_errors", False),
@@ -237,16 +268,47 @@ class OAuth2Config:
             consent_url=get(v, "urls.consent", "")
             or f"{public_url.rstrip('/')}/oauth2/fallbacks/consent",
             registration_url=get(v, "urls.registration", "") or "",
+            logout_url=get(v, "urls.logout", "")
+            or f"{public_url.rstrip('/')}/oauth2/fallbacks/logout",
+            post_logout_url=get(v, "urls.post_logout_redirect", "")
+            or f"{public_url.rstrip('/')}/oauth2/fallbacks/logout/callback",
             auth_code_ttl=durations.parse(get(v, "ttl.auth_code", "10m")),
             login_consent_ttl=durations.parse(get(v, "ttl.login_consent_request", "30m")),
             authentication_session_ttl=durations.parse(
                 get(v, "ttl.authentication_session", "720h")
             ),
             pkce_enforced=get(v, "oauth2.pkce.enforced", False),
+            error_url=get(v, "urls.error", "") or f"{base}/oauth2/fallbacks/error",
+            device_verification_url=get(v, "urls.device.verification", "")
+            or f"{base}/oauth2/fallbacks/device",
+            device_success_url=get(v, "urls.device.success", "")
+            or f"{base}/oauth2/fallbacks/device/done",
+            device_ttl=durations.parse(get(v, "ttl.device_user_code", "10m")),
+            device_polling_interval=durations.parse(
+                get(v, "oauth2.device_authorization.token_polling_interval", "5s")
+            ),
+            user_code_length=code[0],
+            user_code_alphabet=code[1],
             pkce_enforced_for_public_clients=get(
                 v, "oauth2.pkce.enforced_for_public_clients", False
             ),
         )
+
+
+USER_CODE_PRESETS = {
+    "low": (8, "0123456789"),
+    "medium": (8, "BCDFGHJKLMNPQRSTVWXZ"),
+    "high": (12, "BCDFGHJKLMNPQRSTVWXZ"),
+}
+
+
+def _user_code(v: dict[str, Any]) -> tuple[int, str]:
+    """RFC 8628 §6.1: base-20 consonants by default (8 characters, ~34.5 bits)."""
+    if "entropy_preset" in v:
+        return USER_CODE_PRESETS[v["entropy_preset"]]
+    if "length" in v:
+        return int(v["length"]), "".join(dict.fromkeys(v["character_set"]))
+    return USER_CODE_PRESETS["medium"]
 
 
 def _local_url(listener: Listener) -> str:

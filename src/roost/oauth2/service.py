@@ -17,12 +17,16 @@ from roost.core.pagination import PageTokens
 from roost.core.throttle import FailureThrottle
 from roost.oauth2 import scopes as sc
 from roost.oauth2.clients.hashing import SecretHasher
+from roost.oauth2.clients.registration import Registration
 from roost.oauth2.config import OAuth2Config
 from roost.oauth2.consent.challenges import Challenges
+from roost.oauth2.consent.logout import Logout, LogoutURLs
 from roost.oauth2.consent.requests import ConsentRequests
+from roost.oauth2.consent.sessions import ConsentSessions
 from roost.oauth2.consent.strategy import FlowURLs, LoginConsentStrategy
 from roost.oauth2.janitor import Janitor
 from roost.oauth2.jwk.manager import KeyManager
+from roost.oauth2.oidc.backchannel import BackChannelLogout
 from roost.oauth2.oidc.id_token import IDTokenSigner
 from roost.oauth2.oidc.userinfo import UserInfo
 from roost.oauth2.rfc6749.authorization import AuthorizationValidator
@@ -40,11 +44,22 @@ from roost.oauth2.rfc7523.client_assertion import ClientAssertionAuthenticator
 from roost.oauth2.rfc7523.grant import JWTBearerGrant
 from roost.oauth2.rfc7636 import PKCEPolicy
 from roost.oauth2.rfc7662 import Introspector
+from roost.oauth2.rfc8628.device import DeviceAuthorization, DeviceURLs, UserCodes
+from roost.oauth2.rfc8628.grant import DeviceCodeGrant
+from roost.oauth2.rfc8628.verification import (
+    DeviceFlowURLs,
+    DeviceLoginConsent,
+    DeviceRequests,
+    DeviceVerification,
+)
 from roost.oauth2.sql.client_failures import ClientAuthFailureStore
 from roost.oauth2.sql.clients import ClientStore
+from roost.oauth2.sql.devices import DeviceStore
 from roost.oauth2.sql.flows import FlowStore
 from roost.oauth2.sql.keys import KeyStore
+from roost.oauth2.sql.logout import LogoutStore
 from roost.oauth2.sql.network import ensure_network
+from roost.oauth2.sql.sessions import ConsentSessionStore
 from roost.oauth2.sql.tokens import TokenStore
 from roost.oauth2.sql.trust import TrustStore
 from roost.oauth2.tokens.aead import AEAD
@@ -82,6 +97,12 @@ class Parts:
     authorization: LoginConsentStrategy
     consent_requests: ConsentRequests
     userinfo: UserInfo
+    logout: Logout
+    consent_sessions: ConsentSessions
+    backchannel: BackChannelLogout
+    registration: Registration
+    device_authorization: DeviceAuthorization
+    device_verification: DeviceVerification
 
 
 @dataclass(kw_only=True)
@@ -141,8 +162,13 @@ class OAuth2Service(Service[Parts]):
             IDTokenSigner(keys, cfg.issuer, cfg.id_token_ttl),
             code_ttl=cfg.auth_code_ttl,
         )
+        devices = DeviceStore(self.db, nid, self.aead if cfg.encrypt_at_rest else None)
+        id_signer = IDTokenSigner(keys, cfg.issuer, cfg.id_token_ttl)
         grants: list[Grant] = [
             code_grant,
+            DeviceCodeGrant(
+                issuer, tokens, self.hmac, id_signer, devices, interval=cfg.device_polling_interval
+            ),
             ClientCredentialsGrant(issuer, strategy, grant_all=cfg.default_grant_allowed_scope),
             RefreshTokenGrant(issuer, tokens, self.hmac, strategy),
             JWTBearerGrant(issuer, trust, tokens, rules, strategy),
@@ -161,6 +187,37 @@ class OAuth2Service(Service[Parts]):
             session_ttl=cfg.authentication_session_ttl,
             strategy=strategy,
         )
+        device_urls = DeviceFlowURLs(
+            cfg.device_verification_url,
+            cfg.device_success_url,
+            cfg.error_url,
+            f"{cfg.public_url}/oauth2/device/verify",
+        )
+        user_codes = UserCodes(cfg.system_secrets[0], cfg.user_code_length, cfg.user_code_alphabet)
+        device_login = DeviceLoginConsent(
+            DeviceRequests(devices, clients, challenges, device_urls),
+            flows,
+            challenges,
+            code_grant,
+            FlowURLs(cfg.login_url, cfg.consent_url, cfg.registration_url),
+            ttl=cfg.login_consent_ttl,
+            session_ttl=cfg.authentication_session_ttl,
+            strategy=strategy,
+        )
+        backchannel = BackChannelLogout(keys, cfg.issuer)
+        logout = Logout(
+            LogoutStore(self.db, nid),
+            flows,
+            clients,
+            keys,
+            challenges,
+            backchannel,
+            LogoutURLs(
+                cfg.logout_url, cfg.post_logout_url, f"{cfg.public_url}/oauth2/sessions/logout"
+            ),
+            issuer=cfg.issuer,
+            ttl=cfg.login_consent_ttl,
+        )
         return Parts(
             clients=clients,
             tokens=tokens,
@@ -175,7 +232,42 @@ class OAuth2Service(Service[Parts]):
             authorization=authorization,
             consent_requests=ConsentRequests(flows, challenges, clients, cfg.login_consent_ttl),
             userinfo=UserInfo(introspector),
+            logout=logout,
+            consent_sessions=ConsentSessions(
+                ConsentSessionStore(self.db, nid), clients, challenges, logout
+            ),
+            backchannel=backchannel,
+            device_authorization=DeviceAuthorization(
+                auth,
+                devices,
+                self.hmac,
+                user_codes,
+                strategy,
+                DeviceURLs(f"{cfg.public_url}/oauth2/device/verify"),
+                ttl=cfg.device_ttl,
+                interval=cfg.device_polling_interval,
+            ),
+            device_verification=DeviceVerification(
+                devices,
+                user_codes,
+                challenges,
+                clients,
+                device_login,
+                device_urls,
+                ttl=cfg.device_ttl,
+            ),
+            registration=Registration(
+                clients,
+                self.hmac,
+                self._hash_secret,
+                enabled=cfg.dynamic_registration,
+                default_scope=cfg.default_client_scope,
+                endpoint=f"{cfg.public_url}/oauth2/register",
+            ),
         )
+
+    async def _hash_secret(self, secret: str) -> str:
+        return await asyncio.to_thread(self.hasher.hash, secret)
 
     async def begin(self, parts: Parts) -> None:
         if self.config.janitor_interval is not None:

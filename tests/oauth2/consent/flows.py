@@ -8,9 +8,12 @@ login/consent app is the test itself, calling the admin API through Ory's
 from __future__ import annotations
 
 import secrets
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -132,3 +135,50 @@ def code_flow(
     url, state = rp.authorization_url(**params)
     consent_challenge = browser.login(api, browser.start(url))
     return browser.consent(api, consent_challenge, **(consent or {})), state
+
+
+class Receiver:
+    """A client's back-channel logout endpoint: records each POSTed form, answers from a script.
+
+    ``statuses`` are the answers to the first requests in turn (then 200);
+    ``delay`` seconds pass before each answer.
+    """
+
+    def __init__(self, statuses: tuple[int, ...] = (), delay: float = 0.0) -> None:
+        self.forms: list[dict[str, str]] = []
+        self.statuses = list(statuses)
+        self.delay = delay
+        self.got = threading.Event()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                body = self.rfile.read(length).decode()
+                time.sleep(receiver.delay)
+                status = receiver.statuses.pop(0) if receiver.statuses else 200
+                receiver.forms.append({k: v[0] for k, v in parse_qs(body).items()})
+                if status == 200:
+                    receiver.got.set()
+                self.send_response(status)
+                self.send_header("content-length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/backchannel"
+
+    def wait(self, timeout: float = 10) -> dict[str, str]:
+        assert self.got.wait(timeout), f"no successful back-channel logout; got {self.forms}"
+        return self.forms[-1]
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -78,6 +78,8 @@ class Client:
 
     doc: dict[str, Any]
     secret_hash: str
+    rotated_hashes: tuple[str, ...] = ()
+    """Hashes of earlier secrets that still authenticate (secret rotation), newest first."""
 
     @property
     def id(self) -> str:

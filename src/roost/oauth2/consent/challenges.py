@@ -19,6 +19,11 @@ LOGIN_VERIFIER = b"login_verifier"
 CONSENT_CHALLENGE = b"consent_challenge"
 CONSENT_VERIFIER = b"consent_verifier"
 SESSION_COOKIE = b"login_session"
+LOGOUT_CHALLENGE = b"logout_challenge"
+LOGOUT_VERIFIER = b"logout_verifier"
+DEVICE_CHALLENGE = b"device_challenge"
+DEVICE_VERIFIER = b"device_verifier"
+DEVICE_REQUEST = b"device_request"
 MAX_LENGTH = 2048
 
 

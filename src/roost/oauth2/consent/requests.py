@@ -66,6 +66,26 @@ def with_param(url: str, name: str, value: str) -> str:
     return f"{url}{sep}{name}={quote(value, safe='')}"
 
 
+def consent_document(flow: Flow, challenge: str, client: dict[str, Any]) -> dict[str, Any]:
+    """``oAuth2ConsentRequest`` of a flow that reached consent."""
+    return {
+        "acr": flow.acr,
+        "amr": flow.amr,
+        "challenge": challenge,
+        "client": client,
+        "consent_request_id": flow.consent_challenge_id,
+        "context": flow.context,
+        "login_challenge": flow.id,
+        "login_session_id": flow.login_session_id,
+        "oidc_context": flow.oidc_context,
+        "request_url": flow.request_url,
+        "requested_access_token_audience": flow.requested_audience,
+        "requested_scope": flow.requested_scope,
+        "skip": flow.consent_skip,
+        "subject": flow.subject,
+    }
+
+
 class ClientSource(Protocol):
     async def get(self, client_id: str) -> Client | None: ...
 
@@ -174,23 +194,7 @@ class ConsentRequests:
     async def consent_request(self, challenge: str) -> dict[str, Any]:
         """``oAuth2ConsentRequest``."""
         flow = await self._consent_flow(challenge)
-        out: dict[str, Any] = {
-            "acr": flow.acr,
-            "amr": flow.amr,
-            "challenge": challenge,
-            "client": await self._client_doc(flow.client_id),
-            "consent_request_id": flow.consent_challenge_id,
-            "context": flow.context,
-            "login_challenge": flow.id,
-            "login_session_id": flow.login_session_id,
-            "oidc_context": flow.oidc_context,
-            "request_url": flow.request_url,
-            "requested_access_token_audience": flow.requested_audience,
-            "requested_scope": flow.requested_scope,
-            "skip": flow.consent_skip,
-            "subject": flow.subject,
-        }
-        return out
+        return consent_document(flow, challenge, await self._client_doc(flow.client_id))
 
     async def accept_consent(self, challenge: str, body: Any) -> str:
         if not isinstance(body, dict):

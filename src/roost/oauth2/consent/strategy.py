@@ -29,7 +29,7 @@ from roost.oauth2.consent import flow as fl
 from roost.oauth2.consent.errors import ReportedError
 from roost.oauth2.consent.flow import Flow, FlowStore, LoginSession
 from roost.oauth2.consent.requests import now_utc, token, with_param
-from roost.oauth2.rfc6749.authorization import AuthorizationRequest, AuthorizationValidator
+from roost.oauth2.rfc6749.authorization import AuthorizationRequest
 from roost.oauth2.rfc6749.errors import (
     AccessDenied,
     ConsentRequired,
@@ -65,6 +65,12 @@ class Decision:
     auth_time: datetime | None
 
 
+class RequestValidator(Protocol):
+    async def validate(self, params: dict[str, str]) -> AuthorizationRequest:
+        """The validated request; OAuth2Error (shown) or RedirectedError (sent on)."""
+        ...
+
+
 class CodeIssuer(Protocol):
     async def create_code(self, decision: Decision) -> str:
         """A new authorization code for the decision."""
@@ -90,7 +96,7 @@ def _query(url: str) -> dict[str, str]:
 class LoginConsentStrategy:
     def __init__(
         self,
-        validator: AuthorizationValidator,
+        validator: RequestValidator,
         flows: FlowStore,
         challenges: ch.Challenges,
         codes: CodeIssuer,
@@ -118,7 +124,7 @@ class LoginConsentStrategy:
             return await self._after_login(req, plain, params["login_verifier"], cookies)
         if params.get("consent_verifier"):
             return await self._after_consent(req, plain, params["consent_verifier"], cookies)
-        return await self._begin_login(req, request_url, cookies)
+        return await self.begin_login(req, request_url, cookies)
 
     # -- step 1 --------------------------------------------------------------------
 
@@ -134,7 +140,7 @@ class LoginConsentStrategy:
             return None
         return session
 
-    async def _begin_login(
+    async def begin_login(
         self, req: AuthorizationRequest, request_url: str, cookies: dict[str, str]
     ) -> Redirect:
         now = now_utc()
@@ -306,10 +312,15 @@ class LoginConsentStrategy:
         flow = await self._verified(req, plain, ch.CONSENT_VERIFIER, verifier, cookies)
         if flow.consent_error is not None:
             raise req.fail(ReportedError(flow.consent_error))
-        code = await self.codes.create_code(Decision(req, flow, flow.login_authenticated_at))
+        return Redirect(await self.finish(Decision(req, flow, flow.login_authenticated_at)))
+
+    async def finish(self, decision: Decision) -> str:
+        """Where the user agent goes once consent is given: the client, with its code."""
+        req, flow = decision.request, decision.flow
+        code = await self.codes.create_code(decision)
         params = {"code": code, "scope": " ".join(flow.granted_scope), "state": req.state}
         sep = "&" if "?" in req.redirect_uri else "?"
-        return Redirect(f"{req.redirect_uri}{sep}{urlencode(params)}")
+        return f"{req.redirect_uri}{sep}{urlencode(params)}"
 
 
 def _trusted_redirect(req: AuthorizationRequest) -> bool:

@@ -17,7 +17,9 @@ from roost.core.http import JSON, route
 from roost.oauth2.http.admin_clients import client_routes
 from roost.oauth2.http.admin_keys import key_routes
 from roost.oauth2.http.admin_requests import request_routes
+from roost.oauth2.http.admin_sessions import session_routes
 from roost.oauth2.http.common import parts, read_form, require, service
+from roost.oauth2.http.device import admin_device_routes
 
 
 async def introspect(request: Request) -> Response:
@@ -41,6 +43,8 @@ def _admin(prefix: str) -> list[BaseRoute]:
         *client_routes(prefix),
         *key_routes(prefix),
         *request_routes(prefix),
+        *session_routes(prefix),
+        *admin_device_routes(prefix),
         route(f"{prefix}/oauth2/introspect", POST=introspect),
         route(f"{prefix}/oauth2/tokens", DELETE=delete_tokens),
     ]

@@ -3,7 +3,9 @@
 A created client gets its secret back exactly once; only the hash is stored.
 A PUT without ``client_secret`` keeps the old hash (Hydra's ``UpdateClient``).
 A JSON Patch (RFC 6902) is applied to the client document and the result is
-validated like a PUT; ``/client_id`` cannot be patched.
+validated like a PUT; ``/client_id`` cannot be patched. Secret rotation
+(``POST|DELETE …/secrets/rotate``, Hydra after v25) keeps up to five earlier
+secrets valid until they are dropped.
 """
 
 from __future__ import annotations
@@ -116,7 +118,7 @@ async def _save(request: Request, current: Client, body: Any) -> Response:
     stamp(doc, None)
     doc["created_at"] = current.doc["created_at"]
     secret_hash = await _hash(request, secret) if secret else current.secret_hash
-    client = Client(doc, secret_hash)
+    client = Client(doc, secret_hash, current.rotated_hashes)
     if not await p.clients.replace(client, keep_secret=not secret):
         raise NotFound("Unable to locate the resource")
     return JSON(client.api(secret=secret))
@@ -162,6 +164,27 @@ async def set_lifespans(request: Request) -> Response:
     return await _save(request, current, doc)
 
 
+async def rotate_secret(request: Request) -> Response:
+    """A new secret (shown once); the old one keeps working until the rotated ones are dropped."""
+    current = await _existing(request)
+    if current.is_public:
+        raise Invalid("The client authenticates without a secret, there is none to rotate.")
+    secret = generate_secret()
+    client = await (await parts(request)).clients.rotate_secret(
+        current.id, await _hash(request, secret)
+    )
+    if client is None:
+        raise NotFound("Unable to locate the resource")
+    return JSON(client.api(secret=secret))
+
+
+async def delete_rotated_secrets(request: Request) -> Response:
+    client = await (await parts(request)).clients.rotate_secret(_path_id(request), None)
+    if client is None:
+        raise NotFound("Unable to locate the resource")
+    return JSON(client.api())
+
+
 def client_routes(prefix: str) -> list[BaseRoute]:
     return [
         route(f"{prefix}/clients", POST=create_client, GET=list_clients),
@@ -173,4 +196,9 @@ def client_routes(prefix: str) -> list[BaseRoute]:
             DELETE=delete_client,
         ),
         route(f"{prefix}/clients/{{id}}/lifespans", PUT=set_lifespans),
+        route(
+            f"{prefix}/clients/{{id}}/secrets/rotate",
+            POST=rotate_secret,
+            DELETE=delete_rotated_secrets,
+        ),
     ]

@@ -11,6 +11,9 @@ from starlette.routing import BaseRoute
 from roost.core.http import JSON, route
 from roost.oauth2.http.authorize import authorize, userinfo
 from roost.oauth2.http.common import NO_STORE, parts, read_form, service
+from roost.oauth2.http.device import public_device_routes
+from roost.oauth2.http.logout import logged_out, logout
+from roost.oauth2.http.register import register_routes
 from roost.oauth2.service import OAuth2Service
 
 
@@ -33,12 +36,12 @@ async def revoke(request: Request) -> Response:
 def discovery_document(svc: OAuth2Service) -> dict[str, Any]:
     """Hydra's discovery fields (reference §1.5), for what this issuer serves today.
 
-    Only working endpoints and features are listed: no implicit or hybrid
-    response types, no logout or registration endpoints, no request objects
-    yet (issue 10 adds them, and their entries, as they land). One exception:
-    ``device_authorization_endpoint`` is required by Hydra's spec, and Ory's
-    SDK refuses a document without it, so it stays although the device flow
-    does not exist yet; no grant type or response type points to it.
+    Only working endpoints and features are listed, and
+    ``tests/oauth2/test_discovery.py`` calls every endpoint, grant, response
+    type and mode, PKCE method and client authentication method listed here:
+    no implicit or hybrid response types, no request objects, no pairwise
+    subjects, no signed userinfo yet; ``registration_endpoint`` only while
+    dynamic registration is enabled.
     """
     iss = svc.config.issuer
     base = svc.config.public_url
@@ -49,6 +52,7 @@ def discovery_document(svc: OAuth2Service) -> dict[str, Any]:
         "jwks_uri": f"{base}/.well-known/jwks.json",
         "userinfo_endpoint": f"{base}/userinfo",
         "revocation_endpoint": f"{base}/oauth2/revoke",
+        "end_session_endpoint": f"{base}/oauth2/sessions/logout",
         "device_authorization_endpoint": f"{base}/oauth2/device/auth",
         "subject_types_supported": ["public"],
         "response_types_supported": ["code"],
@@ -66,7 +70,12 @@ def discovery_document(svc: OAuth2Service) -> dict[str, Any]:
             "sid",
             "rat",
         ],
-        "grant_types_supported": ["authorization_code", "client_credentials", "refresh_token"],
+        "grant_types_supported": [
+            "authorization_code",
+            "client_credentials",
+            "refresh_token",
+            "urn:ietf:params:oauth:grant-type:device_code",
+        ],
         "response_modes_supported": ["query"],
         "userinfo_signing_alg_values_supported": ["none"],
         "id_token_signing_alg_values_supported": ["RS256"],
@@ -83,6 +92,15 @@ def discovery_document(svc: OAuth2Service) -> dict[str, Any]:
             "none",
         ],
         "code_challenge_methods_supported": ["plain", "S256"],
+        **(
+            {"registration_endpoint": f"{base}/oauth2/register"}
+            if svc.config.dynamic_registration
+            else {}
+        ),
+        "frontchannel_logout_supported": True,
+        "frontchannel_logout_session_supported": True,
+        "backchannel_logout_supported": True,
+        "backchannel_logout_session_supported": True,
     }
 
 
@@ -100,7 +118,11 @@ public_routes: list[BaseRoute] = [
     route("/oauth2/token", POST=token),
     route("/userinfo", GET=userinfo, POST=userinfo),
     route("/oauth2/revoke", POST=revoke),
+    route("/oauth2/sessions/logout", GET=logout, POST=logout),
+    route("/oauth2/fallbacks/logout/callback", GET=logged_out),
     route("/.well-known/openid-configuration", GET=discovery),
     route("/.well-known/oauth-authorization-server", GET=discovery),
     route("/.well-known/jwks.json", GET=jwks),
+    *register_routes,
+    *public_device_routes,
 ]

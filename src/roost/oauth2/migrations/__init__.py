@@ -14,7 +14,10 @@ from roost.oauth2.migrations import (
     v20261128100003_hydra_oauth2_tokens,
     v20261128100004_hydra_jwk_and_trust,
     v20261204100005_hydra_oauth2_flow,
-    v20261206100006_roost_client_auth_failures,
+    v20261206100006_hydra_oauth2_logout_request,
+    v20261206100007_hydra_client_rotated_secrets,
+    v20261206100008_hydra_oauth2_device_auth_codes,
+    v20261206100009_roost_client_auth_failures,
 )
 
 __all__ = ["MIGRATIONS"]
@@ -25,5 +28,8 @@ MIGRATIONS = [
     v20261128100003_hydra_oauth2_tokens.STEP,
     v20261128100004_hydra_jwk_and_trust.STEP,
     v20261204100005_hydra_oauth2_flow.STEP,
-    v20261206100006_roost_client_auth_failures.STEP,
+    v20261206100006_hydra_oauth2_logout_request.STEP,
+    v20261206100007_hydra_client_rotated_secrets.STEP,
+    v20261206100008_hydra_oauth2_device_auth_codes.STEP,
+    v20261206100009_roost_client_auth_failures.STEP,
 ]

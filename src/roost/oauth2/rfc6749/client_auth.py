@@ -120,9 +120,11 @@ class ClientAuthenticator:
             await asyncio.sleep(attempt.delay)
         if client is not None and method != client.auth_method:
             raise _mismatch(client, method)
-        stored = client.secret_hash if client is not None else self.dummy_hash
-        ok = await asyncio.to_thread(self.verifier.verify, secret, stored)
-        self.counters.secret_verifications += 1
+        hashes = (client.secret_hash, *client.rotated_hashes) if client else (self.dummy_hash,)
+        ok = False
+        for stored in hashes:  # rotated secrets keep working until they are cleared
+            ok = ok or await asyncio.to_thread(self.verifier.verify, secret, stored)
+            self.counters.secret_verifications += 1
         if not ok or client is None:
             self.counters.failures += 1
             await self.throttle.failed(attempt)

@@ -50,6 +50,7 @@ def to_row(client: Client, nid: uuid.UUID, registration_signature: str = "") -> 
         "created_at": _parse_time(doc["created_at"]),
         "updated_at": _parse_time(doc["updated_at"]),
         "registration_access_token_signature": registration_signature,
+        "rotated_secrets": "|".join(client.rotated_hashes),
     }
     for key in (*TEXT_FIELDS, *SHORT_FIELDS, *LIST_FIELDS, *BOOL_FIELDS):
         row[key] = doc[key]
@@ -73,7 +74,11 @@ def from_row(row: Mapping[Any, Any]) -> Client:
     for key in LIFESPANS:
         if row[key] is not None:
             doc[key] = durations.format_ns(row[key])
-    return Client(doc, row["client_secret"])
+    rotated = tuple(h for h in (row.get("rotated_secrets") or "").split("|") if h)
+    return Client(doc, row["client_secret"], rotated)
+
+
+MAX_ROTATED = 5
 
 
 class ClientStore:
@@ -98,17 +103,60 @@ class ClientStore:
 
         await self.db.transaction(run)
 
-    async def replace(self, client: Client, *, keep_secret: bool) -> bool:
-        """Overwrite every column of an existing client; False when it does not exist."""
-        row = to_row(client, self.nid)
-        for key in ("id", "nid", "created_at", "registration_access_token_signature"):
+    async def replace(
+        self, client: Client, *, keep_secret: bool, registration_signature: str | None = None
+    ) -> bool:
+        """Overwrite every column of an existing client; False when it does not exist.
+
+        The registration token's signature changes only when a new one is given.
+        """
+        row = to_row(client, self.nid, registration_signature or "")
+        for key in ("id", "nid", "created_at"):
             row.pop(key)
+        if registration_signature is None:
+            row.pop("registration_access_token_signature")
         if keep_secret:
             row.pop("client_secret")
+            row.pop("rotated_secrets")
 
         async def run(conn: AsyncConnection) -> bool:
             result = await conn.execute(update(t).where(self._key(client.id)).values(**row))
             return bool(result.rowcount)
+
+        return await self.db.transaction(run)
+
+    async def registration_signature(self, client_id: str) -> str | None:
+        query = select(t.c.registration_access_token_signature).where(self._key(client_id))
+
+        async def run(conn: AsyncConnection) -> str | None:
+            value = (await conn.execute(query)).scalar()
+            return str(value) if value else None
+
+        return await self.db.read(run)
+
+    async def rotate_secret(self, client_id: str, secret_hash: str | None) -> Client | None:
+        """Make ``secret_hash`` the secret, keeping the old one among the last five rotated;
+        with None, forget the rotated ones. The client after the change, None if none."""
+
+        async def run(conn: AsyncConnection) -> Client | None:
+            row = (await conn.execute(select(t).where(self._key(client_id)))).mappings().first()
+            if row is None:
+                return None
+            current = from_row(row)
+            if secret_hash is None:
+                client = Client(current.doc, current.secret_hash)
+            else:
+                rotated = (current.secret_hash, *current.rotated_hashes)[:MAX_ROTATED]
+                client = Client(current.doc, secret_hash, rotated)
+            await conn.execute(
+                update(t)
+                .where(self._key(client_id))
+                .values(
+                    client_secret=client.secret_hash,
+                    rotated_secrets="|".join(client.rotated_hashes),
+                )
+            )
+            return client
 
         return await self.db.transaction(run)
 

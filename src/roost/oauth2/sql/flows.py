@@ -140,3 +140,21 @@ class FlowStore:
             )
 
         await self.db.transaction(run, idempotent=True)
+
+    async def session_clients(self, session_id: str) -> list[str]:
+        c = flow_t.c
+        query = (
+            select(c.client_id)
+            .where(
+                c.login_session_id == session_id,
+                c.nid == self.nid,
+                c.state == CONSENT_USED,
+                c.consent_error.is_(None),
+            )
+            .distinct()
+        )
+
+        async def run(conn: AsyncConnection) -> list[str]:
+            return sorted(str(r[0]) for r in await conn.execute(query))
+
+        return await self.db.read(run)

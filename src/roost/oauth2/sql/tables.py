@@ -24,6 +24,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     PrimaryKeyConstraint,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -73,6 +74,7 @@ hydra_client = Table(
         for name, size in SHORT_FIELDS.items()
     ),
     Column("registration_access_token_signature", String(128), nullable=False, server_default=""),
+    Column("rotated_secrets", Text, nullable=False, server_default=""),
     Column("client_secret_expires_at", Integer, nullable=False, server_default="0"),
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
@@ -308,3 +310,71 @@ roost_client_auth_failures = Table(
 )
 """Roost's own: failed client authentications per client id (keyed by an HMAC of the
 id, never the id), shared by every worker and replica (``roost.core.throttle``)."""
+
+hydra_oauth2_logout_request = Table(
+    "hydra_oauth2_logout_request",
+    metadata,
+    Column("challenge", String(36), primary_key=True),
+    Column("verifier", String(64), nullable=True),
+    Column("subject", String(255), nullable=False),
+    Column("sid", String(40), nullable=False),
+    Column("client_id", String(255), nullable=True),
+    _nid(),
+    Column("request_url", Text, nullable=False),
+    Column("redir_url", Text, nullable=False),
+    Column("was_used", Boolean, nullable=False, default=False),
+    Column("accepted", Boolean, nullable=False, default=False),
+    Column("rejected", Boolean, nullable=False, default=False),
+    Column("rp_initiated", Boolean, nullable=False, default=False),
+    Column("expires_at", DateTime, nullable=True),
+    Column("requested_at", DateTime, nullable=True),
+    ForeignKeyConstraint(
+        ["client_id", "nid"],
+        ["hydra_client.id", "hydra_client.nid"],
+        ondelete="CASCADE",
+        name="hydra_oauth2_logout_request_client_id_fk",
+    ),
+    UniqueConstraint("verifier", name="hydra_oauth2_logout_request_verifier_key"),
+)
+_logout = hydra_oauth2_logout_request.c
+Index("hydra_oauth2_logout_request_client_id_idx", _logout.client_id, _logout.nid)
+Index("hydra_oauth2_logout_request_expires_at_idx", _logout.nid, _logout.expires_at)
+
+hydra_oauth2_device_auth_codes = Table(
+    "hydra_oauth2_device_auth_codes",
+    metadata,
+    Column("device_code_signature", String(255), nullable=False),
+    Column("user_code_signature", String(255), nullable=False),
+    Column("request_id", String(40), nullable=False),
+    Column("requested_at", DateTime, nullable=False),
+    Column("client_id", String(255), nullable=False),
+    Column("scope", Text, nullable=False),
+    Column("granted_scope", Text, nullable=False),
+    Column("requested_audience", Text, nullable=False, server_default=""),
+    Column("granted_audience", Text, nullable=False, server_default=""),
+    Column("form_data", Text, nullable=False, server_default=""),
+    Column("session_data", Text, nullable=False),
+    Column("subject", String(255), nullable=False, server_default=""),
+    Column("device_code_active", Boolean, nullable=False),
+    Column("user_code_state", SmallInteger, nullable=False),
+    Column("challenge_id", String(40), nullable=True),
+    Column("expires_at", DateTime, nullable=False),
+    _nid(),
+    Column("last_polled_at", DateTime, nullable=True),
+    PrimaryKeyConstraint(
+        "device_code_signature", "nid", name="hydra_oauth2_device_auth_codes_pkey"
+    ),
+    UniqueConstraint(
+        "user_code_signature", "nid", name="hydra_oauth2_device_auth_codes_user_code_signature_key"
+    ),
+    UniqueConstraint("request_id", name="hydra_oauth2_device_auth_codes_request_id_key"),
+    ForeignKeyConstraint(
+        ["client_id", "nid"],
+        ["hydra_client.id", "hydra_client.nid"],
+        ondelete="CASCADE",
+        name="hydra_oauth2_device_auth_codes_client_id_fk",
+    ),
+)
+_device = hydra_oauth2_device_auth_codes.c
+Index("hydra_oauth2_device_auth_codes_client_id_idx", _device.client_id, _device.nid)
+Index("hydra_oauth2_device_auth_codes_expires_at_idx", _device.nid, _device.expires_at)

@@ -24,11 +24,34 @@ from roost.oauth2.oidc.id_token import IDTokenSigner, epoch
 from roost.oauth2.rfc6749.errors import InvalidGrant, InvalidRequest
 from roost.oauth2.rfc6749.grants.base import TokenGrant, require_grant_type
 from roost.oauth2.tokens.hmac import HMACStrategy
+from roost.oauth2.tokens.issuer import GRANT_LIFESPAN_PREFIX as GRANT_PREFIX
 from roost.oauth2.tokens.issuer import Granted, TokenIssuer, now_utc
 from roost.oauth2.tokens.record import TokenRecord
 
 CODE_PREFIX = "ory_ac_"
 OFFLINE = ("offline", "offline_access")
+
+
+def grant_session(decision: Decision) -> dict[str, Any]:
+    """What a consent decision leaves for the token endpoint: the ID-token facts, the
+    access token's extra claims and the consent's id."""
+    req, flow = decision.request, decision.flow
+    id_facts: dict[str, Any] = {
+        "nonce": req.nonce,
+        "acr": flow.acr,
+        "amr": flow.amr,
+        "sid": flow.login_session_id or "",
+        "rat": epoch(flow.requested_at),
+        "extra": flow.session_id_token,
+    }
+    if decision.auth_time is not None:
+        id_facts["auth_time"] = epoch(decision.auth_time)
+    return {
+        "id_token": id_facts,
+        "extra": flow.session_access_token,
+        "client_id": req.client.id,
+        "consent_challenge": flow.consent_challenge_id,
+    }
 
 
 class CodeStore(Protocol):
@@ -68,20 +91,11 @@ class AuthorizationCodeGrant(TokenGrant):
         code, signature = self.hmac.generate(CODE_PREFIX)
         now = now_utc().replace(microsecond=0)
         form = {"redirect_uri": req.redirect_uri} if req.redirect_uri_given else {}
-        id_facts: dict[str, Any] = {
-            "nonce": req.nonce,
-            "acr": flow.acr,
-            "amr": flow.amr,
-            "sid": flow.login_session_id or "",
-            "rat": epoch(flow.requested_at),
-            "extra": flow.session_id_token,
-        }
-        if decision.auth_time is not None:
-            id_facts["auth_time"] = epoch(decision.auth_time)
         await self.codes.create_code(
             TokenRecord(
                 signature=signature,
-                request_id=str(uuid.uuid4()),
+                # The consent's id, as Hydra does: revoking the consent finds these tokens.
+                request_id=flow.consent_challenge_id or str(uuid.uuid4()),
                 requested_at=now,
                 client_id=req.client.id,
                 subject=flow.subject,
@@ -92,10 +106,7 @@ class AuthorizationCodeGrant(TokenGrant):
                 granted_audience=flow.granted_audience,
                 form=urlencode({"response_type": "code", **form}),
                 session={
-                    "id_token": id_facts,
-                    "extra": flow.session_access_token,
-                    "client_id": req.client.id,
-                    "consent_challenge": flow.consent_challenge_id,
+                    **grant_session(decision),
                     "pkce": {"challenge": req.code_challenge, "method": req.code_challenge_method},
                 },
             )
@@ -139,7 +150,10 @@ class AuthorizationCodeGrant(TokenGrant):
 
     async def handle(self, form: dict[str, str], client: Client) -> dict[str, Any]:
         require_grant_type(client, self.grant_type)
-        record = await self._redeem(form, client)
+        return await self.issue_for(await self._redeem(form, client), client)
+
+    async def issue_for(self, record: TokenRecord, client: Client) -> dict[str, Any]:
+        """Tokens (and an ID token for ``openid``) for a redeemed grant; the device grant too."""
         scope = record.granted_scope
         now = now_utc().replace(microsecond=0)
         id_session = record.session.get("id_token") or {}
@@ -150,7 +164,7 @@ class AuthorizationCodeGrant(TokenGrant):
                 subject=record.subject,
                 now=now,
                 session=id_session,
-                lifespan=client.lifespan("authorization_code_grant_id_token_lifespan"),
+                lifespan=client.lifespan(f"{GRANT_PREFIX[self.grant_type]}_id_token_lifespan"),
             )
             if openid
             else {}

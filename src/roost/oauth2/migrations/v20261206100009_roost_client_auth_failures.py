@@ -27,4 +27,4 @@ def down(s: Schema) -> None:
     s.drop_table("roost_client_auth_failures")
 
 
-STEP = Migration("20261206100006", "roost_client_auth_failures", up, down)
+STEP = Migration("20261206100009", "roost_client_auth_failures", up, down)
