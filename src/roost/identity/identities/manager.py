@@ -29,6 +29,7 @@ from roost.identity.identities.model import (
     now,
 )
 from roost.identity.schemas.manager import IdentitySchema, Schemas
+from roost.identity.validation import check_identity
 
 BAD_HASH = "The imported password does not match any known hash format."
 IDENTITY_CONFLICT = "This identity conflicts with another identity that already exists."
@@ -70,6 +71,7 @@ def derive(schema: IdentitySchema, ident: Identity) -> None:
     ident.recovery_addresses = [
         old_r.get(pair) or Address(*pair) for pair in schema.addresses(ident.traits, "recovery")
     ]
+    check_identity(schema, ident)
 
 
 def validate_traits(schema: IdentitySchema, traits: Any) -> None:
@@ -247,6 +249,7 @@ class IdentityManager:
         await import_credentials(self.hasher, ident, body.get("credentials"))
         derive(schema, ident)
         _imported_addresses(ident, body)
+        check_identity(schema, ident)
         return ident
 
     async def _write(self, ident: Identity, *, new: bool) -> Identity:
