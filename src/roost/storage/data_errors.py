@@ -15,10 +15,13 @@ message: that message quotes the value, which may be personal data.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Mapping
+from typing import Any
 
 from sqlalchemy.exc import DataError, StatementError
 
 from roost.core.errors import Invalid
+from roost.core.limits import text_problem
 
 _ENCODING = (UnicodeError, OverflowError)
 
@@ -49,6 +52,25 @@ def data_error_code(exc: BaseException) -> str | None:
         if isinstance(item, (sqlite3.DataError, DataError)):
             return "SQLITE_TOOBIG" if "too big" in str(item) else "data error"
     return None
+
+
+def refuse_unstorable(parameters: Any) -> None:
+    """SQLite's half of the net: it keeps NUL and lone surrogates that PostgreSQL refuses.
+
+    Called on every statement SQLAlchemy sends to SQLite, so a value that got
+    past validation fails there as it would on PostgreSQL, instead of being
+    committed and breaking every later read of the row.
+    """
+    stack = [parameters]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if text_problem(item) is not None:
+                raise sqlite3.DataError("a text value holds NUL or a lone UTF-16 surrogate")
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif isinstance(item, Mapping):
+            stack.extend(item.values())
 
 
 def as_invalid(exc: BaseException) -> Invalid | None:

@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.pool import StaticPool
 
 from roost.core.errors import ConcurrentUpdate, Conflict, NotFound, Unavailable
-from roost.storage.data_errors import as_invalid
+from roost.storage.data_errors import as_invalid, refuse_unstorable
 from roost.storage.dsn import ParsedDSN, parse_dsn
 from roost.storage.hot import HotPool
 from roost.storage.liveness import Deadline, check_on_checkout, connection_lost, nothing_sent
@@ -240,6 +240,12 @@ def _sqlite_engine(parsed: ParsedDSN, leak: bool = False) -> AsyncEngine:
         ):
             cur.execute(f"PRAGMA {pragma}")
         cur.close()
+
+    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    def _storable(
+        _conn: Any, _cursor: Any, _sql: str, parameters: Any, _ctx: Any, _many: bool
+    ) -> None:
+        refuse_unstorable(parameters)
 
     @event.listens_for(engine.sync_engine, "begin")
     def _begin(conn: Any) -> None:
