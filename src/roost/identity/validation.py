@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from roost.core.errors import Invalid
 from roost.core.limits import check_fields, check_text, check_tree
 from roost.identity.identities.model import Identity
 from roost.identity.schemas.manager import IdentitySchema
@@ -36,8 +37,11 @@ def check_identity_body(body: dict[str, Any], prefix: str = "") -> None:
     check_fields(body, BODY_FIELDS, prefix)
 
 
-def check_password(value: Any, field: str = "password") -> None:
+def check_password(value: Any, max_bytes: int | None, field: str = "password") -> None:
+    """A cleartext password the hasher will take whole (bcrypt: 72 bytes, as Kratos)."""
     check_text(field, value, PASSWORD)
+    if isinstance(value, str) and max_bytes is not None and len(value.encode()) > max_bytes:
+        raise Invalid(f"{field} must be at most {max_bytes} bytes long")
 
 
 def check_identity(schema: IdentitySchema, ident: Identity) -> None:
