@@ -25,16 +25,18 @@ from tests.support.fuzz import (
     Target,
     check,
     listings_work,
+    logs_clean,
     requests,
     sweep,
 )
 from tests.support.server import Server
 
 PASSWORD = "fuzz-Password-8c1f2a"
+SENTINELS = (PASSWORD, "fuzz-sentinel@example.com", "fuzz-meta-sentinel")
 IDENTITY = {
     "schema_id": "default",
-    "traits": {"email": "fuzz@example.com"},
-    "metadata_public": {"k": "v"},
+    "traits": {"email": "fuzz-sentinel@example.com"},
+    "metadata_public": {"k": "fuzz-meta-sentinel"},
     "metadata_admin": {"k": "v"},
     "external_id": "ext-1",
     "credentials": {"password": {"config": {"password": PASSWORD}}},
@@ -67,6 +69,8 @@ def make_target(server: Server) -> Target:
         ],
         full_listings=[f"{admin}/admin/identities", f"{admin}/admin/sessions"],
         herodot=True,
+        log=server.log,
+        sentinels=SENTINELS,
         params={"id": created.json()["id"], "external_id": "seed", "type": "password"},
         bodies={
             "/admin/identities": IDENTITY,
@@ -128,3 +132,9 @@ def test_full_listings_work_after_fuzzing(
     fuzzed: tuple[Target, Snapshot, list[tuple[str, str, str]]],
 ) -> None:
     listings_work(fuzzed[0])
+
+
+def test_logs_hold_none_of_the_values_sent(
+    fuzzed: tuple[Target, Snapshot, list[tuple[str, str, str]]],
+) -> None:
+    logs_clean(fuzzed[0])

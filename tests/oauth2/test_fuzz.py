@@ -24,6 +24,7 @@ from tests.support.fuzz import (
     Target,
     check,
     listings_work,
+    logs_clean,
     requests,
     sweep,
 )
@@ -33,7 +34,8 @@ CLIENT = {
     "grant_types": ["client_credentials"],
     "scope": "read",
     "audience": ["https://api.example"],
-    "metadata": {"k": "v"},
+    "metadata": {"k": "fuzz-meta-sentinel"},
+    "client_secret": "fuzz-secret-sentinel-2b7d",
     "token_endpoint_auth_method": "client_secret_basic",
     "client_credentials_grant_access_token_lifespan": "1h",
 }
@@ -68,6 +70,8 @@ def make_target(h: Hydra) -> Target:
             f"{h.admin}/admin/trust/grants/jwt-bearer/issuers",
         ],
         herodot=False,
+        log=h.server.log,
+        sentinels=("fuzz-meta-sentinel", "fuzz-secret-sentinel-2b7d"),
         params={"id": client["client_id"], "set": "fuzz", "kid": "k1"},
         bodies={
             "/admin/clients": CLIENT,
@@ -126,3 +130,7 @@ def test_every_member_and_parameter_with_each_case_of_issue_9(fuzzed: Fuzzed) ->
 
 def test_full_listings_work_after_fuzzing(fuzzed: Fuzzed) -> None:
     listings_work(fuzzed[0])
+
+
+def test_logs_hold_none_of_the_values_sent(fuzzed: Fuzzed) -> None:
+    logs_clean(fuzzed[0])

@@ -25,12 +25,18 @@ from tests.support.fuzz import (
     Target,
     check,
     listings_work,
+    logs_clean,
     requests,
     sweep,
 )
 from tests.support.server import start_server
 
-TUPLE = {"namespace": "documents", "object": "doc-1", "relation": "viewer", "subject_id": "alice"}
+TUPLE = {
+    "namespace": "documents",
+    "object": "doc-1",
+    "relation": "viewer",
+    "subject_id": "fuzz-sentinel-subject",
+}
 SUBJECT_SET = {"namespace": "documents", "object": "doc-2", "relation": "viewer"}
 GROUP_TUPLE = {**SUBJECT_SET, "object": "doc-1", "subject_set": SUBJECT_SET}
 Fuzzed = tuple[Target, Snapshot, list[tuple[str, str, str]]]
@@ -57,6 +63,8 @@ def fuzzed(
         listings=[f"{read}/relation-tuples?namespace=documents&page_size=5", f"{read}/namespaces"],
         full_listings=[f"{read}/relation-tuples"],
         herodot=True,
+        log=server.log,
+        sentinels=("fuzz-sentinel-subject",),
         bodies={
             "PUT /admin/relation-tuples": TUPLE,
             "PATCH /admin/relation-tuples": [
@@ -112,3 +120,7 @@ def test_every_member_and_parameter_with_each_case_of_issue_9(fuzzed: Fuzzed) ->
 
 def test_full_listings_work_after_fuzzing(fuzzed: Fuzzed) -> None:
     listings_work(fuzzed[0])
+
+
+def test_logs_hold_none_of_the_values_sent(fuzzed: Fuzzed) -> None:
+    logs_clean(fuzzed[0])

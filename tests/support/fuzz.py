@@ -25,6 +25,7 @@ import os
 import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path as FilePath
 from typing import Any
 from urllib.parse import quote
 
@@ -161,6 +162,9 @@ class Target:
     queries: dict[str, dict[str, str]] = field(default_factory=dict)
     forms: frozenset[str] = frozenset()
     query_names: Sequence[str] = ("page_size", "page_token", "id")
+    log: FilePath | None = None
+    sentinels: Sequence[str] = ()
+    """Values the baseline bodies carry that must never reach the server's log."""
     http: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=60))
     """One client, kept alive: a fresh connection per request costs ~40 ms (delayed ACKs)."""
 
@@ -368,6 +372,14 @@ def check(target: Target, snapshot: Snapshot, req: Mapping[str, Any]) -> None:
     for url in target.listings:
         listing = target.http.get(url)
         assert listing.status_code == 200, (url, listing.status_code, listing.text[:300], brief)
+
+
+def logs_clean(target: Target) -> None:
+    """The server's log holds none of the sentinel values the requests carried (issue 9, 4)."""
+    assert target.log is not None and target.sentinels
+    text = target.log.read_text(errors="replace")
+    for value in target.sentinels:
+        assert value not in text, f"{value!r} reached the log"
 
 
 def listings_work(target: Target) -> None:
