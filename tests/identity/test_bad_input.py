@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 import uuid
 from typing import Any
@@ -330,3 +331,82 @@ def test_batch_limits(c: Client) -> None:
     assert httpx.patch(url, json={"identities": [{"create": {}}] * 1001}).status_code == 400
     assert httpx.patch(url, json={"identities": [{"create": {"traits": {}}}]}).status_code == 400
     assert c.count_identifier("x@y.zz") == 0
+
+
+def _post_raw(url: str, body: Any, method: str = "POST") -> httpx.Response:
+    """``body`` as JSON with non-ASCII escaped, so lone surrogates travel as ``\\ud800``."""
+    content = json.dumps(body).encode()
+    return httpx.request(method, url, content=content, headers={"Content-Type": "application/json"})
+
+
+def _herodot_400(r: httpx.Response, field: str | None = None) -> None:
+    assert r.status_code == 400, r.text[:300]
+    error = r.json()["error"]
+    assert error["code"] == 400 and error["message"], r.text[:300]
+    if field is not None:
+        assert field in error.get("reason", ""), r.text[:300]
+
+
+SURROGATE = "\ud800"
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"metadata_public": {"a": SURROGATE}},
+        {"metadata_admin": {"a": SURROGATE}},
+        {"metadata_admin": {SURROGATE: 1}},
+        {"external_id": SURROGATE},
+        {"traits": {"email": f"s{SURROGATE}@x.com"}},
+        {"credentials": {"password": {"config": {"password": f"pw{SURROGATE}"}}}},
+        {"metadata_public": {"n": 10**30}},
+        {"metadata_public": {"n": "x" * 100_000}},
+    ],
+    ids=["public", "admin", "key", "external_id", "traits", "password", "huge-int", "long-ok"],
+)
+def test_unstorable_values_never_500_nor_break_listing(c: Client, extra: dict[str, Any]) -> None:
+    """Issue 9 case 1: a lone surrogate was saved on SQLite and broke every listing after."""
+    address = email()
+    body = {"schema_id": "default", "traits": {"email": address}, **extra}
+    r = _post_raw(f"{c.admin}/admin/identities", body)
+    if len(str(extra)) > 100_000:
+        assert r.status_code == 201, r.text[:300]  # 100,000 characters fit a JSON column anywhere
+    else:
+        _herodot_400(r)
+        assert c.count_identifier(address) == 0
+    batch = _post_raw(f"{c.admin}/admin/identities", {"identities": [{"create": body}]}, "PATCH")
+    assert batch.status_code in (200, 400), batch.text[:300]
+    assert httpx.get(f"{c.admin}/admin/identities").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        ({"external_id": "e" * 65}, "external_id"),
+        ({"schema_id": "s" * 2049}, "schema_id"),
+        ({"traits": {"email": "e" * 250 + "@x.com"}}, "traits.email"),
+    ],
+)
+def test_over_long_fields_are_400_naming_the_field(
+    c: Client, extra: dict[str, Any], field: str
+) -> None:
+    """Issue 9 case 2: PostgreSQL's varchar(255) gave a 500, SQLite kept the value."""
+    body = {"schema_id": "default", "traits": {"email": email()}, **extra}
+    _herodot_400(_post_raw(f"{c.admin}/admin/identities", body), field)
+    batch = _post_raw(f"{c.admin}/admin/identities", {"identities": [{"create": body}]}, "PATCH")
+    assert batch.status_code in (200, 400), batch.text[:300]
+    if batch.status_code == 200:
+        assert batch.json()["identities"][0]["action"] == "error"
+
+
+def test_registration_with_a_262_character_email_is_400(c: Client) -> None:
+    address = "e" * 255 + "@x.co.uk"[:7]
+    assert len(address) == 262
+    r = c.register(address)
+    assert r.status_code == 400, r.text
+    assert c.count_identifier(address) == 0
+    fid = c.flow("registration")["id"]
+    body = {"method": "password", "password": PASSWORD, "traits": {"email": f"a{SURROGATE}@b.co"}}
+    headers = {"Content-Type": "application/json"}
+    r = c.submit("registration", fid, json.dumps(body), headers=headers)
+    _herodot_400(r)

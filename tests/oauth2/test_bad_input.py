@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import uuid
 from typing import Any
 
@@ -216,3 +217,67 @@ def test_logs_hold_no_secrets_or_tokens(hydra_sqlite: Hydra, cc: dict[str, Any])
     assert cc["client_secret"] not in text
     assert "ory_at_" not in text and "ory_rt_" not in text
     assert "Traceback" not in text
+
+
+def _raw(method: str, url: str, body: Any) -> httpx.Response:
+    """``body`` as ASCII-escaped JSON, so lone surrogates travel as ``\\ud800``."""
+    content = json.dumps(body).encode()
+    return httpx.request(method, url, content=content, headers={"Content-Type": "application/json"})
+
+
+def _admin_400(r: httpx.Response, field: str | None = None) -> dict[str, Any]:
+    assert r.status_code == 400, r.text[:300]
+    body: dict[str, Any] = r.json()
+    assert body["error"] and body["error_description"] and body["message"], body
+    if field is not None:
+        assert field in body["error_description"], body
+    return body
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        ({"client_id": "c" * 256}, "client_id"),
+        ({"client_id": "c" * 100_000}, "client_id"),
+        ({"token_endpoint_auth_method": "x" * 26}, "token_endpoint_auth_method"),
+        ({"client_secret_expires_at": 2**40}, "client_secret_expires_at"),
+        ({"client_name": "\ud800"}, None),
+        ({"metadata": {"k": "\ud800"}}, None),  # refused by the JSON parser itself
+    ],
+)
+def test_unstorable_client_values_are_400_on_every_backend(
+    hydra: Hydra, extra: dict[str, Any], field: str | None
+) -> None:
+    """Issue 9 case 2: a 256-character client_id was a 500 on PostgreSQL, kept on SQLite."""
+    before = httpx.get(f"{hydra.admin}/admin/clients", params={"page_size": 500})
+    _admin_400(_raw("POST", f"{hydra.admin}/admin/clients", extra), field)
+    after = httpx.get(f"{hydra.admin}/admin/clients", params={"page_size": 500})
+    assert after.status_code == 200 and len(after.json()) == len(before.json())
+
+
+def test_huge_numbers_in_metadata_never_500(hydra: Hydra) -> None:
+    """orjson reads integers over 64 bits as floats, which every backend stores."""
+    r = _raw("POST", f"{hydra.admin}/admin/clients", {"metadata": {"k": 10**30}})
+    assert r.status_code == 201, r.text[:300]
+    assert httpx.get(f"{hydra.admin}/admin/clients/{r.json()['client_id']}").status_code == 200
+
+
+def test_unstorable_key_ids_are_400(hydra: Hydra) -> None:
+    r = _raw("POST", f"{hydra.admin}/admin/keys/{'s' * 256}", {"alg": "RS256", "use": "sig"})
+    _admin_400(r, "set")
+    r = _raw("POST", f"{hydra.admin}/admin/keys/ok", {"alg": "RS256", "kid": "k" * 256})
+    _admin_400(r, "kid")
+
+
+def test_lifespans_of_the_wrong_type_carry_message(hydra: Hydra) -> None:
+    """Issue 9 case 6: Hydra's genericError requires ``message``."""
+    client = hydra.create_client(grant_types=["client_credentials"])
+    url = f"{hydra.admin}/admin/clients/{client['client_id']}/lifespans"
+    for body in (
+        {"client_credentials_grant_access_token_lifespan": 5},
+        {"client_credentials_grant_access_token_lifespan": "\ud800"},
+        [],
+    ):
+        _admin_400(_raw("PUT", url, body))
+    missing = _raw("PUT", f"{hydra.admin}/admin/clients/nope/lifespans", {})
+    assert missing.status_code == 404 and missing.json()["message"]

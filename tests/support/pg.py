@@ -9,9 +9,13 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 
 
-def _plain(dsn: str) -> str:
+def plain_dsn(dsn: str) -> str:
+    """An Ory-style DSN as asyncpg takes it (no query parameters)."""
     parts = urlsplit(dsn)
     return urlunsplit(("postgresql", parts.netloc, parts.path, "", ""))
+
+
+_plain = plain_dsn
 
 
 def create_database(admin_dsn: str) -> str:

@@ -16,6 +16,7 @@ from roost.cli.provision import provision
 from roost.cli.services import NAMES
 from roost.cli.settings import Resolved, resolve
 from roost.cli.verify import verify
+from roost.core import logs
 from roost.core.errors import ConfigError
 from roost.identity.cli import identity
 from roost.oauth2.cli import oauth2
@@ -55,9 +56,7 @@ def _resolve(names: Sequence[str], config_path: Path | None, data_dir: Path) -> 
 @click.version_option(__version__, prog_name="roost")
 def cli() -> None:
     """Roost: Ory Hydra, Kratos and Keto compatible services."""
-    logging.basicConfig(
-        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logs.install(logging.WARNING)
 
 
 @cli.command()

@@ -182,6 +182,7 @@ async def _serve(
             lifespan="on",
             access_log=False,
             log_level="warning",
+            log_config=None,  # uvicorn's loggers reach the root's redacting formatter
             timeout_keep_alive=75,
             timeout_graceful_shutdown=DRAIN_SECONDS,
         )

@@ -37,10 +37,11 @@ async def _build(
 
 
 def _apps(service: OAuth2Service) -> dict[str, ASGIApp]:
-    errors = error_table(expose_debug=service.config.expose_internal_errors)
+    debug = service.config.expose_internal_errors
+    admin = error_table(expose_debug=debug, admin=True)
     return {
-        "public": build_port_app(public_routes, service, errors),
-        "admin": build_port_app(admin_routes, service, errors, shared_prefixes=("", "/admin")),
+        "public": build_port_app(public_routes, service, error_table(expose_debug=debug)),
+        "admin": build_port_app(admin_routes, service, admin, shared_prefixes=("", "/admin")),
     }
 
 

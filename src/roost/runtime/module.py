@@ -107,7 +107,9 @@ def migrator(module: ServiceModule[Any, Any], values: dict[str, Any]) -> Migrato
 async def open_service(module: ServiceModule[C, S], values: dict[str, Any], ctx: BuildContext) -> S:
     """Connect, optionally migrate, and build and start the registry (in-process use too)."""
     config = module.config(values)
-    db = Database(config.dsn)
+    # Ory's one switch that lets personal data and secrets into logs (decision 0018)
+    leak = get(values, "log.leak_sensitive_values") is True
+    db = Database(config.dsn, leak_sensitive_values=leak)
     schema = Migrator(db, module.name, module.migrations)
     if ctx.automigrate:
         applied = await schema.up()

@@ -17,11 +17,18 @@ from typing import Any, NoReturn, TypeVar
 
 import asyncpg
 from sqlalchemy import event
-from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import (
+    DBAPIError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    StatementError,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
 from roost.core.errors import ConcurrentUpdate, Conflict, NotFound, Unavailable
+from roost.storage.data_errors import as_invalid, refuse_unstorable
 from roost.storage.dsn import ParsedDSN, parse_dsn
 from roost.storage.hot import HotPool
 from roost.storage.liveness import Deadline, check_on_checkout, connection_lost, nothing_sent
@@ -36,6 +43,11 @@ _DRIVER_ERRORS = (
     asyncpg.InterfaceError,
     asyncpg.InternalClientError,
     sqlite3.Error,
+    # a value no driver can encode (a lone surrogate, an integer over 64 bits),
+    # raised raw or wrapped by SQLAlchemy: bad input, see roost.storage.data_errors
+    UnicodeError,
+    OverflowError,
+    StatementError,
 )
 log = logging.getLogger("roost.storage")
 
@@ -101,11 +113,20 @@ def translate_driver(exc: Exception) -> Exception:
 
 
 def _domain(exc: Exception) -> Exception:
-    """The domain error for any storage failure; a lost connection is ``Unavailable``."""
+    """The domain error for any storage failure; a lost connection is ``Unavailable``.
+
+    A value the database cannot store is ``Invalid`` (the transaction it failed
+    in has rolled back); a SQLAlchemy error that is no driver's stays itself.
+    """
+    invalid = as_invalid(exc)
+    if invalid is not None:
+        return invalid
     if connection_lost(exc):
         return Unavailable("the database cannot be reached")
     if isinstance(exc, DBAPIError):
         return translate(exc)
+    if isinstance(exc, StatementError):
+        return exc
     return translate_driver(exc)
 
 
@@ -119,6 +140,9 @@ def _raise_domain(exc: Exception) -> NoReturn:
 
 def _read_error(exc: Exception) -> Exception:
     """The domain error for a failed hand-written read: no driver error escapes the hot path."""
+    invalid = as_invalid(exc)
+    if invalid is not None:
+        return invalid
     if isinstance(exc, DBAPIError):
         return translate(exc)
     if sqlstate(exc) in RETRYABLE:
@@ -136,11 +160,17 @@ def _backoff(attempt: int) -> float:
 
 
 def _engine(
-    parsed: ParsedDSN, size: int, idle: int, settings: dict[str, str] | None = None
+    parsed: ParsedDSN,
+    size: int,
+    idle: int,
+    settings: dict[str, str] | None = None,
+    *,
+    leak: bool = False,
 ) -> AsyncEngine:
     pool = parsed.pool
     engine = create_async_engine(
         parsed.sqlalchemy_url,
+        hide_parameters=not leak,
         pool_size=idle,
         max_overflow=size - idle,
         pool_recycle=int(pool.max_conn_lifetime) if pool.max_conn_lifetime else 1800,
@@ -155,8 +185,12 @@ def _engine(
     return engine
 
 
-def _engines(parsed: ParsedDSN) -> tuple[AsyncEngine, AsyncEngine | HotPool]:
+def _engines(parsed: ParsedDSN, leak: bool) -> tuple[AsyncEngine, AsyncEngine | HotPool]:
     """The main engine and the pool for hand-written hot statements.
+
+    Unless ``leak`` (Ory's ``log.leak_sensitive_values``), SQLAlchemy's errors
+    never carry the statement's parameters (e-mails, traits, secret hashes),
+    so neither do the tracebacks logged from them.
 
     ``max_conns`` (default 20) is split between them. On PostgreSQL the hot
     pool's sessions use generic plans for prepared statements: its statements
@@ -165,7 +199,7 @@ def _engines(parsed: ParsedDSN) -> tuple[AsyncEngine, AsyncEngine | HotPool]:
     running them. CockroachDB caches plans by itself.
     """
     if parsed.dialect == "sqlite":
-        engine = _sqlite_engine(parsed)
+        engine = _sqlite_engine(parsed, leak)
         return engine, engine
     total = max(parsed.pool.max_conns or 20, 2)
     idle_total = min(parsed.pool.max_idle_conns or total, total)
@@ -173,7 +207,7 @@ def _engines(parsed: ParsedDSN) -> tuple[AsyncEngine, AsyncEngine | HotPool]:
     main_idle = min(main, idle_total - idle_total // 2) or 1
     hot_idle = min(hot, idle_total // 2) or 1
     generic = {"plan_cache_mode": "force_generic_plan"} if parsed.dialect == "postgres" else {}
-    return _engine(parsed, main, main_idle), HotPool(parsed, hot, hot_idle, generic)
+    return _engine(parsed, main, main_idle, leak=leak), HotPool(parsed, hot, hot_idle, generic)
 
 
 @contextlib.asynccontextmanager
@@ -184,10 +218,11 @@ async def _sqlite_driver(engine: AsyncEngine) -> AsyncIterator[Any]:
         yield raw.driver_connection
 
 
-def _sqlite_engine(parsed: ParsedDSN) -> AsyncEngine:
+def _sqlite_engine(parsed: ParsedDSN, leak: bool = False) -> AsyncEngine:
     memory = parsed.sqlite_path == ":memory:"
     engine = create_async_engine(
         parsed.sqlalchemy_url,
+        hide_parameters=not leak,
         poolclass=StaticPool if memory else None,
         connect_args={"timeout": 30},
     )
@@ -206,6 +241,12 @@ def _sqlite_engine(parsed: ParsedDSN) -> AsyncEngine:
             cur.execute(f"PRAGMA {pragma}")
         cur.close()
 
+    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    def _storable(
+        _conn: Any, _cursor: Any, _sql: str, parameters: Any, _ctx: Any, _many: bool
+    ) -> None:
+        refuse_unstorable(parameters)
+
     @event.listens_for(engine.sync_engine, "begin")
     def _begin(conn: Any) -> None:
         if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
@@ -218,10 +259,10 @@ def _sqlite_engine(parsed: ParsedDSN) -> AsyncEngine:
 class Database:
     """A service's database: the engine, its dialect, and the transaction helpers."""
 
-    def __init__(self, dsn: str) -> None:
+    def __init__(self, dsn: str, *, leak_sensitive_values: bool = False) -> None:
         self.parsed = parse_dsn(dsn)
         self.dialect = self.parsed.dialect
-        self.engine, hot = _engines(self.parsed)
+        self.engine, hot = _engines(self.parsed, leak_sensitive_values)
         # Reads that need no snapshot run without BEGIN/COMMIT round trips.
         self.autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self.hot: HotPool | None = hot if isinstance(hot, HotPool) else None

@@ -15,6 +15,7 @@ from roost.core.errors import Invalid, NotFound
 from roost.core.http import read_body, reject_nul
 from roost.identity.service import IdentityService
 from roost.identity.sessions.model import Session
+from roost.identity.validation import check_document
 
 DEFAULT_PAGE_SIZE = 250
 MAX_PAGE_SIZE = 500
@@ -95,11 +96,17 @@ async def read_json_exact(request: Request) -> Any:
     """Admin bodies parsed with exact integers (orjson turns huge integers into floats)."""
     body = await read_body(request)
     try:
-        data = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+        data = json.loads(body, parse_constant=_no_constant)
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError, ValueError) as exc:
         raise Invalid(f"could not unmarshal json: {exc}") from exc
     reject_nul(data, NUL_IN_JSON)
+    check_document(data)
     return data
+
+
+def _no_constant(name: str) -> Any:
+    """``NaN`` and ``Infinity`` are not JSON (Python's decoder accepts them by default)."""
+    raise ValueError(f"invalid character {name[0]!r} looking for beginning of value")
 
 
 NUL_IN_JSON = "JSON strings must not contain NUL characters"

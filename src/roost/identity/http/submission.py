@@ -19,6 +19,7 @@ from roost.core.http import read_body, reject_nul
 from roost.identity.http.common import NUL_IN_JSON
 from roost.identity.http.sessions import device_of
 from roost.identity.selfservice.flows import BrowserSignal, Submission
+from roost.identity.validation import check_document
 
 MAX_FORM = 64 * 1024
 _CF_PREFIXES = ("__cf", "_cf", "cf_")
@@ -76,9 +77,11 @@ async def read_submission(request: Request) -> dict[str, Any]:
         if not isinstance(data, dict):
             raise Invalid("Unable to decode JSON payload: expected a JSON object")
         reject_nul(data, NUL_IN_JSON)
+        check_document(data)
         return data
     form = _form(body)
     reject_nul(form, NUL_IN_JSON)
+    check_document(form)
     return form
 
 

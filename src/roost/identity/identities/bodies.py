@@ -16,6 +16,7 @@ import jsonschema
 
 from roost.core.errors import Invalid
 from roost.identity.identities.body_schema import BODIES
+from roost.identity.validation import check_identity_body
 
 FORMATS = jsonschema.FormatChecker(["uuid"])
 
@@ -70,4 +71,5 @@ def check_body(body: Any, kind: str) -> dict[str, Any]:
     if error is not None:
         where = "/".join(str(p) for p in error.absolute_path) or "body"
         raise Invalid(f"Unable to decode JSON payload: {where}: {error.message}")
+    check_identity_body(body)
     return body

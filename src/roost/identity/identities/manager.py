@@ -29,6 +29,7 @@ from roost.identity.identities.model import (
     now,
 )
 from roost.identity.schemas.manager import IdentitySchema, Schemas
+from roost.identity.validation import check_identity, check_password
 
 BAD_HASH = "The imported password does not match any known hash format."
 IDENTITY_CONFLICT = "This identity conflicts with another identity that already exists."
@@ -54,6 +55,9 @@ class IdentityStore(Protocol):
 class Hasher(Protocol):
     async def hash_async(self, password: str) -> str: ...
 
+    @property
+    def max_bytes(self) -> int | None: ...
+
 
 def derive(schema: IdentitySchema, ident: Identity) -> None:
     """Recompute password identifiers and addresses from the traits (keeping verified state)."""
@@ -70,6 +74,7 @@ def derive(schema: IdentitySchema, ident: Identity) -> None:
     ident.recovery_addresses = [
         old_r.get(pair) or Address(*pair) for pair in schema.addresses(ident.traits, "recovery")
     ]
+    check_identity(schema, ident)
 
 
 def validate_traits(schema: IdentitySchema, traits: Any) -> None:
@@ -115,6 +120,7 @@ async def import_credentials(hasher: Hasher, ident: Identity, body: Any) -> None
             raise Invalid("credentials.password.config must be an object")
         plain, hashed = config.get("password"), config.get("hashed_password")
         if isinstance(plain, str) and plain:
+            check_password(plain, hasher.max_bytes, "credentials.password.config.password")
             hashed = await hasher.hash_async(plain)
         elif isinstance(hashed, str) and hashed:
             if not is_valid_hash_format(hashed):
@@ -247,6 +253,7 @@ class IdentityManager:
         await import_credentials(self.hasher, ident, body.get("credentials"))
         derive(schema, ident)
         _imported_addresses(ident, body)
+        check_identity(schema, ident)
         return ident
 
     async def _write(self, ident: Identity, *, new: bool) -> Identity:

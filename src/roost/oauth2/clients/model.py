@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+from roost.core.errors import Invalid
 from roost.oauth2 import durations
 from roost.oauth2.clients.fields import (
     BOOL_FIELDS,
@@ -27,6 +28,7 @@ from roost.oauth2.clients.fields import (
 )
 from roost.oauth2.clients.schema import client_body_error
 from roost.oauth2.rfc6749.errors import OAuth2Error
+from roost.oauth2.validation import check_client
 
 AUTH_METHODS = ("client_secret_basic", "client_secret_post", "private_key_jwt", "none")
 ASSERTION_ALGS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512")
@@ -163,6 +165,10 @@ def validate(
     """Validate a create/update body; returns (document without secret, secret or None)."""
     if not isinstance(body, dict):
         raise InvalidClientMetadata("The request body must be a JSON object.")
+    try:
+        check_client(body)
+    except Invalid as exc:
+        raise InvalidClientMetadata(f"Field {exc.reason}.") from None
     problem = client_body_error(body)
     if problem is not None:
         raise InvalidClientMetadata(f"The client document is malformed: {problem}.")

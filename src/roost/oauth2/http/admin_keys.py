@@ -25,10 +25,14 @@ from roost.oauth2.http.common import (
 )
 from roost.oauth2.jwk.manager import parse_jwk
 from roost.oauth2.rfc7523.trust import issuer_json, relation_from_body
+from roost.oauth2.validation import check_key_ids, check_trust
 
 
-def _set(request: Request) -> str:
-    return str(request.path_params["set"])
+def _set(request: Request, kid: str | None = None) -> str:
+    """The key set named in the path (and ``kid``), within ``hydra_jwk``'s columns."""
+    name = str(request.path_params["set"])
+    check_key_ids(name, kid)
+    return name
 
 
 async def create_key_set(request: Request) -> Response:
@@ -39,7 +43,7 @@ async def create_key_set(request: Request) -> Response:
     kid = body.get("kid") or ""
     if not isinstance(use, str) or not isinstance(kid, str):
         raise Invalid("The fields 'use' and 'kid' must be strings.")
-    keys = await (await parts(request)).keys.create(_set(request), body["alg"], kid, use)
+    keys = await (await parts(request)).keys.create(_set(request, kid), body["alg"], kid, use)
     return JSON({"keys": keys}, status_code=201)
 
 
@@ -56,6 +60,8 @@ async def set_key_set(request: Request) -> Response:
     keys = [parse_jwk(k) for k in raw]
     if any(not k.get("kid") for k in keys):
         raise Invalid("Every JSON Web Key must have a 'kid'.")
+    for k in keys:
+        check_key_ids(_set(request), str(k["kid"]))
     await (await parts(request)).keys.store.add(_set(request), keys, replace=True)
     return JSON({"keys": keys})
 
@@ -79,7 +85,7 @@ async def set_key(request: Request) -> Response:
     if key.get("kid", kid) != kid:
         raise Invalid("The 'kid' of the key does not match the path.")
     key["kid"] = kid
-    await (await parts(request)).keys.store.add(_set(request), [key], replace=False)
+    await (await parts(request)).keys.store.add(_set(request, kid), [key], replace=False)
     return JSON(key)
 
 
@@ -93,6 +99,7 @@ async def delete_key(request: Request) -> Response:
 
 async def trust_issuer(request: Request) -> Response:
     body = await read_json_body(request)
+    check_trust(body)
     relation, key = relation_from_body(body, datetime.now(UTC).replace(tzinfo=None))
     await (await parts(request)).trust.create(relation, key)
     return JSON(issuer_json(relation), status_code=201)

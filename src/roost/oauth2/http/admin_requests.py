@@ -18,6 +18,7 @@ from roost.core.errors import Invalid
 from roost.core.http import JSON, route
 from roost.oauth2.consent.requests import ConsentRequests
 from roost.oauth2.http.common import NO_CACHE, parts, read_json_body
+from roost.oauth2.validation import check_flow_body
 
 
 def _challenge(request: Request, kind: str) -> str:
@@ -45,6 +46,7 @@ def _writer(kind: str, write: Writer) -> Callable[[Request], Awaitable[Response]
         challenge = _challenge(request, kind)
         # Ory's SDKs send no body at all when the optional one is left out.
         body = await read_json_body(request) if await request.body() else {}
+        check_flow_body(body)
         p = await parts(request)
         return JSON({"redirect_to": await write(p.consent_requests, challenge, body)})
 

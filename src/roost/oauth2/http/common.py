@@ -14,6 +14,7 @@ from roost.oauth2.http.errors import NO_STORE
 from roost.oauth2.rfc6749.errors import InvalidRequest
 from roost.oauth2.rfc6749.request import parse_form
 from roost.oauth2.service import OAuth2Service, Parts
+from roost.oauth2.validation import check_document
 
 __all__ = ["NO_CACHE", "NO_STORE", "parts", "read_form", "read_json_body", "require", "service"]
 NO_CACHE = {"Cache-Control": "private, no-cache, no-store, must-revalidate"}
@@ -32,6 +33,7 @@ async def read_json_body(request: Request) -> Any:
     """The JSON body; NUL characters are refused (PostgreSQL text cannot hold them)."""
     body = await read_json(request)
     reject_nul(body, "The request body must not contain NUL characters.")
+    check_document(body)
     return body
 
 

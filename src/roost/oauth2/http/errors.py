@@ -24,11 +24,15 @@ from roost.oauth2.rfc6749.errors import OAuth2Error, RedirectedError
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
-def oauth2_error(exc: OAuth2Error, *, expose_debug: bool = False) -> JSON:
+def oauth2_error(exc: OAuth2Error, *, expose_debug: bool = False, admin: bool = False) -> JSON:
+    """RFC 6749's body; on the admin port also ``message``, which ``genericError`` requires."""
     headers = dict(NO_STORE)
     if exc.status == 401:
         headers["WWW-Authenticate"] = 'Basic realm="oauth2", error="invalid_client"'
-    return JSON(exc.body(expose_debug=expose_debug), status_code=exc.status, headers=headers)
+    body = exc.body(expose_debug=expose_debug)
+    if admin:
+        body["message"] = body["error_description"]
+    return JSON(body, status_code=exc.status, headers=headers)
 
 
 def domain_body(exc: RoostError) -> dict[str, Any]:
@@ -71,11 +75,15 @@ def request_handled(exc: RequestHandled) -> Response:
     return JSON({"redirect_to": exc.redirect_to}, status_code=410)
 
 
-def error_table(*, expose_debug: bool) -> ErrorTable:
-    """The table of one service; ``expose_debug`` is ``oauth2.expose_internal_errors``."""
+def error_table(*, expose_debug: bool, admin: bool = False) -> ErrorTable:
+    """The table of one port; ``expose_debug`` is ``oauth2.expose_internal_errors``.
+
+    The admin port's errors are Hydra's ``genericError`` too, whose ``message``
+    is required; the public port's are RFC 6749's alone.
+    """
 
     def render_oauth2(exc: OAuth2Error) -> Response:
-        return oauth2_error(exc, expose_debug=expose_debug)
+        return oauth2_error(exc, expose_debug=expose_debug, admin=admin)
 
     return ErrorTable(
         {

@@ -9,6 +9,7 @@ from starlette.requests import Request
 from roost.core.errors import Invalid
 from roost.core.http import read_json, reject_nul
 from roost.permissions.service import PermissionService
+from roost.permissions.validation import check_document
 
 
 def service(request: Request) -> PermissionService:
@@ -51,4 +52,5 @@ async def json_body(request: Request) -> Any:
     """The JSON body; NUL characters in it are bad input (PostgreSQL cannot store them)."""
     body = await read_json(request)
     reject_nul(body, "could not unmarshal json: strings must not contain NUL characters")
+    check_document(body)
     return body
