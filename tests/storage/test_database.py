@@ -124,11 +124,11 @@ async def test_reads_retry_serialization_failures_only(
         async with db.raw_reader() as run:
             assert (await run("SELECT roost_test_flaky(2, '40001')", ()))[0][0] == 3
         await restart()
-        with pytest.raises(DBAPIError):  # 22012 is not a conflict: one call, no retry
-            await db.read(lambda c: c.scalar(text("SELECT roost_test_flaky(1, '22012')")))
+        with pytest.raises(DBAPIError):  # 42501: no conflict, no bad input: one call
+            await db.read(lambda c: c.scalar(text("SELECT roost_test_flaky(1, '42501')")))
         with pytest.raises(Unavailable):
             async with db.raw_reader() as run:
-                await run("SELECT roost_test_flaky(2, '22012')", ())
+                await run("SELECT roost_test_flaky(2, '42501')", ())
         assert await db.read(lambda c: c.scalar(text("SELECT nextval('roost_test_calls')"))) == 3
     finally:
         await db.close()
