@@ -44,6 +44,27 @@ _TEMPLATE_NAMES = (
     "login_code",
 )
 
+_URL = {"type": "string"}
+BROWSER_FLOW_KEYS: dict[str, Any] = {
+    "settings": _obj(
+        {
+            "ui_url": _URL,
+            "lifespan": _DURATION,
+            "privileged_session_max_age": _DURATION,
+            "after": _obj(
+                {
+                    "default_browser_return_url": _URL,
+                    "password": _obj({"default_browser_return_url": _URL}),
+                    "profile": _obj({"default_browser_return_url": _URL}),
+                }
+            ),
+        }
+    ),
+    "error": _obj({"ui_url": _URL}),
+    "logout": _obj({"after": _obj({"default_browser_return_url": _URL})}),
+}
+"""``selfservice.flows`` keys of the browser layer and the settings flow (decision 0022)."""
+
 _HOOKS = {
     "type": "array",
     "items": {
@@ -125,8 +146,17 @@ SCHEMA: dict[str, Any] = _obj(
                             {
                                 "lifespan": _DURATION,
                                 "ui_url": {"type": "string"},
+                                "after": _obj(
+                                    {
+                                        "default_browser_return_url": {"type": "string"},
+                                        "password": _obj(
+                                            {"default_browser_return_url": {"type": "string"}}
+                                        ),
+                                    }
+                                ),
                             }
                         ),
+                        **BROWSER_FLOW_KEYS,
                     }
                 ),
             }
@@ -162,6 +192,13 @@ SCHEMA: dict[str, Any] = _obj(
                         "dedicated_memory": {"type": "string"},
                     }
                 ),
+            }
+        ),
+        "cookies": _obj(
+            {
+                "domain": {"type": "string"},
+                "path": {"type": "string"},
+                "same_site": {"type": "string", "enum": ["Strict", "Lax", "None"]},
             }
         ),
         "secrets": _obj({"default": _SECRETS, "cookie": _SECRETS, "pagination": _SECRETS}),
@@ -212,7 +249,6 @@ KNOWN = frozenset(
         "courier.http",
         "courier.channels",
         "courier.templates.verifiable_address_changed",
-        "cookies",
         "ciphers",
         "clients",
         "feature_flags",
@@ -332,6 +368,84 @@ class CourierConfig:
     pull_wait: timedelta = timedelta(seconds=1)
 
 
+FALLBACK = "https://www.ory.com/kratos/docs/fallback/"
+"""Kratos's default UI URLs (``<FALLBACK>login``...) when a flow's ``ui_url`` is unset."""
+
+
+@dataclass(frozen=True)
+class CookieConfig:
+    """One cookie's attributes (``session.cookie.*``, or ``cookies.*`` for the CSRF cookie)."""
+
+    name: str
+    domain: str | None = None
+    path: str = "/"
+    same_site: str = "Lax"
+    persistent: bool = True
+
+
+@dataclass(frozen=True)
+class BrowserConfig:
+    """The browser layer: UI URLs, return URLs, cookies, settings' privileged age."""
+
+    ui_urls: dict[str, str]
+    """``selfservice.flows.<kind>.ui_url`` per flow kind (and ``error``)."""
+    default_return_url: str
+    after_return_urls: dict[str, str]
+    """``selfservice.flows.<kind>.after[.<method>].default_browser_return_url``, keyed
+    ``kind`` or ``kind.method``."""
+    allowed_return_urls: tuple[str, ...]
+    session_cookie: CookieConfig
+    csrf_cookie: CookieConfig
+    settings_lifespan: timedelta = timedelta(hours=1)
+    privileged_session_max_age: timedelta = timedelta(hours=1)
+
+    def ui_url(self, kind: str) -> str:
+        return self.ui_urls.get(kind) or f"{FALLBACK}{kind}"
+
+    def after(self, kind: str, method: str | None = None) -> str:
+        """Where a finished flow sends the browser when no ``return_to`` was asked for."""
+        if method and f"{kind}.{method}" in self.after_return_urls:
+            return self.after_return_urls[f"{kind}.{method}"]
+        return self.after_return_urls.get(kind) or self.default_return_url
+
+    @classmethod
+    def from_values(cls, v: dict[str, Any], public_url: str, cookie_name: str) -> BrowserConfig:
+        flows = "selfservice.flows"
+        kinds = ("login", "registration", "settings", "recovery", "verification", "error")
+        ui = {k: get(v, f"{flows}.{k}.ui_url") for k in kinds}
+        after: dict[str, str] = {}
+        for kind in ("login", "registration", "settings", "logout"):
+            for method in (None, "password", "profile"):
+                key = f"{flows}.{kind}.after" + (f".{method}" if method else "")
+                url = get(v, f"{key}.default_browser_return_url")
+                if url:
+                    after[f"{kind}.{method}" if method else kind] = url
+        same_site = get(v, "session.cookie.same_site") or get(v, "cookies.same_site") or "Lax"
+        return cls(
+            ui_urls={k: u for k, u in ui.items() if u},
+            default_return_url=get(v, "selfservice.default_browser_return_url") or public_url,
+            after_return_urls=after,
+            allowed_return_urls=tuple(get(v, "selfservice.allowed_return_urls") or ()),
+            session_cookie=CookieConfig(
+                name=cookie_name,
+                domain=get(v, "session.cookie.domain") or get(v, "cookies.domain"),
+                path=get(v, "session.cookie.path") or get(v, "cookies.path") or "/",
+                same_site=same_site,
+                persistent=get(v, "session.cookie.persistent", True),
+            ),
+            csrf_cookie=CookieConfig(
+                name="",
+                domain=get(v, "cookies.domain"),
+                path=get(v, "cookies.path") or "/",
+                same_site=get(v, "cookies.same_site") or "Lax",
+            ),
+            settings_lifespan=duration(get(v, f"{flows}.settings.lifespan", "1h")),
+            privileged_session_max_age=duration(
+                get(v, f"{flows}.settings.privileged_session_max_age", "1h")
+            ),
+        )
+
+
 @dataclass(frozen=True)
 class IdentityConfig:
     """Everything the identity service reads from its config, with Kratos's defaults."""
@@ -355,6 +469,7 @@ class IdentityConfig:
     pagination_secrets: tuple[str, ...]
     cleanup_batch_size: int
     courier: CourierConfig
+    browser: BrowserConfig
 
     @classmethod
     def from_values(cls, v: dict[str, Any], *, generated_secret: str) -> IdentityConfig:
@@ -394,9 +509,11 @@ class IdentityConfig:
         )
         extend = get(v, "session.earliest_possible_extend")
         default_secrets = get(v, "secrets.default") or [generated_secret]
+        public = listener("public", 4433)
+        cookie_name = get(v, "session.cookie.name", "ory_kratos_session")
         return cls(
             dsn=v.get("dsn", "memory"),
-            public=listener("public", 4433),
+            public=public,
             admin=listener("admin", 4434),
             default_schema_id=get(v, "identity.default_schema_id", "default"),
             schemas=tuple(
@@ -411,7 +528,7 @@ class IdentityConfig:
             login_lifespan=duration(get(v, "selfservice.flows.login.lifespan", "1h")),
             session_lifespan=duration(get(v, "session.lifespan", "24h")),
             earliest_possible_extend=duration(extend) if extend else None,
-            cookie_name=get(v, "session.cookie.name", "ory_kratos_session"),
+            cookie_name=cookie_name,
             cookie_secrets=tuple(get(v, "secrets.cookie") or default_secrets),
             pagination_secrets=tuple(get(v, "secrets.pagination") or default_secrets),
             cleanup_batch_size=get(v, "database.cleanup.batch_size", 100),
@@ -423,4 +540,5 @@ class IdentityConfig:
                 pull_count=get(v, "courier.worker.pull_count", 10),
                 pull_wait=duration(get(v, "courier.worker.pull_wait", "1s")),
             ),
+            browser=BrowserConfig.from_values(v, public.base_url, cookie_name),
         )

@@ -26,6 +26,7 @@ from roost.identity.identities.manager import IdentityManager
 from roost.identity.identities.model import now
 from roost.identity.metrics import Counters
 from roost.identity.schemas.manager import Schemas, fetch_document, load_schemas
+from roost.identity.selfservice.error_flow import ErrorFlows
 from roost.identity.selfservice.flows import Flows
 from roost.identity.selfservice.login import Login, LoginStrategy
 from roost.identity.selfservice.password import PasswordLogin, PasswordRegistration
@@ -36,6 +37,7 @@ from roost.identity.selfservice.registration import (
 )
 from roost.identity.sessions.manager import SessionManager
 from roost.identity.sql.courier import CourierStore
+from roost.identity.sql.errors import ErrorStore
 from roost.identity.sql.identities import IdentityStore, ensure_network
 from roost.identity.sql.login_failures import LoginFailureStore
 from roost.identity.sql.selfservice import SelfServiceStore
@@ -73,6 +75,7 @@ class IdentityParts:
     courier: Courier
     courier_store: CourierStore
     """Reads the admin API's message list and message."""
+    errors: ErrorFlows
 
 
 @dataclass(kw_only=True)
@@ -92,7 +95,11 @@ class IdentityService(Service[IdentityParts]):
         identities = IdentityStore(self.db, nid, addresses=self.schemas.marks_addresses)
         sessions = SessionStore(self.db, nid, identities)
         manager = SessionManager(sessions, cfg.session_lifespan, cfg.earliest_possible_extend)
-        lifespans = {"login": cfg.login_lifespan, "registration": cfg.registration_lifespan}
+        lifespans = {
+            "login": cfg.login_lifespan,
+            "registration": cfg.registration_lifespan,
+            "settings": cfg.browser.settings_lifespan,
+        }
         flows = Flows(
             SelfServiceStore(self.db, nid, identities, sessions), self.public_url, lifespans
         )
@@ -116,6 +123,7 @@ class IdentityService(Service[IdentityParts]):
         )
         return IdentityParts(
             nid=nid,
+            errors=ErrorFlows(ErrorStore(self.db, nid)),
             courier=courier,
             courier_store=courier_store,
             identity_store=identities,
