@@ -35,6 +35,8 @@ from roost.identity.selfservice.registration import (
     Registration,
     RegistrationStrategy,
 )
+from roost.identity.selfservice.settings import Settings, SettingsStrategy
+from roost.identity.selfservice.settings_methods import PasswordSettings, ProfileSettings
 from roost.identity.sessions.manager import SessionManager
 from roost.identity.sql.courier import CourierStore
 from roost.identity.sql.errors import ErrorStore
@@ -76,6 +78,7 @@ class IdentityParts:
     courier_store: CourierStore
     """Reads the admin API's message list and message."""
     errors: ErrorFlows
+    settings: Settings
 
 
 @dataclass(kw_only=True)
@@ -106,9 +109,11 @@ class IdentityService(Service[IdentityParts]):
         throttle = LoginThrottle(LoginFailureStore(self.db, nid), cfg.cookie_secrets[0], now)
         logins: dict[str, LoginStrategy] = {}
         registrations: dict[str, RegistrationStrategy] = {"profile": ProfileStep()}
+        settings: dict[str, SettingsStrategy] = {"profile": ProfileSettings()}
         if cfg.password_enabled:
             logins["password"] = PasswordLogin(identities, self.hasher, throttle, self.counters)
             registrations["password"] = PasswordRegistration(self.hasher, cfg.policy)
+            settings["password"] = PasswordSettings(self.hasher, cfg.policy)
         courier_store = CourierStore(
             self.db, nid, _fernet(cfg.cookie_secrets, "kratos-courier-message")
         )
@@ -124,6 +129,14 @@ class IdentityService(Service[IdentityParts]):
         return IdentityParts(
             nid=nid,
             errors=ErrorFlows(ErrorStore(self.db, nid)),
+            settings=Settings(
+                flows,
+                manager,
+                identities,
+                self.schemas,
+                settings,
+                privileged_max_age=cfg.browser.privileged_session_max_age,
+            ),
             courier=courier,
             courier_store=courier_store,
             identity_store=identities,

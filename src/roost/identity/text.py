@@ -188,3 +188,10 @@ def save() -> Text:
 
 def settings_saved() -> Text:
     return _msg(1050001, "Your changes have been saved!", "success")
+
+
+def no_settings_strategy() -> Text:
+    return _msg(
+        4010004,
+        "Could not find a strategy to update your settings. Did you fill out the form correctly?",
+    )

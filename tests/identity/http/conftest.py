@@ -98,3 +98,30 @@ def brief(
         "settings": {"lifespan": "2s", "privileged_session_max_age": "2s"},
     }
     yield from _site(tmp, request.param, {"flows": flows})
+
+
+def table_text(dsn: str, *tables: str) -> str:
+    """Every row of ``tables`` as text, to prove no secret was written in clear."""
+    import asyncio
+
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import AsyncConnection
+
+    from roost.storage.database import Database
+
+    async def run() -> str:
+        db = Database(dsn)
+
+        async def read(conn: AsyncConnection) -> str:
+            out = []
+            for table in tables:
+                rows = await conn.execute(text(f"SELECT * FROM {table}"))
+                out += [repr(tuple(r)) for r in rows]
+            return "\n".join(out)
+
+        try:
+            return await db.read(read)
+        finally:
+            await db.close()
+
+    return asyncio.run(run())

@@ -14,7 +14,9 @@
 - **Errors** (``selfservice/flow/error.go``, ``errorx``): a form post's
   error goes to the UI: a form error to ``<ui_url>?flow=<id>``, an expired
   flow to the successor flow, ``session_already_available`` to the return
-  URL, anything else is stored and redirected to the error UI. JSON requests
+  URL, no session to the browser login, ``session_refresh_required`` and
+  ``browser_location_change_required`` to their ``redirect_browser_to``;
+  anything else is stored and redirected to the error UI. JSON requests
   get the error itself.
 """
 
@@ -223,6 +225,10 @@ async def browser_error(
             return redirect(return_to(svc).resolve(target, svc.config.browser.after(kind)))
         except RoostError as refused:
             return await to_error_ui(svc, refused)
+    if error_id == "session_inactive":
+        login = f"{svc.public_url}/self-service/login/browser"
+        target = request.query_params.get("return_to")
+        return redirect(with_query(login, return_to=target) if target else login)
     if error_id in ("session_refresh_required", "browser_location_change_required"):
         location = extra.get("redirect_browser_to")
         if isinstance(location, str):

@@ -23,6 +23,7 @@ from roost.identity.http.common import (
     service,
 )
 from roost.identity.http.sessions import token_of
+from roost.identity.http.settings import settings_routes
 from roost.identity.http.submission import lookup_id
 from roost.identity.selfservice.flows import FormError
 from roost.identity.selfservice.registration import Registered
@@ -212,4 +213,5 @@ public_routes = [
     route("/schemas", GET=list_schemas),
     route("/schemas/{id}", GET=get_schema),
     *browser_routes,
+    *settings_routes,
 ]

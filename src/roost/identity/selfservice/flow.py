@@ -133,6 +133,11 @@ def _lookup(traits: Any, path: str) -> Any:
     return node
 
 
+def trait_value(traits: Any, path: str) -> Any:
+    """The value at a dotted trait path (``name.first``), or None."""
+    return _lookup(traits, path)
+
+
 def registration_nodes(schema: IdentitySchema, traits: Any = None) -> list[Node]:
     """The profile-first screen: traits (group default), CSRF, and the ``profile`` submit."""
     nodes = [csrf_node()]
