@@ -3,9 +3,11 @@
 ``GET /<kind>?flow=<id>`` fetches the flow from Kratos's public getter with
 the browser's cookies forwarded (as kratos-selfservice-ui-node does) and
 renders it as an HTML form; ``GET /error?id=`` renders the stored error;
-every other path is a landing page naming itself. :func:`parse_form` reads
-such a page back into the action and fields a browser would submit, so a
-test posts exactly what a user's browser would.
+``GET /hydra-login?login_challenge=`` (Hydra's ``urls.login``) sends the
+browser on to Kratos's browser login with the challenge; every other path
+is a landing page naming itself. :class:`Page` reads such a page back into
+the action and fields a browser would submit, so a test posts exactly what
+a user's browser would.
 """
 
 from __future__ import annotations
@@ -76,6 +78,14 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(r.status_code, f"<pre id='error'>{html.escape(r.text)}</pre>")
                 return
             self._send(200, _render_form(r.json()))
+            return
+        if kind == "hydra-login" and "login_challenge" in query:
+            # Hydra's urls.login: the UI hands the challenge to Kratos's browser login
+            self.send_response(303)
+            target = f"{self.server.kratos}/self-service/login/browser?{url.query}"
+            self.send_header("Location", target)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
             return
         if kind == "error" and "id" in query:
             r = httpx.get(

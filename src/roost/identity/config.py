@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -194,6 +194,12 @@ SCHEMA: dict[str, Any] = _obj(
                 ),
             }
         ),
+        "oauth2_provider": _obj(
+            {
+                "url": {"type": "string"},
+                "headers": {"type": "object", "additionalProperties": {"type": "string"}},
+            }
+        ),
         "cookies": _obj(
             {
                 "domain": {"type": "string"},
@@ -252,7 +258,7 @@ KNOWN = frozenset(
         "ciphers",
         "clients",
         "feature_flags",
-        "oauth2_provider",
+        "oauth2_provider.override_return_to",
         "organizations",
         "preview",
         "security",
@@ -398,6 +404,9 @@ class BrowserConfig:
     csrf_cookie: CookieConfig
     settings_lifespan: timedelta = timedelta(hours=1)
     privileged_session_max_age: timedelta = timedelta(hours=1)
+    oauth2_provider_url: str | None = None
+    """``oauth2_provider.url``: Hydra's admin URL, for ``login_challenge``."""
+    oauth2_provider_headers: dict[str, str] = field(default_factory=dict)
 
     def ui_url(self, kind: str) -> str:
         return self.ui_urls.get(kind) or f"{FALLBACK}{kind}"
@@ -443,6 +452,8 @@ class BrowserConfig:
             privileged_session_max_age=duration(
                 get(v, f"{flows}.settings.privileged_session_max_age", "1h")
             ),
+            oauth2_provider_url=(get(v, "oauth2_provider.url") or "").rstrip("/") or None,
+            oauth2_provider_headers=dict(get(v, "oauth2_provider.headers") or {}),
         )
 
 

@@ -22,6 +22,7 @@ from roost.identity.courier.smtp import SMTPConfig, SMTPSender
 from roost.identity.courier.templates import Templates, load_templates
 from roost.identity.credentials.hashing import PasswordHasher
 from roost.identity.credentials.throttle import LoginThrottle
+from roost.identity.hydra import HydraAdmin
 from roost.identity.identities.manager import IdentityManager
 from roost.identity.identities.model import now
 from roost.identity.metrics import Counters
@@ -144,7 +145,7 @@ class IdentityService(Service[IdentityParts]):
             identities=IdentityManager(identities, self.schemas, self.hasher),
             sessions=manager,
             flows=flows,
-            login=Login(flows, manager, self.schemas, logins),
+            login=Login(flows, manager, self.schemas, logins, self._oauth2_provider()),
             registration=Registration(
                 flows,
                 manager,
@@ -153,6 +154,18 @@ class IdentityService(Service[IdentityParts]):
                 enabled=cfg.registration_enabled,
                 session_hook=cfg.registration_session_hook,
             ),
+        )
+
+    def _oauth2_provider(self) -> HydraAdmin | None:
+        b, cfg = self.config.browser, self.config
+        if b.oauth2_provider_url is None:
+            return None
+        remember_for = int(cfg.session_lifespan.total_seconds())
+        return HydraAdmin(
+            b.oauth2_provider_url,
+            b.oauth2_provider_headers,
+            b.session_cookie.persistent,
+            remember_for,
         )
 
     async def begin(self, parts: IdentityParts) -> None:

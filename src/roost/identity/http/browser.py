@@ -43,6 +43,7 @@ from roost.identity.selfservice.flows import FormError, Start, Submission
 from roost.identity.selfservice.return_to import ReturnTo
 from roost.identity.service import IdentityService
 from roost.identity.sessions.model import Session
+from roost.identity.validation import check_query
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -151,6 +152,7 @@ def return_to(svc: IdentityService) -> ReturnTo:
 
 def start(svc: IdentityService, request: Request, cookie: CSRFCookie | None) -> Start:
     """An init request's plain values; ``return_to`` is checked here, before any flow exists."""
+    check_query(dict(request.query_params))
     return_to(svc).check(request.query_params.get("return_to"))
     return Start(
         str(request.url),
@@ -158,6 +160,7 @@ def start(svc: IdentityService, request: Request, cookie: CSRFCookie | None) -> 
         session_token(svc, request),
         csrf_token=cookie.masked() if cookie is not None else "",
         refresh=request.query_params.get("refresh") in ("true", "1"),
+        login_challenge=request.query_params.get("login_challenge"),
     )
 
 

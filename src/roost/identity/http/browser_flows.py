@@ -19,11 +19,14 @@ from roost.core.errors import Forbidden, Invalid
 from roost.core.http import JSON, route
 from roost.identity.errors import unauthorized
 from roost.identity.http import browser
+from roost.identity.http import errors as rendering
 from roost.identity.http.common import bool_param, service
 from roost.identity.http.submission import lookup_id
 from roost.identity.selfservice.login import LoggedIn
+from roost.identity.selfservice.oauth2_login import location_change
 from roost.identity.selfservice.registration import Registered
 from roost.identity.service import IdentityService
+from roost.identity.validation import check_query
 
 
 def _init_params(request: Request) -> None:
@@ -50,10 +53,19 @@ async def create_browser_registration(request: Request) -> Response:
 def logged_in(svc: IdentityService, request: Request, done: LoggedIn) -> Response:
     """A finished browser login: the session cookie, then JSON (SPA) or a 303."""
     session = done.session
+    if done.redirect_to is not None:
+        # Hydra's login request accepted: the browser goes on to Hydra (Kratos: a 303, or
+        # 422 browser_location_change_required for an SPA), with the session cookie set.
+        if browser.wants_json(request):
+            response: Response = rendering.render(location_change(done.redirect_to))
+        else:
+            response = browser.redirect(done.redirect_to)
+        browser.set_session_cookie(response, svc, session)
+        return response
     if browser.wants_json(request):
         assert session.identity is not None
         url = svc.schemas.url(session.identity.schema_id)
-        response: Response = JSON({"session": session.to_json(url), "continue_with": None})
+        response = JSON({"session": session.to_json(url), "continue_with": None})
     else:
         response = browser.redirect(browser.finished(svc, done.flow, done.flow.active))
     browser.set_session_cookie(response, svc, session)
@@ -81,6 +93,7 @@ async def create_browser_logout(request: Request) -> Response:
     """``{logout_token, logout_url}`` for the signed-in browser (401 without a session)."""
     svc = service(request)
     raw = request.query_params.get("return_to")
+    check_query(dict(request.query_params))
     browser.return_to(svc).check(raw)
     s = await (await svc.parts()).sessions.active(browser.session_token(svc, request))
     if s is None:

@@ -237,6 +237,8 @@ class Flow:
         if self.active:
             out["active"] = self.active
         out["ui"] = self.ui(public_url)
+        if self.kind == "login" and self.internal_context.get("oauth2_login_challenge"):
+            out["oauth2_login_challenge"] = self.internal_context["oauth2_login_challenge"]
         if self.kind == "login":
             out.update(
                 created_at=ts(self.created_at),

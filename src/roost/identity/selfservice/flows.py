@@ -73,6 +73,8 @@ class Start:
     csrf_token: str = ""
     """The masked anti-CSRF token a browser flow is created with (empty for api flows)."""
     refresh: bool = False
+    login_challenge: str | None = None
+    """Hydra's ``login_challenge`` (login only; None when absent)."""
 
     @property
     def browser(self) -> bool:

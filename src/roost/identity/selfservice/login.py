@@ -21,6 +21,13 @@ from roost.identity.identities.model import Identity, now, ts
 from roost.identity.schemas.manager import Schemas
 from roost.identity.selfservice.flow import Flow, login_nodes
 from roost.identity.selfservice.flows import Flows, FormError, Start, Submission
+from roost.identity.selfservice.oauth2_login import (
+    CHALLENGE,
+    OAuth2Provider,
+    empty_challenge,
+    location_change,
+    not_configured,
+)
 from roost.identity.sessions.model import Device, Session
 
 
@@ -62,6 +69,8 @@ class LoggedIn:
     flow: Flow
     refreshed: bool = False
     """True when an existing session was re-authenticated (``refresh=true``)."""
+    redirect_to: str | None = None
+    """Where Hydra sends the browser next, when the flow carried a ``login_challenge``."""
 
 
 class Login:
@@ -73,11 +82,13 @@ class Login:
         sessions: Sessions,
         schemas: Schemas,
         strategies: Mapping[str, LoginStrategy],
+        oauth2: OAuth2Provider | None = None,
     ) -> None:
         self.flows = flows
         self.sessions = sessions
         self.schemas = schemas
         self.strategies = strategies
+        self.oauth2 = oauth2
 
     def _nodes(self, _f: Flow | None = None) -> list[dict[str, Any]]:
         return login_nodes(self.schemas.get(self.schemas.default_id))
@@ -87,15 +98,35 @@ class Login:
 
     async def create_flow(self, start: Start) -> Flow:
         """A new api or browser login flow (``session_already_available`` unless refreshing)."""
+        refresh, challenge = start.refresh, start.login_challenge
+        if challenge is not None:
+            if self.oauth2 is None:
+                raise not_configured()
+            if not challenge:
+                raise empty_challenge()
+            hydra_request = await self.oauth2.login_request(challenge)
+            refresh = refresh or not hydra_request.get("skip")
         current = await self.sessions.active(start.session_token)
-        if current is not None and not start.refresh:
+        if current is not None and not refresh:
+            if challenge and self.oauth2 is not None:
+                raise location_change(await self.oauth2.accept_login(challenge, current))
             raise already_signed_in()
         f = self.flows.new("login", start, self._nodes())
-        f.refresh = start.refresh
-        if start.refresh and current is not None:
+        f.refresh = refresh
+        if challenge:
+            f.internal_context[CHALLENGE] = challenge
+        if refresh and current is not None:
             f.messages.append(text.confirm_it_is_you())
         await self.flows.store.create(f)
         return f
+
+    async def _accepted(self, f: Flow, done: LoggedIn) -> LoggedIn:
+        """Accept Hydra's login request for the new session, when the flow has one."""
+        challenge = f.internal_context.get(CHALLENGE)
+        if not challenge or self.oauth2 is None:
+            return done
+        redirect = await self.oauth2.accept_login(str(challenge), done.session)
+        return replace(done, redirect_to=redirect)
 
     async def submit(self, sub: Submission) -> LoggedIn:
         """The session a successful submit issues (already written with the flow)."""
@@ -125,7 +156,7 @@ class Login:
                 ],
             )
             await self.flows.store.complete(f, refreshed=again)
-            return LoggedIn(again, f, refreshed=True)
+            return await self._accepted(f, LoggedIn(again, f, refreshed=True))
         session = self.sessions.issue(ident, sub.device)
         await self.flows.store.complete(f, session=session)
-        return LoggedIn(session, f)
+        return await self._accepted(f, LoggedIn(session, f))
