@@ -168,6 +168,12 @@ class IdentityService(Service[IdentityParts]):
             remember_for,
         )
 
+    async def close(self) -> None:
+        provider = self._parts.login.oauth2 if self._parts is not None else None
+        if isinstance(provider, HydraAdmin):
+            await provider.close()
+        await super().close()
+
     async def begin(self, parts: IdentityParts) -> None:
         if self.watch_courier:
             self.spawn(parts.courier.watch())
