@@ -14,7 +14,11 @@ import httpx
 from ory_kratos_client import ApiClient, Configuration
 from ory_kratos_client.api.frontend_api import FrontendApi
 from ory_kratos_client.exceptions import ApiException
-from ory_kratos_client.models import UpdateLoginFlowBody, UpdateLoginFlowWithPasswordMethod
+from ory_kratos_client.models import (
+    SuccessfulNativeLogin,
+    UpdateLoginFlowBody,
+    UpdateLoginFlowWithPasswordMethod,
+)
 
 from tests.identity.conftest import email
 from tests.identity.http.conftest import PASSWORD, Site
@@ -52,6 +56,22 @@ def test_form_login_sets_the_session_cookie_and_lands_on_the_return_url(site: Si
         assert PASSWORD not in cookie
         me = _whoami(site, b)
         assert me.status_code == 200 and me.json()["identity"]["id"] == identity_id
+
+
+def test_a_new_session_rotates_the_csrf_token(site: Site) -> None:
+    address, _ = site.identity()
+    with site.browser() as b:
+        page = Page(b.get(f"{site.public}/self-service/login/browser"))
+        before = _csrf_cookie(b)
+        b.post(page.action, data=page.form("password", identifier=address, password=PASSWORD))
+        assert _csrf_cookie(b) != before
+        # a token masked from the old cookie no longer passes
+        stale = page.form("password", identifier=address, password=PASSWORD)
+        refresh = b.get(
+            f"{site.public}/self-service/login/browser", params={"refresh": "true"}, headers=JSON
+        ).json()
+        r = b.post(refresh["ui"]["action"], data=stale, headers=JSON)
+        assert r.status_code == 403 and r.json()["error"]["id"] == "security_csrf_violation"
 
 
 def test_csrf_cookie_attributes_and_masked_tokens(site: Site) -> None:
@@ -93,13 +113,17 @@ def test_spa_login_through_the_sdk(site: Site) -> None:
             method="password", identifier=address, password=PASSWORD, csrf_token=csrf
         )
     )
-    done = api.update_login_flow_with_http_info(
+    # the raw response: the SDK's header dict keeps one of the two Set-Cookie headers
+    raw = api.update_login_flow_without_preload_content(
         flow=flow.id, update_login_flow_body=body, cookie=cookie
     )
-    assert done.data.session.identity.id == identity_id
-    assert done.data.session_token is None  # browsers get the cookie, never the token
-    session_cookie = done.headers["set-cookie"].split(";")[0]
-    assert session_cookie.startswith("ory_kratos_session=")
+    assert raw.status == 200
+    done = SuccessfulNativeLogin.from_json(raw.data.decode())
+    assert done is not None and done.session.identity.id == identity_id
+    assert done.session_token is None  # browsers get the cookie, never the token
+    cookies = [h.split(";")[0] for h in raw.headers.getlist("set-cookie")]
+    session_cookie = next(c for c in cookies if c.startswith("ory_kratos_session="))
+    assert any(c.startswith("csrf_token_") and c != cookie for c in cookies)  # rotated
     me = api.to_session(cookie=session_cookie)
     assert me.identity.id == identity_id
 

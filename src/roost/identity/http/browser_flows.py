@@ -61,6 +61,8 @@ def logged_in(svc: IdentityService, request: Request, done: LoggedIn) -> Respons
         else:
             response = browser.redirect(done.redirect_to)
         browser.set_session_cookie(response, svc, session)
+        if not done.refreshed:
+            browser.rotate_csrf(response, svc)
         return response
     if browser.wants_json(request):
         assert session.identity is not None
@@ -69,6 +71,8 @@ def logged_in(svc: IdentityService, request: Request, done: LoggedIn) -> Respons
     else:
         response = browser.redirect(browser.finished(svc, done.flow, done.flow.active))
     browser.set_session_cookie(response, svc, session)
+    if not done.refreshed:
+        browser.rotate_csrf(response, svc)
     return response
 
 
@@ -86,6 +90,7 @@ def registered(svc: IdentityService, request: Request, done: Registered) -> Resp
         response = browser.redirect(browser.finished(svc, done.flow, done.flow.active))
     if session is not None:
         browser.set_session_cookie(response, svc, session)
+        browser.rotate_csrf(response, svc)
     return response
 
 
