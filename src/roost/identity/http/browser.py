@@ -32,7 +32,7 @@ from starlette.responses import RedirectResponse, Response
 
 from roost.core.errors import RoostError
 from roost.core.http import JSON
-from roost.identity.config import CookieConfig
+from roost.identity.browser_config import CookieConfig
 from roost.identity.http import errors as rendering
 from roost.identity.http.common import service
 from roost.identity.http.sessions import device_of, token_of
