@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from roost.identity.identities.model import Credential, Identity
 from roost.identity.migrations import MIGRATIONS
+from roost.identity.sql.errors import ErrorStore
 from roost.identity.sql.flows import FlowStore
 from roost.identity.sql.identities import IdentityStore, ensure_network
 from roost.identity.sql.login_failures import LoginFailureStore
@@ -91,6 +92,7 @@ def test_versions_are_the_ones_existing_databases_recorded() -> None:
         "20261128100007",
         "20261129100001",
         "20261206100001",
+        "20261206200001",
     ]
 
 
@@ -174,6 +176,25 @@ def _failures(x: Lit) -> list[str]:
     ]
 
 
+SETTINGS_FLOW = uuid.UUID("9d4b0f51-8e60-4b12-8d34-56789abcdef0")
+ERROR = uuid.UUID("ae5c1062-9f71-4c23-9e45-6789abcdef01")
+
+
+def _settings_and_errors(x: Lit) -> list[str]:
+    far, ui = x.ts("2099-01-01 00:00:00"), x.json({"nodes": [], "messages": []})
+    error = x.json({"status": "Forbidden"})
+    return [
+        "INSERT INTO selfservice_settings_flows (id, request_url, issued_at, expires_at, "
+        "identity_id, created_at, updated_at, nid, active_method, ui, state, type, "
+        f"internal_context, csrf_token) VALUES ({x.uuid(SETTINGS_FLOW)}, "
+        f"'http://127.0.0.1:4433/self-service/settings/browser', {x.ts('2026-12-06 20:00:00')}, "
+        f"{far}, {x.uuid(IDENTITY)}, {_stamps(x)}, NULL, {ui}, 'show_form', 'browser', "
+        f"{x.json({})}, 'masked')",
+        "INSERT INTO selfservice_errors (id, errors, was_seen, csrf_token, created_at, "
+        f"updated_at, nid) VALUES ({x.uuid(ERROR)}, {error}, {x.bool(False)}, '', {_stamps(x)})",
+    ]
+
+
 FIXTURES: dict[str, Fixture] = {
     "20261128100001": _network,
     "20261128100004": _identities,
@@ -181,6 +202,7 @@ FIXTURES: dict[str, Fixture] = {
     "20261128100006": _sessions,
     "20261128100007": _flows,
     "20261129100001": _failures,
+    "20261206200001": _settings_and_errors,
 }
 
 
@@ -205,6 +227,12 @@ def test_rows_written_at_each_step_are_read_back_at_head(dsn: str, stop: str) ->
                 assert session.identity_id == IDENTITY and session.active
             flow = await FlowStore(db, NID).get("login", FLOW)
             assert (flow is not None) == (stop >= "20261128100007")
+            settings = await FlowStore(db, NID).get("settings", SETTINGS_FLOW)
+            assert (settings is not None) == (stop >= "20261206200001")
+            if settings is not None:
+                assert settings.identity_id == IDENTITY and settings.csrf_token == "masked"
+                stored = await ErrorStore(db, NID).get(ERROR)
+                assert stored is not None and stored.error["status"] == "Forbidden"
             failures = LoginFailureStore(db, NID)
             counted = await failures.get("k" * 64, datetime(2026, 1, 1))
             assert counted == ((3, True) if stop >= "20261129100001" else (0, False))

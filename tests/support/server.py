@@ -56,7 +56,7 @@ def start_server(
     urls = {}
     for name in listeners:
         port = free_port()
-        serve[name] = {"host": "127.0.0.1", "port": port}
+        serve[name] = {**serve.get(name, {}), "host": "127.0.0.1", "port": port}
         urls[name] = f"http://127.0.0.1:{port}"
     cfg = workdir / f"{service}.yaml"
     cfg.write_text(yaml.safe_dump(config))

@@ -17,6 +17,7 @@ from typing import Any
 
 from roost.core.config import ConfigSpec, get
 from roost.core.errors import ConfigError
+from roost.identity.browser_config import BROWSER_FLOW_KEYS, BrowserConfig
 
 _PORT = {"type": "integer", "minimum": 0, "maximum": 65535}
 _DURATION = {"type": "string", "pattern": "^([0-9]+(ns|us|ms|s|m|h))+$"}
@@ -125,8 +126,17 @@ SCHEMA: dict[str, Any] = _obj(
                             {
                                 "lifespan": _DURATION,
                                 "ui_url": {"type": "string"},
+                                "after": _obj(
+                                    {
+                                        "default_browser_return_url": {"type": "string"},
+                                        "password": _obj(
+                                            {"default_browser_return_url": {"type": "string"}}
+                                        ),
+                                    }
+                                ),
                             }
                         ),
+                        **BROWSER_FLOW_KEYS,
                     }
                 ),
             }
@@ -162,6 +172,19 @@ SCHEMA: dict[str, Any] = _obj(
                         "dedicated_memory": {"type": "string"},
                     }
                 ),
+            }
+        ),
+        "oauth2_provider": _obj(
+            {
+                "url": {"type": "string"},
+                "headers": {"type": "object", "additionalProperties": {"type": "string"}},
+            }
+        ),
+        "cookies": _obj(
+            {
+                "domain": {"type": "string"},
+                "path": {"type": "string"},
+                "same_site": {"type": "string", "enum": ["Strict", "Lax", "None"]},
             }
         ),
         "secrets": _obj({"default": _SECRETS, "cookie": _SECRETS, "pagination": _SECRETS}),
@@ -212,11 +235,10 @@ KNOWN = frozenset(
         "courier.http",
         "courier.channels",
         "courier.templates.verifiable_address_changed",
-        "cookies",
         "ciphers",
         "clients",
         "feature_flags",
-        "oauth2_provider",
+        "oauth2_provider.override_return_to",
         "organizations",
         "preview",
         "security",
@@ -355,6 +377,7 @@ class IdentityConfig:
     pagination_secrets: tuple[str, ...]
     cleanup_batch_size: int
     courier: CourierConfig
+    browser: BrowserConfig
 
     @classmethod
     def from_values(cls, v: dict[str, Any], *, generated_secret: str) -> IdentityConfig:
@@ -394,9 +417,11 @@ class IdentityConfig:
         )
         extend = get(v, "session.earliest_possible_extend")
         default_secrets = get(v, "secrets.default") or [generated_secret]
+        public = listener("public", 4433)
+        cookie_name = get(v, "session.cookie.name", "ory_kratos_session")
         return cls(
             dsn=v.get("dsn", "memory"),
-            public=listener("public", 4433),
+            public=public,
             admin=listener("admin", 4434),
             default_schema_id=get(v, "identity.default_schema_id", "default"),
             schemas=tuple(
@@ -411,7 +436,7 @@ class IdentityConfig:
             login_lifespan=duration(get(v, "selfservice.flows.login.lifespan", "1h")),
             session_lifespan=duration(get(v, "session.lifespan", "24h")),
             earliest_possible_extend=duration(extend) if extend else None,
-            cookie_name=get(v, "session.cookie.name", "ory_kratos_session"),
+            cookie_name=cookie_name,
             cookie_secrets=tuple(get(v, "secrets.cookie") or default_secrets),
             pagination_secrets=tuple(get(v, "secrets.pagination") or default_secrets),
             cleanup_batch_size=get(v, "database.cleanup.batch_size", 100),
@@ -423,4 +448,5 @@ class IdentityConfig:
                 pull_count=get(v, "courier.worker.pull_count", 10),
                 pull_wait=duration(get(v, "courier.worker.pull_wait", "1s")),
             ),
+            browser=BrowserConfig.from_values(v, public.base_url, cookie_name),
         )

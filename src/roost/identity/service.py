@@ -22,10 +22,12 @@ from roost.identity.courier.smtp import SMTPConfig, SMTPSender
 from roost.identity.courier.templates import Templates, load_templates
 from roost.identity.credentials.hashing import PasswordHasher
 from roost.identity.credentials.throttle import LoginThrottle
+from roost.identity.hydra import HydraAdmin
 from roost.identity.identities.manager import IdentityManager
 from roost.identity.identities.model import now
 from roost.identity.metrics import Counters
 from roost.identity.schemas.manager import Schemas, fetch_document, load_schemas
+from roost.identity.selfservice.error_flow import ErrorFlows
 from roost.identity.selfservice.flows import Flows
 from roost.identity.selfservice.login import Login, LoginStrategy
 from roost.identity.selfservice.password import PasswordLogin, PasswordRegistration
@@ -34,8 +36,11 @@ from roost.identity.selfservice.registration import (
     Registration,
     RegistrationStrategy,
 )
+from roost.identity.selfservice.settings import Settings, SettingsStrategy
+from roost.identity.selfservice.settings_methods import PasswordSettings, ProfileSettings
 from roost.identity.sessions.manager import SessionManager
 from roost.identity.sql.courier import CourierStore
+from roost.identity.sql.errors import ErrorStore
 from roost.identity.sql.identities import IdentityStore, ensure_network
 from roost.identity.sql.login_failures import LoginFailureStore
 from roost.identity.sql.selfservice import SelfServiceStore
@@ -73,6 +78,8 @@ class IdentityParts:
     courier: Courier
     courier_store: CourierStore
     """Reads the admin API's message list and message."""
+    errors: ErrorFlows
+    settings: Settings
 
 
 @dataclass(kw_only=True)
@@ -92,16 +99,22 @@ class IdentityService(Service[IdentityParts]):
         identities = IdentityStore(self.db, nid, addresses=self.schemas.marks_addresses)
         sessions = SessionStore(self.db, nid, identities)
         manager = SessionManager(sessions, cfg.session_lifespan, cfg.earliest_possible_extend)
-        lifespans = {"login": cfg.login_lifespan, "registration": cfg.registration_lifespan}
+        lifespans = {
+            "login": cfg.login_lifespan,
+            "registration": cfg.registration_lifespan,
+            "settings": cfg.browser.settings_lifespan,
+        }
         flows = Flows(
             SelfServiceStore(self.db, nid, identities, sessions), self.public_url, lifespans
         )
         throttle = LoginThrottle(LoginFailureStore(self.db, nid), cfg.cookie_secrets[0], now)
         logins: dict[str, LoginStrategy] = {}
         registrations: dict[str, RegistrationStrategy] = {"profile": ProfileStep()}
+        settings: dict[str, SettingsStrategy] = {"profile": ProfileSettings()}
         if cfg.password_enabled:
             logins["password"] = PasswordLogin(identities, self.hasher, throttle, self.counters)
             registrations["password"] = PasswordRegistration(self.hasher, cfg.policy)
+            settings["password"] = PasswordSettings(self.hasher, cfg.policy)
         courier_store = CourierStore(
             self.db, nid, _fernet(cfg.cookie_secrets, "kratos-courier-message")
         )
@@ -116,6 +129,15 @@ class IdentityService(Service[IdentityParts]):
         )
         return IdentityParts(
             nid=nid,
+            errors=ErrorFlows(ErrorStore(self.db, nid)),
+            settings=Settings(
+                flows,
+                manager,
+                identities,
+                self.schemas,
+                settings,
+                privileged_max_age=cfg.browser.privileged_session_max_age,
+            ),
             courier=courier,
             courier_store=courier_store,
             identity_store=identities,
@@ -123,7 +145,7 @@ class IdentityService(Service[IdentityParts]):
             identities=IdentityManager(identities, self.schemas, self.hasher),
             sessions=manager,
             flows=flows,
-            login=Login(flows, manager, self.schemas, logins),
+            login=Login(flows, manager, self.schemas, logins, self._oauth2_provider()),
             registration=Registration(
                 flows,
                 manager,
@@ -133,6 +155,24 @@ class IdentityService(Service[IdentityParts]):
                 session_hook=cfg.registration_session_hook,
             ),
         )
+
+    def _oauth2_provider(self) -> HydraAdmin | None:
+        b, cfg = self.config.browser, self.config
+        if b.oauth2_provider_url is None:
+            return None
+        remember_for = int(cfg.session_lifespan.total_seconds())
+        return HydraAdmin(
+            b.oauth2_provider_url,
+            b.oauth2_provider_headers,
+            b.session_cookie.persistent,
+            remember_for,
+        )
+
+    async def close(self) -> None:
+        provider = self._parts.login.oauth2 if self._parts is not None else None
+        if isinstance(provider, HydraAdmin):
+            await provider.close()
+        await super().close()
 
     async def begin(self, parts: IdentityParts) -> None:
         if self.watch_courier:

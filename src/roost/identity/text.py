@@ -138,10 +138,19 @@ def password_breached(breaches: int) -> Text:
     )
 
 
+_EXPIRED_IDS = {
+    "login": 4010001,
+    "registration": 4040001,
+    "settings": 4050001,
+    "recovery": 4060005,
+    "verification": 4070005,
+}
+
+
 def flow_expired(kind: str, minutes: float, expired_at_unix: int) -> Text:
-    """4010001 (login) / 4040001 (registration): shown on the replacement flow."""
+    """4010001 (login), 4040001 (registration), 4050001 (settings)...: on the replacement flow."""
     return _msg(
-        4010001 if kind == "login" else 4040001,
+        _EXPIRED_IDS.get(kind, 4010001),
         f"The {kind} flow expired {minutes:.2f} minutes ago, please try again.",
         expired_at_unix=expired_at_unix,
     )
@@ -163,3 +172,26 @@ def no_registration_strategy() -> Text:
 
 def back() -> Text:
     return _msg(1040008, "Back", "info")
+
+
+# --- browser flows and settings (decision 0022) -------------------------------------------
+
+
+def confirm_it_is_you() -> Text:
+    """1010003: the ``refresh=true`` login form's message."""
+    return _msg(1010003, "Please confirm this action by verifying that it is you.", "info")
+
+
+def save() -> Text:
+    return _msg(1070003, "Save", "info")
+
+
+def settings_saved() -> Text:
+    return _msg(1050001, "Your changes have been saved!", "success")
+
+
+def no_settings_strategy() -> Text:
+    return _msg(
+        4010004,
+        "Could not find a strategy to update your settings. Did you fill out the form correctly?",
+    )

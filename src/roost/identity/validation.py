@@ -27,6 +27,16 @@ PASSWORD = 4096
 """Kratos hashes at most this much of a password; longer ones are refused, not truncated."""
 
 
+QUERY_VALUES = {"return_to": 2048, "login_challenge": 4096}
+"""Browser init parameters kept in a flow (``request_url``, ``internal_context``)."""
+
+
+def check_query(params: dict[str, str]) -> None:
+    """The browser layer's query parameters: storable text of bounded length."""
+    for name, limit in QUERY_VALUES.items():
+        check_text(name, params.get(name), limit)
+
+
 def check_document(data: Any) -> None:
     """Any parsed body: storable strings and keys, finite numbers, bounded nesting."""
     check_tree(data)

@@ -229,3 +229,37 @@ def test_flows_and_cleanup(dsn: str) -> None:
         assert await s.flows.get("login", live.id) is not None
 
     with_stores(dsn, body)
+
+
+def test_each_flow_kind_keeps_its_own_state(dsn: str) -> None:
+    """``FlowKind``: login's refresh and AAL, registration's schema, settings' identity, and
+    the browser token, written and read back per kind; unknown kinds do not exist."""
+
+    async def body(s: Stores) -> None:
+        ident = person(f"kinds-{uuid.uuid4().hex[:8]}@example.com")
+        await s.add(ident)
+        login = Flow.new("login", "browser", "http://x/l?return_to=/a", timedelta(hours=1), [])
+        login.refresh, login.requested_aal, login.csrf_token = True, "aal2", "masked-token"
+        login.internal_context = {"oauth2_login_challenge": "c"}
+        registration = Flow.new("registration", "api", "http://x/r", timedelta(hours=1), [])
+        registration.identity_schema_id, registration.submit_count = "default", 3
+        settings = Flow.new("settings", "browser", "http://x/s", timedelta(hours=1), [])
+        settings.identity_id, settings.state = ident.id, "show_form"
+        for f in (login, registration, settings):
+            await s.flows.create(f)
+        got = await s.flows.get("login", login.id)
+        assert got is not None and got.refresh and got.requested_aal == "aal2"
+        assert got.csrf_token == "masked-token" and got.return_to == "/a"
+        assert got.internal_context == {"oauth2_login_challenge": "c"}
+        got_r = await s.flows.get("registration", registration.id)
+        assert got_r is not None and got_r.identity_schema_id == "default"
+        assert got_r.submit_count == 3
+        got_s = await s.flows.get("settings", settings.id)
+        assert got_s is not None and got_s.identity_id == ident.id and got_s.state == "show_form"
+        got_s.state = "success"
+        await s.flows.save(got_s)
+        again = await s.flows.get("settings", settings.id)
+        assert again is not None and again.state == "success" and again.identity_id == ident.id
+        assert await s.flows.get("recovery", settings.id) is None
+
+    with_stores(dsn, body)

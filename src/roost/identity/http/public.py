@@ -1,4 +1,5 @@
-"""The public port (4433): native self-service flows, sessions, schemas."""
+"""The public port (4433): self-service flows (api; browser ones in ``browser_flows``),
+sessions, schemas."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from starlette.routing import Route
 
 from roost.core.errors import Invalid
 from roost.core.http import JSON, read_json, route
+from roost.identity.http import browser
+from roost.identity.http.browser_flows import browser_routes, logged_in, registered
 from roost.identity.http.common import (
     bool_param,
     decode_session_token,
@@ -20,7 +23,8 @@ from roost.identity.http.common import (
     service,
 )
 from roost.identity.http.sessions import token_of
-from roost.identity.http.submission import lookup_id, submission
+from roost.identity.http.settings import settings_routes
+from roost.identity.http.submission import lookup_id
 from roost.identity.selfservice.flows import FormError
 from roost.identity.selfservice.registration import Registered
 from roost.identity.service import IdentityService
@@ -61,7 +65,8 @@ async def create_registration(request: Request) -> Response:
 def _getter(kind: str) -> Route:
     async def get_flow(request: Request) -> Response:
         svc = service(request)
-        f = await (await svc.parts()).flows.shown(kind, lookup_id(request))
+        csrf_cookie = browser.csrf_cookie(svc, request)
+        f = await (await svc.parts()).flows.shown(kind, lookup_id(request), csrf_cookie)
         return JSON(f.to_json(svc.public_url))
 
     return route(f"/self-service/{kind}/flows", GET=get_flow)
@@ -71,10 +76,15 @@ async def submit_login(request: Request) -> Response:
     svc = service(request)
     login = (await svc.parts()).login
     try:
-        session = await login.submit(submission(request))
+        done = await login.submit(browser.submission(svc, request))
     except FormError as exc:
+        if exc.flow.browser:
+            return browser.flow_response(svc, request, exc.flow, status=400)
         return JSON(exc.flow.to_json(svc.public_url), status_code=400)
     svc.counters.logins += 1
+    if done.flow.browser:
+        return logged_in(svc, request, done)
+    session = done.session
     assert session.identity is not None
     url = svc.schemas.url(session.identity.schema_id)
     return JSON(
@@ -100,12 +110,18 @@ async def submit_registration(request: Request) -> Response:
     svc = service(request)
     registration = (await svc.parts()).registration
     try:
-        result = await registration.submit(submission(request))
+        result = await registration.submit(browser.submission(svc, request))
     except FormError as exc:
+        if exc.flow.browser:
+            return browser.flow_response(svc, request, exc.flow, status=400)
         return JSON(exc.flow.to_json(svc.public_url), status_code=400)
     if isinstance(result, Registered):
         svc.counters.registrations += 1
+        if result.flow is not None and result.flow.browser:
+            return registered(svc, request, result)
         return JSON(_registered(svc, result))
+    if result.browser:
+        return browser.flow_response(svc, request, result)
     return JSON(result.to_json(svc.public_url))
 
 
@@ -183,11 +199,19 @@ public_routes = [
     route("/self-service/registration/api", GET=create_registration),
     _getter("login"),
     _getter("registration"),
-    route("/self-service/login", POST=submit_login),
-    route("/self-service/registration", POST=submit_registration),
+    route(
+        "/self-service/login",
+        POST=browser.browser_route("login", submit_login, always=False),
+    ),
+    route(
+        "/self-service/registration",
+        POST=browser.browser_route("registration", submit_registration, always=False),
+    ),
     route("/self-service/logout/api", DELETE=native_logout),
     route("/sessions", GET=list_my_sessions, DELETE=delete_my_sessions),
     route("/sessions/{id}", DELETE=delete_my_session),
     route("/schemas", GET=list_schemas),
     route("/schemas/{id}", GET=get_schema),
+    *browser_routes,
+    *settings_routes,
 ]

@@ -49,6 +49,11 @@ def _raw(cookie_value: str) -> bytes | None:
     return raw if len(raw) == TOKEN_BYTES else None
 
 
+def well_formed(cookie_value: str) -> bool:
+    """Whether a cookie value is a raw token (32 bytes, standard base64)."""
+    return _raw(cookie_value) is not None
+
+
 def mask(cookie_value: str) -> str:
     """A masked copy of the cookie's token, for a form or a flow row."""
     raw = _raw(cookie_value)

@@ -14,6 +14,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from roost.identity import text
 from roost.identity.identities.model import now, ts
@@ -132,6 +133,11 @@ def _lookup(traits: Any, path: str) -> Any:
     return node
 
 
+def trait_value(traits: Any, path: str) -> Any:
+    """The value at a dotted trait path (``name.first``), or None."""
+    return _lookup(traits, path)
+
+
 def registration_nodes(schema: IdentitySchema, traits: Any = None) -> list[Node]:
     """The profile-first screen: traits (group default), CSRF, and the ``profile`` submit."""
     nodes = [csrf_node()]
@@ -185,6 +191,18 @@ class Flow:
     submit_count: int = 0
     identity_schema_id: str | None = None
     internal_context: dict[str, Any] = field(default_factory=dict)
+    identity_id: uuid.UUID | None = None
+    """The identity a flow acts on (settings: the signed-in one), for kinds that have one."""
+
+    @property
+    def return_to(self) -> str | None:
+        """``return_to`` of the init request, as Kratos reads it back from ``request_url``."""
+        values = parse_qs(urlsplit(self.request_url).query).get("return_to")
+        return values[0] if values else None
+
+    @property
+    def browser(self) -> bool:
+        return self.type == "browser"
 
     @classmethod
     def new(
@@ -214,9 +232,13 @@ class Flow:
             "issued_at": ts(self.issued_at),
             "request_url": self.request_url,
         }
+        if self.return_to:
+            out["return_to"] = self.return_to
         if self.active:
             out["active"] = self.active
         out["ui"] = self.ui(public_url)
+        if self.kind == "login" and self.internal_context.get("oauth2_login_challenge"):
+            out["oauth2_login_challenge"] = self.internal_context["oauth2_login_challenge"]
         if self.kind == "login":
             out.update(
                 created_at=ts(self.created_at),
@@ -228,11 +250,16 @@ class Flow:
         out["organization_id"] = None
         return out
 
-    def node(self, name: str) -> Node | None:
+    def node(self, name: str, group: str | None = None) -> Node | None:
         for n in self.nodes:
-            if n["attributes"].get("name") == name:
+            if n["attributes"].get("name") == name and group in (None, n["group"]):
                 return n
         return None
+
+    def set_csrf(self, masked: str) -> None:
+        """Store the masked anti-CSRF token and show it in the ``csrf_token`` node."""
+        self.csrf_token = masked
+        self.set_value("csrf_token", masked)
 
     def clear_messages(self) -> None:
         self.messages = []

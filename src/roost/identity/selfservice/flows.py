@@ -18,11 +18,13 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Literal, Protocol
+from urllib.parse import urlencode
 
 from roost.core.errors import Invalid, NotFound
 from roost.identity import text
 from roost.identity.errors import GONE, KratosError
 from roost.identity.identities.model import Identity, now, ts
+from roost.identity.selfservice import csrf
 from roost.identity.selfservice.flow import Flow, Node
 from roost.identity.sessions.model import Device, Session
 
@@ -53,6 +55,30 @@ class Submission:
     browser: BrowserSignal | None
     device: Device
     body: Callable[[], Awaitable[dict[str, Any]]]
+    csrf_cookie: str | None = None
+    """The raw token of the anti-CSRF cookie the request carried."""
+    csrf_header: str | None = None
+    """``X-CSRF-Token``, the alternative to the body's ``csrf_token``."""
+    session_token: str | None = None
+    """The session the request carries (cookie or header), for flows that need one."""
+
+
+@dataclass(frozen=True)
+class Start:
+    """An init request (``GET /self-service/<kind>/{api,browser}``) as plain values."""
+
+    request_url: str
+    type: Literal["api", "browser"]
+    session_token: str | None = None
+    csrf_token: str = ""
+    """The masked anti-CSRF token a browser flow is created with (empty for api flows)."""
+    refresh: bool = False
+    login_challenge: str | None = None
+    """Hydra's ``login_challenge`` (login only; None when absent)."""
+
+    @property
+    def browser(self) -> bool:
+        return self.type == "browser"
 
 
 class FormError(Exception):
@@ -73,10 +99,22 @@ class FlowStore(Protocol):
     async def get(self, kind: str, flow_id: uuid.UUID) -> Flow | None: ...
 
     async def complete(
-        self, f: Flow, *, identity: Identity | None = None, session: Session | None = None
+        self,
+        f: Flow,
+        *,
+        identity: Identity | None = None,
+        session: Session | None = None,
+        updated: Identity | None = None,
+        refreshed: Session | None = None,
     ) -> None:
-        """Save ``f`` with what it produced, in one transaction (Conflict on a duplicate)."""
+        """Save ``f`` with what it produced, in one transaction (Conflict on a duplicate):
+        a new ``identity`` and ``session``, an ``updated`` identity (settings) or a
+        ``refreshed`` session (re-authentication)."""
         ...
+
+
+def _with_return_to(url: str, return_to: str | None) -> str:
+    return f"{url}?{urlencode({'return_to': return_to})}" if return_to else url
 
 
 def already_completed() -> Invalid:
@@ -93,9 +131,19 @@ class Flows:
         self.public_url = public_url
         self.lifespans = lifespans
 
-    async def create(self, kind: str, type_: str, request_url: str, nodes: list[Node]) -> Flow:
-        f = Flow.new(kind, type_, request_url, self.lifespans[kind], nodes)
+    async def create(
+        self, kind: str, type_: str, request_url: str, nodes: list[Node], csrf_token: str = ""
+    ) -> Flow:
+        kind_of: Literal["api", "browser"] = "browser" if type_ == "browser" else "api"
+        f = self.new(kind, Start(request_url, kind_of, csrf_token=csrf_token), nodes)
         await self.store.create(f)
+        return f
+
+    def new(self, kind: str, start: Start, nodes: list[Node]) -> Flow:
+        """A flow of ``kind`` for ``start`` (not yet stored); browser flows get the token."""
+        f = Flow.new(kind, start.type, start.request_url, self.lifespans[kind], nodes)
+        if start.browser:
+            f.set_csrf(start.csrf_token)
         return f
 
     async def load(self, kind: str, flow_id: uuid.UUID) -> Flow:
@@ -104,17 +152,22 @@ class Flows:
             raise NotFound("The requested resource could not be found")
         return found
 
-    async def shown(self, kind: str, flow_id: uuid.UUID) -> Flow:
-        """A flow for its getter: an expired one is a 410 pointing at the init endpoint."""
+    async def shown(self, kind: str, flow_id: uuid.UUID, csrf_cookie: str | None = None) -> Flow:
+        """A flow for its getter: a browser flow only with its CSRF cookie (else 403); an
+        expired one is a 410 pointing at the init endpoint."""
         f = await self.load(kind, flow_id)
+        if f.browser and not csrf.matches(csrf_cookie, f.csrf_token):
+            raise csrf.violation(csrf.MISMATCH if csrf_cookie else csrf.MISSING_COOKIE)
         if f.expired():
+            init = f"{self.public_url}/self-service/{kind}/{'browser' if f.browser else 'api'}"
+            details = {"redirect_to": _with_return_to(init, f.return_to)} if f.browser else {}
             raise KratosError(
                 410,
                 "self_service_flow_expired",
                 f"The {kind} flow has expired. Call the {kind} flow init API endpoint to "
                 f"initialize a new {kind} flow.",
                 message=GONE,
-                details={"api": f"{self.public_url}/self-service/{kind}/api"},
+                details={"api": f"{self.public_url}/self-service/{kind}/api", **details},
             )
         return f
 
@@ -133,6 +186,10 @@ class Flows:
         if f.state == "passed_challenge":
             raise already_completed()
         body = await sub.body()
+        if f.browser:
+            token = body.get(csrf.FIELD)
+            sent = token if isinstance(token, str) and token else sub.csrf_header
+            csrf.check(sub.csrf_cookie, sent)
         f.clear_messages()
         return f, body
 
@@ -140,6 +197,9 @@ class Flows:
         """Create the successor flow and the 410 that points to it."""
         since = now() - f.expires_at
         fresh = Flow.new(f.kind, f.type, f.request_url, self.lifespans[f.kind], nodes)
+        fresh.identity_id = f.identity_id
+        if f.browser:
+            fresh.set_csrf(f.csrf_token)
         fresh.messages = [
             text.flow_expired(f.kind, since.total_seconds() / 60, int(f.expires_at.timestamp()))
         ]

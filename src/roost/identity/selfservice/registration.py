@@ -26,8 +26,8 @@ from roost.identity.selfservice.flow import (
     input_node,
     registration_nodes,
 )
-from roost.identity.selfservice.flows import Flows, FormError, Submission
-from roost.identity.selfservice.login import Sessions, refuse_if_signed_in
+from roost.identity.selfservice.flows import Flows, FormError, Start, Submission
+from roost.identity.selfservice.login import Sessions, already_signed_in, refuse_if_signed_in
 from roost.identity.sessions.model import Device, Session
 
 
@@ -45,6 +45,7 @@ class RegistrationStrategy(Protocol):
 class Registered:
     identity: Identity
     session: Session | None
+    flow: Flow | None = None
 
 
 class ProfileStep:
@@ -99,7 +100,11 @@ class Registration:
         return self.schemas.get(f.identity_schema_id or self.schemas.default_id)
 
     async def create_api_flow(self, request_url: str, token: str | None) -> Flow:
-        await refuse_if_signed_in(self.sessions, token)
+        return await self.create_flow(Start(request_url, "api", token))
+
+    async def create_flow(self, start: Start) -> Flow:
+        """A new api or browser registration flow (``session_already_available`` if signed in)."""
+        await refuse_if_signed_in(self.sessions, start.session_token)
         if not self.enabled:
             raise KratosError(
                 400,
@@ -108,15 +113,17 @@ class Registration:
                 message="The request was malformed or contained invalid parameters",
             )
         schema = self.schemas.get(self.schemas.default_id)
-        return await self.flows.create(
-            "registration", "api", request_url, registration_nodes(schema)
-        )
+        f = self.flows.new("registration", start, registration_nodes(schema))
+        await self.flows.store.create(f)
+        return f
 
     async def submit(self, sub: Submission) -> Registered | Flow:
         """What a successful submit created, or the flow to show again with 200."""
         f, body = await self.flows.open(
             "registration", sub, lambda f: registration_nodes(self._schema(f))
         )
+        if f.browser and await self.sessions.active(sub.session_token) is not None:
+            raise already_signed_in()
         schema = self._schema(f)
         traits = body.get("traits", {})
         _show_values(f, traits, schema)
@@ -142,4 +149,4 @@ class Registration:
             f.state = "choose_method"
             f.messages.append(text.duplicate_credentials())
             raise FormError(f) from None
-        return Registered(ident, session)
+        return Registered(ident, session, f)

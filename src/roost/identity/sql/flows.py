@@ -1,14 +1,20 @@
-"""SQL for self-service login and registration flows, and the cleanup of expired rows.
+"""SQL for the self-service flows of every kind, and the cleanup of expired rows.
 
 The flow's UI (nodes and messages) lives in the ``ui`` JSON column as in
 Kratos; ``action`` is derived from the public URL when rendering, so a
-changed base URL never leaves stale links in stored flows.
+changed base URL never leaves stale links in stored flows. Each kind's own
+columns (login's ``forced``, settings' ``identity_id``...) are written and
+read by its :class:`FlowKind`, so a kind keeps its state without the others
+knowing.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Table, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -19,10 +25,64 @@ from roost.identity.sql.tables import FLOW_TABLES, sessions
 from roost.storage.database import Database
 
 
+def _login_values(f: Flow) -> dict[str, object]:
+    return {
+        "forced": f.refresh,
+        "requested_aal": f.requested_aal,
+        "submit_count": f.submit_count,
+        "identity_schema_id": f.identity_schema_id,
+    }
+
+
+def _login_read(row: Any, f: Flow) -> None:
+    f.refresh = bool(row.forced)
+    f.requested_aal = row.requested_aal or "aal1"
+    _registration_read(row, f)
+
+
+def _registration_values(f: Flow) -> dict[str, object]:
+    return {"submit_count": f.submit_count, "identity_schema_id": f.identity_schema_id}
+
+
+def _registration_read(row: Any, f: Flow) -> None:
+    f.submit_count = row.submit_count or 0
+    f.identity_schema_id = row.identity_schema_id
+
+
+def _settings_values(f: Flow) -> dict[str, object]:
+    return {"identity_id": f.identity_id}
+
+
+def _settings_read(row: Any, f: Flow) -> None:
+    f.identity_id = row.identity_id
+
+
+@dataclass(frozen=True)
+class FlowKind:
+    """One flow kind's table and the columns only it has (beyond those in ``FlowStore._values``).
+
+    A new kind (recovery, verification) is one entry in :data:`FLOW_KINDS`.
+    """
+
+    table: Table
+    values: Callable[[Flow], dict[str, object]]
+    read: Callable[[Any, Flow], None]
+
+
+FLOW_KINDS: dict[str, FlowKind] = {
+    "login": FlowKind(FLOW_TABLES["login"], _login_values, _login_read),
+    "registration": FlowKind(FLOW_TABLES["registration"], _registration_values, _registration_read),
+    "settings": FlowKind(FLOW_TABLES["settings"], _settings_values, _settings_read),
+}
+
+
 class FlowStore:
-    def __init__(self, db: Database, nid: uuid.UUID) -> None:
+    def __init__(
+        self, db: Database, nid: uuid.UUID, kinds: Mapping[str, FlowKind] = FLOW_KINDS
+    ) -> None:
         self.db = db
         self.nid = nid
+        self.kinds = kinds
 
     def _values(self, f: Flow) -> dict[str, object]:
         values: dict[str, object] = {
@@ -35,16 +95,13 @@ class FlowStore:
             "ui": {"nodes": f.nodes, "messages": f.messages},
             "internal_context": f.internal_context,
             "state": f.state,
-            "submit_count": f.submit_count,
-            "identity_schema_id": f.identity_schema_id,
             "updated_at": f.updated_at,
         }
-        if f.kind == "login":
-            values.update(forced=f.refresh, requested_aal=f.requested_aal)
+        values.update(self.kinds[f.kind].values(f))
         return values
 
     async def create(self, f: Flow) -> None:
-        table = FLOW_TABLES[f.kind]
+        table = self.kinds[f.kind].table
 
         async def run(conn: AsyncConnection) -> None:
             await conn.execute(
@@ -57,7 +114,7 @@ class FlowStore:
 
     async def save_in(self, conn: AsyncConnection, f: Flow) -> None:
         """Update the flow inside the caller's transaction (with the identity or session)."""
-        table = FLOW_TABLES[f.kind]
+        table = self.kinds[f.kind].table
         f.updated_at = now()
         await conn.execute(
             update(table)
@@ -72,7 +129,10 @@ class FlowStore:
         await self.db.transaction(run, idempotent=True)
 
     async def get(self, kind: str, flow_id: uuid.UUID) -> Flow | None:
-        table = FLOW_TABLES[kind]
+        found = self.kinds.get(kind)
+        if found is None:
+            return None
+        table, read = found.table, found.read
 
         async def run(conn: AsyncConnection) -> Flow | None:
             row = (
@@ -83,7 +143,7 @@ class FlowStore:
             if row is None:
                 return None
             ui = row.ui or {}
-            return Flow(
+            f = Flow(
                 kind=kind,
                 type=row.type,
                 request_url=row.request_url,
@@ -96,13 +156,11 @@ class FlowStore:
                 state=row.state or "choose_method",
                 active=row.active_method,
                 messages=list(ui.get("messages") or []),
-                refresh=bool(getattr(row, "forced", False)),
-                requested_aal=getattr(row, "requested_aal", "aal1") or "aal1",
                 csrf_token=row.csrf_token or "",
-                submit_count=row.submit_count or 0,
-                identity_schema_id=row.identity_schema_id,
                 internal_context=dict(row.internal_context or {}),
             )
+            read(row, f)
+            return f
 
         return await self.db.read(run)
 
@@ -124,6 +182,6 @@ class FlowStore:
     async def cleanup(self, before: datetime, batch: int) -> int:
         """Delete one batch (per table) of flows and sessions that expired before ``before``."""
         removed = 0
-        for table in (*FLOW_TABLES.values(), sessions):
+        for table in (*(k.table for k in self.kinds.values()), sessions):
             removed += await self._cleanup_table(table, before, batch)
         return removed

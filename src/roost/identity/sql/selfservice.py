@@ -31,13 +31,23 @@ class SelfServiceStore(FlowStore):
         self.sessions = sessions
 
     async def complete(
-        self, f: Flow, *, identity: Identity | None = None, session: Session | None = None
+        self,
+        f: Flow,
+        *,
+        identity: Identity | None = None,
+        session: Session | None = None,
+        updated: Identity | None = None,
+        refreshed: Session | None = None,
     ) -> None:
         async def run(conn: AsyncConnection) -> None:
             if identity is not None:
                 await self.identities.insert(conn, identity)
+            if updated is not None:
+                await self.identities.replace(conn, updated)
             if session is not None:
                 await self.sessions.insert(conn, session)
+            if refreshed is not None:
+                await self.sessions.refresh_in(conn, refreshed)
             await self.save_in(conn, f)
 
         await self.db.transaction(run)

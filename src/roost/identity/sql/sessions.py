@@ -78,6 +78,20 @@ class SessionStore:
                 )
             )
 
+    async def refresh_in(self, conn: AsyncConnection, s: Session) -> None:
+        """Record a re-authentication (``refresh=true`` login) on an existing session."""
+        await conn.execute(
+            update(sessions)
+            .where(sessions.c.nid == self.nid, sessions.c.id == s.id)
+            .values(
+                authenticated_at=s.authenticated_at,
+                authentication_methods=s.authentication_methods,
+                aal=s.aal,
+                expires_at=s.expires_at,
+                updated_at=now(),
+            )
+        )
+
     async def create(self, s: Session) -> None:
         async def run(conn: AsyncConnection) -> None:
             await self.insert(conn, s)

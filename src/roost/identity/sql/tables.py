@@ -259,7 +259,57 @@ def _flow_table(name: str, login: bool) -> Table:
 login_flows = _flow_table("selfservice_login_flows", login=True)
 registration_flows = _flow_table("selfservice_registration_flows", login=False)
 
-FLOW_TABLES = {"login": login_flows, "registration": registration_flows}
+settings_flows = Table(
+    "selfservice_settings_flows",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("request_url", Text, nullable=False),
+    Column("issued_at", DateTime, nullable=False),
+    Column("expires_at", DateTime, nullable=False),
+    Column("identity_id", Uuid, ForeignKey("identities.id", ondelete="CASCADE"), nullable=False),
+    *_stamps(),
+    Column("active_method", String(32), nullable=True),
+    Column("ui", Json, nullable=True),
+    Column("state", String(255), nullable=True),
+    Column("type", String(16), nullable=False, server_default="browser"),
+    _nid(),
+    Column("internal_context", Json, nullable=False),
+    Column("csrf_token", String(255), nullable=False, server_default=""),
+)
+"""Kratos's settings flows; ``csrf_token`` is Roost's (decision 0022)."""
+Index(
+    "selfservice_settings_flows_nid_expires_at_idx",
+    settings_flows.c.nid,
+    settings_flows.c.expires_at,
+)
+Index(
+    "selfservice_settings_flows_identity_id_nid_idx",
+    settings_flows.c.identity_id,
+    settings_flows.c.nid,
+)
+
+selfservice_errors = Table(
+    "selfservice_errors",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("errors", Json, nullable=False),
+    Column("seen_at", DateTime, nullable=True),
+    Column("was_seen", Boolean, nullable=False, server_default=text("false")),
+    *_stamps(),
+    Column("csrf_token", String(255), nullable=False, server_default=""),
+    _nid(),
+)
+Index(
+    "selfservice_errors_nid_created_at_idx",
+    selfservice_errors.c.nid,
+    selfservice_errors.c.created_at,
+)
+
+FLOW_TABLES = {
+    "login": login_flows,
+    "registration": registration_flows,
+    "settings": settings_flows,
+}
 
 login_failures = Table(
     "roost_login_failures",

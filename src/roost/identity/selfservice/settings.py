@@ -1,0 +1,201 @@
+"""The settings flow (``selfservice/flow/settings``): a signed-in user changes their identity.
+
+Every method (``profile``, ``password``; the ``mfa`` branch adds ``totp``,
+``lookup_secret``, ``webauthn``...) is a :class:`SettingsStrategy`: it
+contributes its nodes to a new flow and, on submit, returns the identity
+to write or raises :class:`FormError`. Adding one is one entry in the
+registry's strategy mapping. This module does what they share, in Kratos's
+order: the caller must have an active session (401 ``session_inactive``)
+whose identity is the flow's (403 ``security_identity_mismatch``); the
+flow is opened as every flow is (expiry, CSRF for browser flows); a
+strategy that changes credentials, or protected traits (identifiers and
+addresses), demands a *privileged* session, one authenticated within
+``privileged_session_max_age``, else 403 ``session_refresh_required`` with
+``redirect_browser_to`` a ``refresh=true`` login; success writes the
+identity and the flow (``state: success``, message 1050001) in one
+transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any, Protocol
+from urllib.parse import urlencode
+
+from roost.core.errors import Conflict, NotFound
+from roost.identity import text
+from roost.identity.errors import KratosError
+from roost.identity.identities.model import Identity, now
+from roost.identity.schemas.manager import IdentitySchema, Schemas
+from roost.identity.selfservice.flow import Flow, Node, csrf_node
+from roost.identity.selfservice.flows import Flows, FormError, Start, Submission
+from roost.identity.sessions.model import Session
+
+
+class SettingsStrategy(Protocol):
+    """One settings method: its nodes, and what a submit naming it changes."""
+
+    def nodes(self, identity: Identity, schema: IdentitySchema) -> list[Node]:
+        """The nodes this method adds to a settings flow for ``identity``."""
+        ...
+
+    async def update(self, change: Change) -> Identity:
+        """The identity to write (a changed copy), or FormError with messages on the flow;
+        call ``change.require_privileged()`` before touching credentials."""
+        ...
+
+
+class SettingsSessions(Protocol):
+    async def active(self, token: str | None) -> Session | None: ...
+
+
+class SettingsIdentities(Protocol):
+    async def get(self, identity_id: uuid.UUID) -> Identity | None: ...
+
+
+def no_session() -> KratosError:
+    return KratosError(
+        401,
+        "session_inactive",
+        "No active session was found in this request.",
+        message="The request could not be authorized",
+    )
+
+
+def identity_mismatch() -> KratosError:
+    return KratosError(
+        403,
+        "security_identity_mismatch",
+        "The flow was interrupted because the session identity does not match the flow.",
+        message="The requested action was forbidden",
+    )
+
+
+class Change:
+    """What a strategy gets for one submit: the flow, the caller and the body."""
+
+    def __init__(
+        self,
+        flow: Flow,
+        session: Session,
+        identity: Identity,
+        schema: IdentitySchema,
+        body: dict[str, Any],
+        refresh_url: str,
+        privileged: bool,
+    ) -> None:
+        self.flow = flow
+        self.session = session
+        self.identity = identity
+        self.schema = schema
+        self.body = body
+        self.refresh_url = refresh_url
+        self.privileged = privileged
+
+    def require_privileged(self) -> None:
+        """Kratos's ``NewFlowNeedsReAuth``: 403 with the refresh login to send the browser to."""
+        if not self.privileged:
+            raise KratosError(
+                403,
+                "session_refresh_required",
+                "The login session is too old and thus not allowed to update these fields. "
+                "Please re-authenticate.",
+                message="The requested action was forbidden",
+                extra={"redirect_browser_to": self.refresh_url},
+            )
+
+
+class Settings:
+    """The settings flow over its methods, keyed by the ``method`` a submit names."""
+
+    def __init__(
+        self,
+        flows: Flows,
+        sessions: SettingsSessions,
+        identities: SettingsIdentities,
+        schemas: Schemas,
+        strategies: Mapping[str, SettingsStrategy],
+        *,
+        privileged_max_age: timedelta,
+    ) -> None:
+        self.flows = flows
+        self.sessions = sessions
+        self.identities = identities
+        self.schemas = schemas
+        self.strategies = strategies
+        self.privileged_max_age = privileged_max_age
+
+    def _nodes(self, identity: Identity) -> list[Node]:
+        schema = self.schemas.get(identity.schema_id)
+        nodes = [csrf_node()]
+        for strategy in self.strategies.values():
+            nodes += strategy.nodes(identity, schema)
+        return nodes
+
+    async def _caller(self, token: str | None) -> tuple[Session, Identity]:
+        session = await self.sessions.active(token)
+        if session is None:
+            raise no_session()
+        identity = await self.identities.get(session.identity_id)
+        if identity is None:
+            raise no_session()
+        return session, identity
+
+    async def create_flow(self, start: Start) -> Flow:
+        _, identity = await self._caller(start.session_token)
+        f = self.flows.new("settings", start, self._nodes(identity))
+        f.identity_id = identity.id
+        f.state = "show_form"
+        await self.flows.store.create(f)
+        return f
+
+    async def shown(self, flow_id: uuid.UUID, csrf_cookie: str | None, token: str | None) -> Flow:
+        """The getter: the flow (CSRF-checked when browser) of the caller's own identity."""
+        session, _ = await self._caller(token)
+        f = await self.flows.shown("settings", flow_id, csrf_cookie)
+        if f.identity_id != session.identity_id:
+            raise identity_mismatch()
+        return f
+
+    async def identity_of(self, f: Flow) -> Identity:
+        found = await self.identities.get(f.identity_id) if f.identity_id else None
+        if found is None:
+            raise NotFound("The requested resource could not be found")
+        return found
+
+    def refresh_url(self, f: Flow) -> str:
+        params = {"refresh": "true", **({"return_to": f.return_to} if f.return_to else {})}
+        return f"{self.flows.public_url}/self-service/login/browser?{urlencode(params)}"
+
+    async def submit(self, sub: Submission) -> Flow:
+        """The flow in state ``success`` (already written with the changed identity)."""
+        session, identity = await self._caller(sub.session_token)
+        f, body = await self.flows.open("settings", sub, lambda _f: self._nodes(identity))
+        if f.identity_id != session.identity_id:
+            raise identity_mismatch()
+        method = str(body.get("method"))
+        try:
+            strategy = self.strategies.get(method)
+            if strategy is None:
+                f.messages.append(text.no_settings_strategy())
+                raise FormError(f)
+            privileged = session.authenticated_at + self.privileged_max_age > now()
+            schema = self.schemas.get(identity.schema_id)
+            change = Change(f, session, identity, schema, body, self.refresh_url(f), privileged)
+            updated = await strategy.update(change)
+            updated.updated_at = now()
+            f.active, f.state = method, "success"
+            f.nodes = self._nodes(updated)
+            if f.browser:
+                f.set_csrf(f.csrf_token)
+            f.messages = [text.settings_saved()]
+            try:
+                await self.flows.store.complete(f, updated=updated)
+            except Conflict:
+                f.state, f.messages = "show_form", [text.duplicate_credentials()]
+                raise FormError(f) from None
+        except FormError as exc:
+            raise await self.flows.rejected(exc) from None
+        return f

@@ -1,0 +1,127 @@
+"""Identity servers behind a reference-style UI, for the browser flows (decision 0022)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import BACKENDS
+from tests.identity.conftest import SESSION_HOOK, Kratos, email, serve_identity
+from tests.support.kratos_ui import Page, UIServer
+
+PASSWORD = "Browser-Flows-0022!"
+
+
+@dataclass
+class Site:
+    """Kratos plus its UI, as a browser sees them."""
+
+    kratos: Kratos
+    ui: UIServer
+
+    @property
+    def public(self) -> str:
+        return self.kratos.server.urls["public"]
+
+    @property
+    def admin(self) -> str:
+        return self.kratos.server.urls["admin"]
+
+    def browser(self) -> httpx.Client:
+        """A cookie-keeping client that follows redirects, as a browser does."""
+        return httpx.Client(follow_redirects=True, headers={"Accept": "text/html"}, timeout=30)
+
+    def identity(self, password: str = PASSWORD) -> tuple[str, str]:
+        """A new identity with a password, created through the admin API: (email, id)."""
+        address = email()
+        r = httpx.post(
+            f"{self.admin}/admin/identities",
+            json={
+                "schema_id": "default",
+                "traits": {"email": address, "name": {"first": "B", "last": "F"}},
+                "credentials": {"password": {"config": {"password": password}}},
+            },
+        )
+        assert r.status_code == 201, r.text
+        return address, r.json()["id"]
+
+    def sign_in(self, b: httpx.Client, address: str, password: str = PASSWORD) -> Page:
+        page = Page(b.get(f"{self.public}/self-service/login/browser"))
+        return Page(
+            b.post(page.action, data=page.form("password", identifier=address, password=password))
+        )
+
+
+def _config(ui: UIServer, extra: dict[str, Any]) -> dict[str, Any]:
+    selfservice = {**ui.config(), **SESSION_HOOK["selfservice"]}
+    selfservice["flows"] = {**ui.config()["flows"]}
+    for kind, values in (extra.pop("flows", {}) or {}).items():
+        selfservice["flows"][kind] = {**selfservice["flows"].get(kind, {}), **values}
+    selfservice["flows"]["registration"] = {
+        **selfservice["flows"]["registration"],
+        **SESSION_HOOK["selfservice"]["flows"]["registration"],
+    }
+    return {"selfservice": selfservice, **extra}
+
+
+def _site(tmp: Any, backend: str, extra: dict[str, Any]) -> Iterator[Site]:
+    ui = UIServer()
+    server = serve_identity(tmp, backend, _config(ui, extra))
+    ui.kratos = server.urls["public"]
+    yield Site(Kratos(server), ui)
+    server.stop()
+    ui.stop()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def site(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Site]:
+    """The UI's URLs configured, the ``session`` hook after registration."""
+    tmp = tmp_path_factory.mktemp(f"browser-{request.param}-{uuid.uuid4().hex[:6]}")
+    yield from _site(tmp, request.param, {})
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def brief(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Site]:
+    """Flows that expire after two seconds, and settings privileged for two seconds."""
+    tmp = tmp_path_factory.mktemp(f"brief-{request.param}")
+    flows = {
+        "login": {"lifespan": "2s"},
+        "settings": {"lifespan": "2s", "privileged_session_max_age": "2s"},
+    }
+    yield from _site(tmp, request.param, {"flows": flows})
+
+
+def table_text(dsn: str, *tables: str) -> str:
+    """Every row of ``tables`` as text, to prove no secret was written in clear."""
+    import asyncio
+
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import AsyncConnection
+
+    from roost.storage.database import Database
+
+    async def run() -> str:
+        db = Database(dsn)
+
+        async def read(conn: AsyncConnection) -> str:
+            out = []
+            for table in tables:
+                rows = await conn.execute(text(f"SELECT * FROM {table}"))
+                out += [repr(tuple(r)) for r in rows]
+            return "\n".join(out)
+
+        try:
+            return await db.read(read)
+        finally:
+            await db.close()
+
+    return asyncio.run(run())
