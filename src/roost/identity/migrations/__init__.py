@@ -19,6 +19,7 @@ from roost.identity.migrations import (
     v20261128100007_selfservice_flows,
     v20261129100001_roost_login_failures,
     v20261206100001_courier,
+    v20261206900001_uuids_as_text,
 )
 
 __all__ = ["MIGRATIONS"]
@@ -33,4 +34,5 @@ MIGRATIONS = [
     v20261128100007_selfservice_flows.STEP,
     v20261129100001_roost_login_failures.STEP,
     v20261206100001_courier.STEP,
+    v20261206900001_uuids_as_text.STEP,
 ]
