@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from roost.permissions.check.engine import Key, Limits, ObjectRef, RelationLookup, SubjectRef
+from roost.permissions.lookup.needed import Needed
 from roost.permissions.namespaces.ast import (
     Child,
     ComputedSubjectSet,
@@ -121,7 +122,7 @@ class _Costs:
         schema: Schema,
         limits: Limits,
         depth: int,
-        needed: _Needed | None = None,
+        needed: Needed | None = None,
     ) -> None:
         self.g = graph
         self.schema = schema
@@ -286,59 +287,6 @@ class _Costs:
         return 1 + self._rewrite(key, c)
 
 
-@dataclass
-class _Needed:
-    """The relations whose costs can reach one answer's: the rest need none.
-
-    A reverse walk reaches every relation of every object it meets (a
-    document's ``parents`` and ``viewers`` as much as its ``view``), while the
-    cost of ``namespace#relation`` only reads the relations its rewrite
-    computes from (same object), the relation a ``traverse`` asks on the
-    objects it reaches (any namespace: tuples may point anywhere), and the
-    relations of the subject sets the walk met. Their closure is what the cost
-    pass settles; on a dataset of documents in folders it skips two of each
-    document's three relations.
-    """
-
-    pairs: set[tuple[str, str]] = field(default_factory=set)
-    anywhere: set[str] = field(default_factory=set)
-
-    def has(self, namespace: str, relation: str) -> bool:
-        return relation in self.anywhere or (namespace, relation) in self.pairs
-
-    @classmethod
-    def of(cls, schema: Schema, graph: _Graph, namespace: str, relation: str) -> _Needed:
-        needed = cls()
-        names = [ns.name for ns in schema.all_namespaces()]
-        todo: list[tuple[str, str]] = [(namespace, relation)]
-        todo += [(s[0], s[2]) for sets in graph.sets_of.values() for s in sets]
-
-        def reads(ns: str, c: Child) -> None:
-            if isinstance(c, ComputedSubjectSet):
-                todo.append((ns, c.relation))
-            elif isinstance(c, TupleToSubjectSet):
-                name = c.computed_subject_set_relation
-                if name not in needed.anywhere:
-                    needed.anywhere.add(name)
-                    todo.extend((other, name) for other in names)
-            elif isinstance(c, InvertResult):
-                reads(ns, c.child)
-            else:
-                for child in c.children:
-                    reads(ns, child)
-
-        while todo:
-            pair = todo.pop()
-            if pair in needed.pairs:
-                continue
-            needed.pairs.add(pair)
-            space = schema.namespace_of(pair[0])
-            found = space.relation(pair[1]) if space is not None and space.relations else None
-            if found is not None and found.rewrite is not None:
-                reads(pair[0], found.rewrite)
-        return needed
-
-
 def _computed_from(c: Child) -> set[str]:
     """Relations of the same object that ``c`` reads at no depth cost (``!`` aside)."""
     if isinstance(c, ComputedSubjectSet):
@@ -462,7 +410,8 @@ class LookupEngine:
             everything = await self.store.objects_in(namespace)
             return await self._confirmed(namespace, relation, subject, depth, everything)
         graph = await self._walk_back(subject, depth)
-        needed = _Needed.of(self.schema, graph, namespace, relation)
+        subject_sets = (s for sets in graph.sets_of.values() for s in sets)
+        needed = Needed.of(self.schema, subject_sets, namespace, relation)
         costs = _Costs(graph, self.schema, self.limits, depth, needed)
         costs.solve()
         found = sorted(
