@@ -61,11 +61,11 @@ class Client:
         return asyncio.run(run())
 
     def expire(self, kind: str, fid: str) -> None:
-        """Move a flow's expiry into the past (UUIDs are 32 hex digits on SQLite)."""
+        """Move a flow's expiry into the past (SQLite keeps UUIDs as the API's text)."""
 
         async def run() -> None:
             db = Database(self.dsn)
-            key: Any = uuid.UUID(fid).hex if db.dialect == "sqlite" else uuid.UUID(fid)
+            key: Any = str(uuid.UUID(fid)) if db.dialect == "sqlite" else uuid.UUID(fid)
             try:
                 async with db.engine.begin() as conn:
                     await conn.execute(

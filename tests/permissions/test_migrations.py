@@ -40,6 +40,7 @@ def test_versions_are_the_ones_existing_databases_recorded() -> None:
         "20261129000003",
         "20261129000004",
         "20261204000001",
+        "20261206900001",
     ]
 
 

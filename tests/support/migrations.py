@@ -21,6 +21,8 @@ from roost.storage.database import Database
 from roost.storage.migrate import Migration, Migrator
 
 BOOKKEEPING = "roost_schema_migrations"
+UUIDS_AS_TEXT = "20261206900001"
+"""Every service's ``uuids_as_text`` step: rows written from it on use the dashed form."""
 
 
 def _plain(items: Sequence[Any], conn: Connection) -> list[str]:
@@ -91,14 +93,17 @@ def differences(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
 
 @dataclass(frozen=True)
 class Lit:
-    """SQL literals as Roost's code stored values on one dialect (SQLAlchemy's ``Uuid``
-    is 32 hex digits on SQLite, booleans are 0/1 there)."""
+    """SQL literals as Roost's code stored values on one dialect, in one era: on SQLite
+    ``Uuid`` was 32 hex digits before the ``uuids_as_text`` steps and is the dashed
+    36-character form since (decision 0026); booleans are 0/1 there."""
 
     dialect: str
+    dashed_uuids: bool = False
 
     def uuid(self, value: uuid.UUID | str) -> str:
         u = value if isinstance(value, uuid.UUID) else uuid.UUID(value)
-        return f"'{u.hex}'" if self.dialect == "sqlite" else f"'{u}'"
+        old_sqlite = self.dialect == "sqlite" and not self.dashed_uuids
+        return f"'{u.hex}'" if old_sqlite else f"'{u}'"
 
     def bool(self, value: bool) -> str:
         if self.dialect == "sqlite":
@@ -127,7 +132,7 @@ async def migrate_with_rows(
     """Migrate to ``stop``, write each earlier step's fixture rows, then migrate to head."""
     migrator = Migrator(db, service, migrations)
     await migrator.up(to=stop)
-    lit = Lit(db.dialect)
+    lit = Lit(db.dialect, dashed_uuids=stop >= UUIDS_AS_TEXT)
     await execute(db, *[sql for v, f in sorted(fixtures.items()) if v <= stop for sql in f(lit)])
     await migrator.up()
     assert not await migrator.pending()

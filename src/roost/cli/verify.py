@@ -119,7 +119,7 @@ def sql_rows(
 
     The tutorial's queries name the ``public`` schema; SQLite has none, so the
     qualifier is dropped there. Parameters named in ``uuids`` are bound as UUIDs
-    (SQLite stores them as bare hex).
+    (SQLite stores them as dashed text).
     """
     from sqlalchemy import Uuid, bindparam, text
 

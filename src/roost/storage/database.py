@@ -32,6 +32,7 @@ from roost.storage.data_errors import as_invalid, refuse_unstorable
 from roost.storage.dsn import ParsedDSN, parse_dsn
 from roost.storage.hot import HotPool
 from roost.storage.liveness import Deadline, check_on_checkout, connection_lost, nothing_sent
+from roost.storage.sqlite_uuid import install as dashed_uuids
 from roost.storage.ssl import asyncpg_ssl
 
 T = TypeVar("T")
@@ -226,6 +227,7 @@ def _sqlite_engine(parsed: ParsedDSN, leak: bool = False) -> AsyncEngine:
         poolclass=StaticPool if memory else None,
         connect_args={"timeout": 30},
     )
+    dashed_uuids(engine.sync_engine.dialect)  # UUIDs as the API writes them (decision 0026)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _pragmas(dbapi_conn: Any, _record: Any) -> None:

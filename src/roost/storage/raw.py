@@ -1,7 +1,7 @@
 """Rows read on the raw driver (``Database.raw_reader``), made to look like SQLAlchemy's.
 
 Hand-written reads skip SQLAlchemy's result processing, so the driver's own
-values come back: SQLite keeps UUIDs as 32 hex digits, timestamps and JSON as
+values come back: SQLite keeps UUIDs as text, timestamps and JSON as
 text and booleans as 0/1, while asyncpg already decodes them (JSON through the
 codec SQLAlchemy installs on each connection). :func:`converters` gives, for a
 list of columns, the conversions that make SQLite's rows look like what

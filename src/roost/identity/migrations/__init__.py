@@ -20,6 +20,7 @@ from roost.identity.migrations import (
     v20261129100001_roost_login_failures,
     v20261206100001_courier,
     v20261206200001_settings_flows_and_errors,
+    v20261206900001_uuids_as_text,
 )
 
 __all__ = ["MIGRATIONS"]
@@ -35,4 +36,5 @@ MIGRATIONS = [
     v20261129100001_roost_login_failures.STEP,
     v20261206100001_courier.STEP,
     v20261206200001_settings_flows_and_errors.STEP,
+    v20261206900001_uuids_as_text.STEP,
 ]

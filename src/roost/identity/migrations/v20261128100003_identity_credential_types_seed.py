@@ -4,8 +4,9 @@ Roost point at the same type rows."""
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from sqlalchemy import Uuid, column, delete, table
+from sqlalchemy import String, Uuid, column, delete, table
 from sqlalchemy.dialects import postgresql, sqlite
 
 from roost.storage.ddl import Schema
@@ -22,16 +23,26 @@ TYPES = {
     "saml": uuid.UUID("7bddcf6c-f50e-4a18-9b0f-429114c33419"),
 }
 _types = table("identity_credential_types", column("id", Uuid), column("name"))
+# SQLite's ids as this step wrote them when it shipped: 32 hex digits. The engine now
+# binds ``Uuid`` dashed there; the step keeps its own bytes and the uuids_as_text step
+# (decision 0026) rewrites them with every other row.
+_sqlite_types = table("identity_credential_types", column("id", String), column("name"))
+
+
+def _ids(s: Schema) -> list[Any]:
+    return [v.hex for v in TYPES.values()] if s.dialect == "sqlite" else list(TYPES.values())
 
 
 def up(s: Schema) -> None:
     module = sqlite if s.dialect == "sqlite" else postgresql
-    stmt = module.insert(_types).on_conflict_do_nothing()
-    s.execute(stmt, [{"id": v, "name": k} for k, v in TYPES.items()])
+    target = _sqlite_types if s.dialect == "sqlite" else _types
+    stmt = module.insert(target).on_conflict_do_nothing()
+    s.execute(stmt, [{"id": i, "name": k} for k, i in zip(TYPES, _ids(s), strict=True)])
 
 
 def down(s: Schema) -> None:
-    s.execute(delete(_types).where(_types.c.id.in_(list(TYPES.values()))))
+    target = _sqlite_types if s.dialect == "sqlite" else _types
+    s.execute(delete(target).where(target.c.id.in_(_ids(s))))
 
 
 STEP = Migration("20261128100003", "identity_credential_types_seed", up, down)

@@ -36,6 +36,7 @@ from roost.identity.sql.tables import (
 )
 from roost.storage.database import Database, RawFetch
 from roost.storage.raw import converters, normalized
+from roost.storage.sqlite_uuid import as_text
 
 # The columns read, in the order of Session's and Identity's fields of the same names.
 _SESSION = (
@@ -121,7 +122,7 @@ class SessionLookup:
             return found
 
     async def _attach_addresses(self, run: RawFetch, ident: Identity) -> None:
-        key = ident.id if self.pg else ident.id.hex
+        key = ident.id if self.pg else as_text(ident.id)
         for sql, convert, names, attr in self.address_sql:
             for raw in await run(sql, (key,)):
                 a = dict(zip(names, normalized(raw, convert), strict=True))

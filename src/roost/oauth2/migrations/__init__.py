@@ -18,6 +18,7 @@ from roost.oauth2.migrations import (
     v20261206100007_hydra_client_rotated_secrets,
     v20261206100008_hydra_oauth2_device_auth_codes,
     v20261206100009_roost_client_auth_failures,
+    v20261206900001_uuids_as_text,
 )
 
 __all__ = ["MIGRATIONS"]
@@ -32,4 +33,5 @@ MIGRATIONS = [
     v20261206100007_hydra_client_rotated_secrets.STEP,
     v20261206100008_hydra_oauth2_device_auth_codes.STEP,
     v20261206100009_roost_client_auth_failures.STEP,
+    v20261206900001_uuids_as_text.STEP,
 ]

@@ -4,8 +4,8 @@ The token endpoint reads a client and writes an access-token row, and
 introspection reads an access-token row, on every request; SQLAlchemy's
 statement machinery costs more CPU than the query. Reads go through
 ``Database.raw_reader`` with driver placeholders, and the row is normalized
-here to what SQLAlchemy would have returned (SQLite keeps UUIDs as 32 hex
-digits, timestamps and JSON as text, booleans as 0/1). The one write,
+here to what SQLAlchemy would have returned (SQLite keeps UUIDs as text,
+timestamps and JSON as text, booleans as 0/1). The one write,
 :class:`RawInsert`, goes through ``Database.raw_write`` and binds values with
 SQLAlchemy's own per-dialect bind processors, so its rows are the same bytes
 SQLAlchemy would have stored.

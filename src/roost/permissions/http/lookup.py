@@ -12,6 +12,7 @@ valid while tuples change. ``GET /x/watch``: the change feed, as a long poll.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import uuid
 
 from starlette.requests import Request
@@ -50,7 +51,7 @@ def _page(
             after = uuid.UUID(svc.pages.decode(token)["after"])
         except (KeyError, ValueError, TypeError):
             raise Invalid("The page token is invalid or has expired") from None
-    rest = [u for u in found if after is None or u > after]
+    rest = found if after is None else found[bisect.bisect_right(found, after) :]
     page = rest[:size]
     more = len(rest) > size
     return page, svc.pages.encode({"after": str(page[-1])}) if more else ""

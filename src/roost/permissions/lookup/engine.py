@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from roost.permissions.check.engine import Key, Limits, ObjectRef, RelationLookup, SubjectRef
+from roost.permissions.lookup.needed import Needed
 from roost.permissions.namespaces.ast import (
     Child,
     ComputedSubjectSet,
@@ -115,11 +116,20 @@ class _Graph:
 class _Costs:
     """Smallest depth budget at which check proves membership, per key (positive part)."""
 
-    def __init__(self, graph: _Graph, schema: Schema, limits: Limits, depth: int) -> None:
+    def __init__(
+        self,
+        graph: _Graph,
+        schema: Schema,
+        limits: Limits,
+        depth: int,
+        needed: Needed | None = None,
+    ) -> None:
         self.g = graph
         self.schema = schema
         self.limits = limits
         self.depth = depth
+        self.needed = needed
+        """The relations whose costs can reach the answer (None: all of them)."""
         self.full: dict[Key, int] = {}
         """is_allowed(key, skip_direct=False)."""
         self.nodirect: dict[Key, int] = {}
@@ -136,17 +146,53 @@ class _Costs:
             return found
 
     def solve(self) -> None:
-        """Relax object by object until no cost moves (costs only fall, so this ends)."""
-        queue = deque(self.g.relations)
+        """Relax object by object until no cost moves (costs only fall, so this ends).
+
+        Objects no tuple of the walk points at (leaves: the documents at the
+        end of a walk, most of what it reaches) feed no other object's cost, so
+        they are left out of the relaxation and settled once afterwards, when
+        every cost they read is final. A leaf's costs are a function of its own
+        tuples (which relations it holds, whether directly, and which subject
+        sets) and of final costs elsewhere, so leaves with the same tuples (the
+        documents of one folder) share one computation.
+        """
+        holders = self.g.holders
+        leaves = [o for o in self.g.relations if o not in holders]
+        queue = deque(o for o in self.g.relations if o in holders)
         queued = set(queue)
         while queue:
             obj = queue.popleft()
             queued.discard(obj)
             if self._settle(obj):
-                for parent in self.g.holders.get(obj, ()):
-                    if parent not in queued:
+                for parent in holders.get(obj, ()):
+                    if parent not in queued and parent in holders:
                         queued.add(parent)
                         queue.append(parent)
+        self._settle_leaves(leaves)
+
+    def _settle_leaves(self, leaves: list[ObjectRef]) -> None:
+        done: dict[tuple[Any, ...], ObjectRef] = {}
+        g = self.g
+        for obj in leaves:
+            ns, oid = obj
+            shape = (
+                ns,
+                *sorted(
+                    (r, (ns, oid, r) in g.direct, tuple(g.sets_of.get((ns, oid, r), ())))
+                    for r in g.relations[obj]
+                ),
+            )
+            same = done.get(shape)
+            if same is None:
+                done[shape] = obj
+                self._settle(obj)
+                continue
+            for name in self._relation_names(obj)[0]:
+                key, twin = (ns, oid, name), (ns, same[1], name)
+                if twin in self.full:
+                    self.full[key] = self.full[twin]
+                if twin in self.nodirect:
+                    self.nodirect[key] = self.nodirect[twin]
 
     def _settle(self, obj: ObjectRef) -> bool:
         changed = False
@@ -170,9 +216,17 @@ class _Costs:
         if known is None:
             ns = self.schema.namespace_of(obj[0])
             if ns is None or not ns.relations:
-                return sorted(self.g.relations.get(obj, ())), True
-            known = self._names[obj[0]] = _dependency_order(ns)
+                names = sorted(self.g.relations.get(obj, ()))
+                return [n for n in names if self._wanted(obj[0], n)], True
+            order, ordered = _dependency_order(ns)
+            # a sub-list keeps the order, and the needed set is closed under what
+            # a relation computes from, so an ordered list stays ordered
+            order = [n for n in order if self._wanted(obj[0], n)]
+            known = self._names[obj[0]] = order, ordered
         return known
+
+    def _wanted(self, namespace: str, relation: str) -> bool:
+        return self.needed is None or self.needed.has(namespace, relation)
 
     def get(self, key: Key, skip_direct: bool) -> int:
         return (self.nodirect if skip_direct else self.full).get(key, INF)
@@ -356,7 +410,9 @@ class LookupEngine:
             everything = await self.store.objects_in(namespace)
             return await self._confirmed(namespace, relation, subject, depth, everything)
         graph = await self._walk_back(subject, depth)
-        costs = _Costs(graph, self.schema, self.limits, depth)
+        subject_sets = (s for sets in graph.sets_of.values() for s in sets)
+        needed = Needed.of(self.schema, subject_sets, namespace, relation)
+        costs = _Costs(graph, self.schema, self.limits, depth, needed)
         costs.solve()
         found = sorted(
             k[1]

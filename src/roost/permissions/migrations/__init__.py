@@ -16,6 +16,7 @@ from roost.permissions.migrations import (
     v20261129000003_roost_check_counters,
     v20261129000004_roost_check_log,
     v20261204000001_roost_tuple_changes,
+    v20261206900001_uuids_as_text,
 )
 
 __all__ = ["MIGRATIONS"]
@@ -28,4 +29,5 @@ MIGRATIONS = [
     v20261129000003_roost_check_counters.STEP,
     v20261129000004_roost_check_log.STEP,
     v20261204000001_roost_tuple_changes.STEP,
+    v20261206900001_uuids_as_text.STEP,
 ]

@@ -36,6 +36,7 @@ from roost.permissions.sql.keys import (
     sqlite_key_filter,
     sqlite_key_params,
 )
+from roost.storage.sqlite_uuid import as_text
 
 LOOKAHEAD = 128
 
@@ -108,9 +109,9 @@ def build(
         return _PG_ID, [nid, *arrays, subject]
     shape, params = sqlite_key_params(nid, keys)
     if isinstance(subject, tuple):
-        params.update(sn=subject[0], so=subject[1].hex, sr=subject[2])
+        params.update(sn=subject[0], so=as_text(subject[1]), sr=subject[2])
     else:
-        params["sid"] = subject.hex
+        params["sid"] = as_text(subject)
     return _sqlite_sql(shape, isinstance(subject, tuple)), params
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from roost.permissions.check.engine import Key
 from roost.storage.sql import padded
+from roost.storage.sqlite_uuid import as_text
 
 SqliteShape = tuple[int, int, int]
 """Lengths of the namespace, object and relation IN-lists."""
@@ -26,9 +27,9 @@ def key_arrays(keys: Sequence[Key]) -> list[list[Any]]:
 def sqlite_key_params(nid: uuid.UUID, keys: Sequence[Key]) -> tuple[SqliteShape, dict[str, Any]]:
     """IN-list lengths and named parameters (``:nid``, ``:n0``…, ``:o0``…, ``:r0``…)."""
     ns = padded(sorted({k[0] for k in keys}))
-    objs = padded(sorted({k[1].hex for k in keys}))
+    objs = padded(sorted({as_text(k[1]) for k in keys}))
     rels = padded(sorted({k[2] for k in keys}))
-    params: dict[str, Any] = {"nid": nid.hex}
+    params: dict[str, Any] = {"nid": as_text(nid)}
     params.update({f"n{i}": v for i, v in enumerate(ns)})
     params.update({f"o{i}": v for i, v in enumerate(objs)})
     params.update({f"r{i}": v for i, v in enumerate(rels)})
@@ -53,5 +54,5 @@ def sqlite_key_filter(shape: SqliteShape) -> str:
 
 
 def as_uuid(value: Any) -> uuid.UUID:
-    """SQLite stores UUIDs as 32 hex characters; asyncpg returns UUID objects."""
+    """SQLite stores UUIDs as text (dashed since decision 0026); asyncpg returns UUID objects."""
     return value if isinstance(value, uuid.UUID) else uuid.UUID(hex=value)

@@ -40,6 +40,7 @@ from roost.permissions.sql.tables import relation_tuples as rt
 from roost.storage.database import Database, RawFetch
 from roost.storage.networks import ensure_network as shared_ensure_network
 from roost.storage.sql import chunks, insert_ignoring_conflicts, padded, upsert_increment
+from roost.storage.sqlite_uuid import as_text
 
 INSERT_CHUNK = 500
 LOGGED_OBJECTS = 256
@@ -295,7 +296,7 @@ class TupleStore:
         floors = list(since) if since is not None else [_NEVER] * SHARDS
         params: Any
         if self.db.dialect == "sqlite":
-            sql, params = _REFRESH_SQLITE, {"nid": self.nid.hex, "floors": json.dumps(floors)}
+            sql, params = _REFRESH_SQLITE, {"nid": as_text(self.nid), "floors": json.dumps(floors)}
         else:
             sql, params = _REFRESH_PG, [self.nid, floors]
         async with self.db.raw_reader() as run:
