@@ -58,6 +58,8 @@ LOCALITIES: dict[str, dict[str, str]] = {
         "session_devices": BY_ROW,
         "selfservice_login_flows": BY_ROW,
         "selfservice_registration_flows": BY_ROW,
+        "selfservice_settings_flows": BY_ROW,
+        "selfservice_errors": BY_ROW,
         "roost_login_failures": BY_ROW,
         "courier_messages": BY_ROW,
         "courier_message_dispatches": BY_ROW,
