@@ -101,7 +101,17 @@ def run(
             check=True,
         ).stdout
         after = cpu() if cpu else None
-    result = parse(out)
+    return with_cpu(parse(out), seconds, before, after)
+
+
+def with_cpu(
+    result: Result,
+    seconds: int,
+    before: tuple[float, float | None] | None,
+    after: tuple[float, float | None] | None,
+) -> Result:
+    """``result`` with server and database CPU milliseconds per request, from
+    two readings of ``cpu()`` taken around the run."""
     if before is None or after is None:
         return result
     done = max(1.0, result.rps * seconds) / 1000

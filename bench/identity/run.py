@@ -24,6 +24,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ import bcrypt
 import httpx
 
 from bench.common import wrk as wrk_report
+from bench.common.cpu import local_postmaster, tree_cpu
 from bench.common.services import (
     Roost,
     free_port,
@@ -61,7 +63,13 @@ end
 """
 
 
-def wrk(url: str, mode: str, items: list[str], seconds: int) -> wrk_report.Result:
+def wrk(
+    url: str,
+    mode: str,
+    items: list[str],
+    seconds: int,
+    cpu: Callable[[], tuple[float, float | None]] | None = None,
+) -> wrk_report.Result:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: apt-get install wrk")
     with tempfile.TemporaryDirectory() as tmp:
@@ -69,6 +77,7 @@ def wrk(url: str, mode: str, items: list[str], seconds: int) -> wrk_report.Resul
         data.write_text("\n".join(items) + "\n")
         script = Path(tmp) / "mix.lua"
         script.write_text(_LUA % {"items": data, "mode": mode})
+        before = cpu() if cpu else None
         out = subprocess.run(
             # a long timeout: hash-bound requests queue for seconds and must be counted
             [*WRK, f"-d{seconds}s", "-s", str(script), url],
@@ -76,8 +85,8 @@ def wrk(url: str, mode: str, items: list[str], seconds: int) -> wrk_report.Resul
             text=True,
             check=True,
         ).stdout
-
-    return wrk_report.parse(out)
+        after = cpu() if cpu else None
+    return wrk_report.with_cpu(wrk_report.parse(out), seconds, before, after)
 
 
 async def _flows(public: str, kind: str, n: int) -> list[str]:
@@ -145,10 +154,15 @@ def bench_backend(backend: str, args: argparse.Namespace, admin_dsn: str | None)
     server = Roost(workdir, "identity", config, args.workers)
     public, admin = f"http://127.0.0.1:{public_port}", f"http://127.0.0.1:{admin_port}"
     rows = []
+    postmaster = local_postmaster(dsn) if backend == "postgres" else None
+
+    def cpu() -> tuple[float, float | None]:
+        return tree_cpu(server.proc.pid), tree_cpu(postmaster) if postmaster else None
+
     try:
         server.wait_ready(public)
         users = asyncio.run(_users(admin, public, args.users))
-        whoami = wrk(public, "whoami", [t for _, t in users], args.seconds)
+        whoami = wrk(public, "whoami", [t for _, t in users], args.seconds, cpu)
         # enough single-use flows for the run: logins are bounded by the hash
         budget = max(200, int(args.seconds * 2 * 1000 / hash_ms(args.cost)) * 2)
         flows = asyncio.run(_flows(public, "login", budget))
@@ -159,7 +173,7 @@ def bench_backend(backend: str, args: argparse.Namespace, admin_dsn: str | None)
             )
             for i, f in enumerate(flows)
         ]
-        login = wrk(public, "login", login_items, args.seconds)
+        login = wrk(public, "login", login_items, args.seconds, cpu)
         flows = asyncio.run(_flows(public, "registration", budget))
         reg_items = [
             f"/self-service/registration?flow={f}\t"
@@ -172,7 +186,7 @@ def bench_backend(backend: str, args: argparse.Namespace, admin_dsn: str | None)
             )
             for i, f in enumerate(flows)
         ]
-        registration = wrk(public, "registration", reg_items, args.seconds)
+        registration = wrk(public, "registration", reg_items, args.seconds, cpu)
         for name, r in (("whoami", whoami), ("login", login), ("registration", registration)):
             rows.append(
                 [
@@ -183,6 +197,8 @@ def bench_backend(backend: str, args: argparse.Namespace, admin_dsn: str | None)
                     f"{r.p99_ms:.1f}",
                     f"{r.non_2xx}",
                     f"{r.errors}",
+                    "-" if r.server_cpu_ms is None else f"{r.server_cpu_ms:.3f}",
+                    "-" if r.db_cpu_ms is None else f"{r.db_cpu_ms:.3f}",
                 ]
             )
     finally:
@@ -208,7 +224,17 @@ def main() -> None:
         f"(≈ {2000 / one_hash:.1f} verifies/s on 2 cores); workers={args.workers}, "
         f"32 connections, wrk -t1, {args.seconds}s per row\n"
     )
-    headers = ["backend", "request", "req/s", "p50 ms", "p99 ms", "non-2xx", "socket errors"]
+    headers = [
+        "backend",
+        "request",
+        "req/s",
+        "p50 ms",
+        "p99 ms",
+        "non-2xx",
+        "socket errors",
+        "server CPU ms/req",
+        "PG CPU ms/req",
+    ]
     print(table(headers, rows))
 
 
