@@ -232,18 +232,63 @@ def test_janitor_and_cleanup_jobs_run_roost_commands() -> None:
     assert json.loads(config["identity.default.schema.json"]) == {"type": "object"}
 
 
-@pytest.mark.parametrize(
-    ("chart", "values", "message"),
-    [
-        ("kratos", {"courier": {"enabled": True}}, "courier.enabled"),
-        ("hydra", {"maester": {"enabled": True}}, "maester.enabled"),
-    ],
-)
-def test_parts_roost_lacks_are_refused_by_name(
-    chart: str, values: dict[str, Any], message: str
-) -> None:
-    with pytest.raises(helm_python.HelmError, match=message):
-        render(chart, values, "ory")
+def test_parts_roost_lacks_are_refused_by_name() -> None:
+    with pytest.raises(helm_python.HelmError, match=r"maester\.enabled"):
+        render("hydra", {"maester": {"enabled": True}}, "ory")
+
+
+def test_courier_runs_as_a_statefulset_by_default_and_its_command_runs(tmp_path: Any) -> None:
+    """As in Ory's chart, the courier is on unless turned off (the seed turns it off);
+    its container runs `roost identity courier watch` with the Deployment's config
+    and Secret, and the rendered command starts, waits for mail and stops on SIGTERM."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    docs = render("kratos", {}, "ory")
+    (courier,) = of_kind(docs, "StatefulSet")
+    pod = courier["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    assert container["args"][:3] == ["identity", "courier", "watch"]
+    deployment = of_kind(docs, "Deployment")[0]["spec"]["template"]["spec"]["containers"][0]
+    assert container["env"] == deployment["env"]
+    assert container["securityContext"] == deployment["securityContext"]
+    assert pod["securityContext"]["seccompProfile"]["type"] == "RuntimeDefault"
+    assert courier["spec"]["replicas"] == 1
+    assert not of_kind(render("kratos", {"courier": {"enabled": False}}, "ory"), "StatefulSet")
+
+    config = of_kind(docs, "ConfigMap")[0]["data"]
+    env = _secret_env(docs, "ROOST_IDENTITY_")
+    env["ROOST_IDENTITY_DSN"] = f"sqlite://{tmp_path}/db.sqlite"
+    migrate = of_kind(
+        render("kratos", {"kratos": {"automigration": {"enabled": True}}}, "ory"), "Job"
+    )
+    _run_rendered(
+        migrate[0]["spec"]["template"]["spec"]["containers"][0]["args"], env, config, tmp_path
+    )
+    args = [
+        a.replace("/etc/config", str(tmp_path / "config")).replace(
+            "/var/lib/roost", str(tmp_path / "data")
+        )
+        for a in container["args"]
+    ]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "roost", *args],
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        time.sleep(3)
+        assert proc.poll() is None, proc.communicate()[0]
+        proc.send_signal(signal.SIGTERM)
+        out = proc.communicate(timeout=20)[0]
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, out
 
 
 def test_umbrella_names_services_as_the_seed_does() -> None:
