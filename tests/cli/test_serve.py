@@ -72,10 +72,10 @@ def test_roost_file_with_unknown_block(tmp_path: Path) -> None:
 def test_known_but_unimplemented_key_warns(tmp_path: Path) -> None:
     server = start_server(
         tmp_path,
-        {"dsn": new_dsn("sqlite", tmp_path), "tracing": {"provider": "jaeger"}},
+        {"dsn": new_dsn("sqlite", tmp_path), "profiling": "cpu"},
     )
     server.stop()
-    assert "'tracing' is not implemented" in server.log.read_text()
+    assert "'profiling' is not implemented" in server.log.read_text()
 
 
 def test_seed_helm_block_in_roost_yaml_with_env_override(tmp_path: Path) -> None:

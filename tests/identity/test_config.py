@@ -31,6 +31,8 @@ def _resolve(root: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
 def _ory_has(root: dict[str, Any], path: list[str]) -> bool:
     node = root
     for key in path:
+        if str(node.get("$ref", "")).startswith("ory://"):
+            return True  # a fragment shared by Ory's services (roost.core.observability)
         node = _resolve(root, node)
         candidates = [node, *node.get("allOf", []), *node.get("oneOf", []), *node.get("anyOf", [])]
         for cand in candidates:

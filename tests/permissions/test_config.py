@@ -37,7 +37,7 @@ def test_every_key_we_accept_is_a_keto_key(ory: dict[str, Any]) -> None:
 
 def test_every_keto_top_level_key_is_implemented_or_warned(ory: dict[str, Any]) -> None:
     top = set(ory["properties"])
-    assert top <= set(SCHEMA["properties"]) | {k for k in KNOWN if "." not in k}
+    assert top <= set(SPEC.schema["properties"]) | {k for k in KNOWN if "." not in k}
 
 
 def test_seed_values_block_validates() -> None:
@@ -57,12 +57,12 @@ def test_env_overrides_and_warnings() -> None:
         "ROOST_PERMISSIONS_SECRETS_PAGINATION": "first-secret-xxxxxx,second-secret-xxxxx",
         "ROOST_PERMISSIONS_FEATURE_FLAGS_STRICT_MODE": "true",
     }
-    loaded = load({"dsn": "memory", "tracing": {"provider": "otel"}}, SPEC, env)
+    loaded = load({"dsn": "memory", "profiling": "cpu"}, SPEC, env)
     cfg = PermissionsConfig.from_values(loaded.values, pagination_secret="unused-secret-xx")
     assert cfg.max_read_depth == 9 and cfg.strict_mode
     assert cfg.pagination_secrets == ("first-secret-xxxxxx", "second-secret-xxxxx")
     assert loaded.warnings == (
-        "permissions: Ory config key 'tracing' is not implemented by Roost yet",
+        "permissions: Ory config key 'profiling' is not implemented by Roost yet",
     )
 
 

@@ -90,6 +90,7 @@ def serve(
     from roost.cli.runner import bind, run
 
     resolved = _resolve(services, config_path, data_dir)
+    logs.configure(r.values.get("log") for r in resolved)
     try:
         resolved = [
             Resolved(r.module, r.module.prepare(r.values, data_dir), r.warnings) for r in resolved

@@ -17,6 +17,7 @@ from typing import Any
 
 from roost.core.config import ConfigSpec, get
 from roost.core.errors import ConfigError
+from roost.core.observability import with_shared_keys
 from roost.identity.browser_config import BROWSER_FLOW_KEYS, BrowserConfig
 
 _PORT = {"type": "integer", "minimum": 0, "maximum": 65535}
@@ -229,8 +230,7 @@ SCHEMA: dict[str, Any] = _obj(
 
 KNOWN = frozenset(
     {
-        "log",
-        "tracing",
+        "log.redaction_text",
         "dev",
         "courier.http",
         "courier.channels",
@@ -279,7 +279,7 @@ KNOWN = frozenset(
     }
 )
 
-SPEC = ConfigSpec("identity", SCHEMA, KNOWN)
+SPEC = ConfigSpec("identity", with_shared_keys(SCHEMA), KNOWN)
 
 _UNITS = {
     "ns": 1e-9,

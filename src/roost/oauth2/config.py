@@ -15,6 +15,7 @@ from typing import Any
 
 from roost.core.config import ConfigSpec, get
 from roost.core.errors import ConfigError
+from roost.core.observability import with_shared_keys
 from roost.oauth2 import durations
 
 _PORT = {"type": "integer", "minimum": 0, "maximum": 65535}
@@ -113,8 +114,7 @@ SCHEMA: dict[str, Any] = _obj(
 
 KNOWN = frozenset(
     {
-        "log",
-        "tracing",
+        "log.redaction_text",
         "profiling",
         "sqa",
         "dev",
@@ -147,7 +147,7 @@ KNOWN = frozenset(
     }
 )
 
-SPEC = ConfigSpec("oauth2", SCHEMA, KNOWN)
+SPEC = ConfigSpec("oauth2", with_shared_keys(SCHEMA), KNOWN)
 DEFAULT_CLIENT_SCOPE = ("offline_access", "offline", "openid")
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from roost.core.config import ConfigSpec, get
+from roost.core.observability import with_shared_keys
 
 _PORT = {"type": "integer", "minimum": 0, "maximum": 65535}
 
@@ -97,8 +98,7 @@ SCHEMA: dict[str, Any] = {
 
 KNOWN = frozenset(
     {
-        "log",
-        "tracing",
+        "log.redaction_text",
         "profiling",
         "clients",
         "serve.read.cors",
@@ -116,7 +116,7 @@ KNOWN = frozenset(
     }
 )
 
-SPEC = ConfigSpec("permissions", SCHEMA, KNOWN)
+SPEC = ConfigSpec("permissions", with_shared_keys(SCHEMA), KNOWN)
 
 SEED_NAMESPACES = [
     {"id": 0, "name": "default_namespace"},

@@ -74,6 +74,17 @@ class PermissionService(Service[PermissionParts]):
             **super().metrics(),
             "roost_permissions_checks_total": self.counters.checks,
             "roost_permissions_writes_total": self.counters.writes,
+            **self._cache_metrics(),
+        }
+
+    def _cache_metrics(self) -> dict[str, float]:
+        if self._parts is None:
+            return {}
+        cache = self._parts.store.cache
+        return {
+            "roost_permissions_check_cache_hits_total": cache.hits,
+            "roost_permissions_check_cache_misses_total": cache.misses,
+            "roost_permissions_check_cache_rows": cache.size,
         }
 
 

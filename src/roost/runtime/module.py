@@ -19,7 +19,10 @@ from starlette.types import ASGIApp
 from roost.core.config import ConfigSpec, get
 from roost.core.errors import Unavailable
 from roost.core.secrets import with_secrets
+from roost.runtime import observe
+from roost.runtime.observe import HttpMetrics
 from roost.runtime.service import Service
+from roost.runtime.tracing import from_config
 from roost.storage.database import Database
 from roost.storage.migrate import Migration, Migrator
 
@@ -129,4 +132,15 @@ async def start(
     """The registry of one worker and its port apps."""
     service = await open_service(module, values, ctx)
     grpc = module.grpc(service) if module.grpc else {}
-    return RunningService(module.name, module.apps(service), service.close, grpc)
+    tracing = from_config(get(values, "tracing"), module.name)
+    apps = observe.wrap(
+        module.apps(service), HttpMetrics(service.registry, module.name), tracing.tracer
+    )
+
+    async def close() -> None:
+        try:
+            await service.close()
+        finally:
+            tracing.close()
+
+    return RunningService(module.name, apps, close, grpc)

@@ -18,6 +18,8 @@ from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+from prometheus_client import CollectorRegistry, generate_latest
+
 from roost.core.errors import Unavailable
 from roost.storage.database import Database
 from roost.storage.migrate import Migrator
@@ -35,6 +37,8 @@ class Service(Generic[P]):
     _parts: P | None = field(default=None, init=False, repr=False)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list, init=False, repr=False)
+    registry: CollectorRegistry = field(default_factory=CollectorRegistry, init=False, repr=False)
+    """This worker's Prometheus registry (request metrics, roost.runtime.observe)."""
 
     async def assemble(self) -> P:
         """Build the parts that need the migrated schema (runs once)."""
@@ -88,7 +92,17 @@ class Service(Generic[P]):
 
     def metrics(self) -> dict[str, float]:
         """Counters for ``/metrics/prometheus``; subclasses add their own."""
-        return {"roost_sql_queries_total": self.db.queries}
+        return {
+            "roost_sql_queries_total": self.db.queries,
+            "roost_sql_retries_total": self.db.retries,
+            **self.db.pool_use(),
+        }
+
+    def exposition(self) -> str:
+        """``/metrics/prometheus``: :meth:`metrics` and the request metrics, in
+        Prometheus's text format."""
+        lines = [f"{name} {value}" for name, value in sorted(self.metrics().items())]
+        return "\n".join(lines) + "\n" + generate_latest(self.registry).decode()
 
     async def close(self) -> None:
         for task in self._tasks:

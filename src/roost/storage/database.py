@@ -269,6 +269,19 @@ class Database:
         self.autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self.hot: HotPool | None = hot if isinstance(hot, HotPool) else None
         self.queries = 0  # statements sent; exported as a metric
+        self.retries = 0  # statements or transactions run again (40001, lost connections)
+
+    def pool_use(self) -> dict[str, float]:
+        """Connections open and in use in this worker's pools, for the metrics page."""
+        pool: Any = self.engine.pool
+        out: dict[str, float] = {}
+        if hasattr(pool, "checkedout") and hasattr(pool, "checkedin"):
+            busy = pool.checkedout()
+            out['roost_sql_pool_connections{pool="main",state="in_use"}'] = busy
+            out['roost_sql_pool_connections{pool="main",state="open"}'] = busy + pool.checkedin()
+        if self.hot is not None:
+            out.update(self.hot.use())
+        return out
 
     async def close(self) -> None:
         await self.engine.dispose()
@@ -303,6 +316,7 @@ class Database:
                 log.debug(
                     "retrying read after %s (attempt %d)", code or "a lost connection", attempt
                 )
+                self.retries += 1
                 await asyncio.sleep(_backoff(attempt))
         raise ConcurrentUpdate()
 
@@ -346,6 +360,7 @@ class Database:
                     if not retry or attempt == MAX_ATTEMPTS - 1:
                         raise _read_error(exc) from exc
                     log.debug("retrying read after %s", _why(sqlstate(exc)))
+                    self.retries += 1
                     await asyncio.sleep(_backoff(attempt))
             raise ConcurrentUpdate()
 
@@ -390,6 +405,7 @@ class Database:
             log.debug(
                 "retrying statement after %s (attempt %d)", code or "a lost connection", attempt
             )
+            self.retries += 1
             await asyncio.sleep(_backoff(attempt))
         raise ConcurrentUpdate()
 
@@ -434,6 +450,7 @@ class Database:
                     code or "a lost connection",
                     attempt,
                 )
+                self.retries += 1
                 await asyncio.sleep(_backoff(attempt))
         raise ConcurrentUpdate()
 

@@ -50,6 +50,16 @@ class HotPool:
                     self._pool = await asyncpg.create_pool(self._dsn, **self._options)
         return self._pool
 
+    def use(self) -> dict[str, float]:
+        """Open and busy connections of the pool (none before its first use)."""
+        if self._pool is None:
+            return {}
+        size, idle = self._pool.get_size(), self._pool.get_idle_size()
+        return {
+            'roost_sql_pool_connections{pool="hot",state="open"}': size,
+            'roost_sql_pool_connections{pool="hot",state="in_use"}': size - idle,
+        }
+
     async def close(self) -> None:
         if self._pool is not None:
             await self._pool.close()

@@ -33,7 +33,9 @@ class PortService(Protocol):
 
     async def ready_errors(self) -> dict[str, str]: ...
 
-    def metrics(self) -> dict[str, float]: ...
+    def exposition(self) -> str:
+        """The service's metrics in Prometheus's text format."""
+        ...
 
 
 def _as_domain_error(exc: HTTPException) -> RoostError:
@@ -85,8 +87,8 @@ def _shared_routes(
         return JSON({"version": f"v{__version__}"})
 
     async def metrics(req: Request) -> Response:
-        lines = [f"{name} {value}" for name, value in sorted(service_of(req).metrics().items())]
-        return Response("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4")
+        text = service_of(req).exposition()
+        return Response(text, media_type="text/plain; version=0.0.4")
 
     return [
         shared

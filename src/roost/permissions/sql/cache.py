@@ -50,6 +50,9 @@ class TupleCache:
         self._objects: dict[ObjectRef, dict[str, Entry]] = {}
         """Objects read in full: a relation not listed is empty."""
         self._size = 0
+        self.hits = 0
+        """Key reads answered from memory (exported as a metric)."""
+        self.misses = 0
 
     def advance(self, version: Versions, changed: Iterable[ObjectRef] | None) -> None:
         """Move to counters ``version``, dropping the objects written since ours.
@@ -89,9 +92,20 @@ class TupleCache:
         obj = (key[0], key[1])
         relations = self._objects.get(obj)
         if relations is not None:
+            self.hits += 1
             return relations.get(key[2], EMPTY)
         relations = self._keys.get(obj)
-        return None if relations is None else relations.get(key[2])
+        found = None if relations is None else relations.get(key[2])
+        if found is None:
+            self.misses += 1
+        else:
+            self.hits += 1
+        return found
+
+    @property
+    def size(self) -> int:
+        """Rows held (an upper bound, see :meth:`store`)."""
+        return self._size
 
     def _clear(self) -> None:
         self._keys = {}
