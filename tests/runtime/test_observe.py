@@ -109,7 +109,7 @@ def test_request_ids_are_echoed_or_made(traced: Server) -> None:
         _check(traced, **{"X-Request-Id": "lb-req.42:a"}).headers["x-request-id"] == "lb-req.42:a"
     )
     made = _check(traced, **{"X-Request-Id": "not a token;" + "x" * 200}).headers["x-request-id"]
-    assert re.fullmatch(r"[0-9a-f]{32}", made)
+    assert re.fullmatch(r"[0-9a-f]{32}", made)  # 16 random hex digits and a counter
     assert _check(traced).headers["x-request-id"] != made
 
 

@@ -22,6 +22,7 @@ series and spans: ids in paths would make unbounded label sets.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import re
@@ -76,15 +77,23 @@ class HttpMetrics:
         series[1].observe(seconds)
 
 
-def request_id(headers: list[tuple[bytes, bytes]]) -> str:
-    """The caller's ``X-Request-Id`` when it is a plain token, else a new one."""
-    for name, value in headers:
-        if name == b"x-request-id":
-            text = value.decode("latin-1")
-            if _ID.fullmatch(text):
-                return text
-            break
-    return os.urandom(16).hex()
+class RequestIds:
+    """New ids: a random 64-bit prefix per worker and a counter, so minting one
+    costs no system call and ids never repeat across workers or replicas."""
+
+    def __init__(self) -> None:
+        self.prefix = os.urandom(8).hex()
+        self.count = itertools.count(1)
+
+    def of(self, headers: list[tuple[bytes, bytes]]) -> str:
+        """The caller's ``X-Request-Id`` when it is a plain token, else a new one."""
+        for name, value in headers:
+            if name == b"x-request-id":
+                text = value.decode("latin-1")
+                if _ID.fullmatch(text):
+                    return text
+                break
+        return f"{self.prefix}{next(self.count):016x}"
 
 
 def _carrier(headers: list[tuple[bytes, bytes]]) -> dict[str, list[str]]:
@@ -102,13 +111,14 @@ class Observer:
         self.port = port
         self.metrics = metrics
         self.tracer = tracer
+        self.ids = RequestIds()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         headers: list[tuple[bytes, bytes]] = scope["headers"]
-        rid = request_id(headers)
+        rid = self.ids.of(headers)
         token = REQUEST_ID.set(rid)
         status = 500
         header = (b"x-request-id", rid.encode())
