@@ -27,11 +27,14 @@ BROWSER_FLOW_KEYS: dict[str, Any] = {
             "ui_url": _URL,
             "lifespan": _DURATION,
             "privileged_session_max_age": _DURATION,
+            "required_aal": {"type": "string", "enum": ["aal1", "highest_available"]},
             "after": _obj(
                 {
                     "default_browser_return_url": _URL,
                     "password": _obj({"default_browser_return_url": _URL}),
                     "profile": _obj({"default_browser_return_url": _URL}),
+                    "totp": _obj({"default_browser_return_url": _URL}),
+                    "lookup_secret": _obj({"default_browser_return_url": _URL}),
                 }
             ),
         }
@@ -94,7 +97,7 @@ class BrowserConfig:
         ui = {k: get(v, f"{flows}.{k}.ui_url") for k in kinds}
         after: dict[str, str] = {}
         for kind in ("login", "registration", "settings", "logout"):
-            for method in (None, "password", "profile"):
+            for method in (None, "password", "profile", "totp", "lookup_secret"):
                 key = f"{flows}.{kind}.after" + (f".{method}" if method else "")
                 url = get(v, f"{key}.default_browser_return_url")
                 if url:

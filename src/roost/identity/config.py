@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import re
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 from roost.core.config import ConfigSpec, get
 from roost.core.errors import ConfigError
 from roost.identity.browser_config import BROWSER_FLOW_KEYS, BrowserConfig
+from roost.identity.mfa_config import MFA_METHOD_KEYS, WHOAMI_KEYS, MfaConfig
 
 _PORT = {"type": "integer", "minimum": 0, "maximum": 65535}
 _DURATION = {"type": "string", "pattern": "^([0-9]+(ns|us|ms|s|m|h))+$"}
@@ -99,6 +100,7 @@ SCHEMA: dict[str, Any] = _obj(
                                 ),
                             }
                         ),
+                        **MFA_METHOD_KEYS,
                     }
                 ),
                 "flows": _obj(
@@ -154,6 +156,7 @@ SCHEMA: dict[str, Any] = _obj(
                         "same_site": {"type": "string", "enum": ["Strict", "Lax", "None"]},
                     }
                 ),
+                **WHOAMI_KEYS,
             }
         ),
         "hashers": _obj(
@@ -253,8 +256,6 @@ KNOWN = frozenset(
         "selfservice.methods.link",
         "selfservice.methods.code",
         "selfservice.methods.oidc",
-        "selfservice.methods.totp",
-        "selfservice.methods.lookup_secret",
         "selfservice.methods.webauthn",
         "selfservice.methods.passkey",
         "selfservice.flows.error",
@@ -274,7 +275,7 @@ KNOWN = frozenset(
         "selfservice.flows.registration.after.webauthn",
         "selfservice.flows.registration.after.passkey",
         "selfservice.methods.password.config.migrate_hook",
-        "session.whoami",
+        "session.whoami.tokenizer",
         "database.cleanup.older_than",
     }
 )
@@ -378,6 +379,7 @@ class IdentityConfig:
     cleanup_batch_size: int
     courier: CourierConfig
     browser: BrowserConfig
+    mfa: MfaConfig = field(default_factory=MfaConfig)
 
     @classmethod
     def from_values(cls, v: dict[str, Any], *, generated_secret: str) -> IdentityConfig:
@@ -449,4 +451,5 @@ class IdentityConfig:
                 pull_wait=duration(get(v, "courier.worker.pull_wait", "1s")),
             ),
             browser=BrowserConfig.from_values(v, public.base_url, cookie_name),
+            mfa=MfaConfig.from_values(v, public.base_url),
         )

@@ -1,0 +1,60 @@
+"""The second step of a login (``aal=aal2``): which factor nodes to show, and checking one.
+
+Each second factor (``totp``, ``lookup_secret``) is a :class:`SecondFactor`:
+the nodes it shows to an identity that has it, and ``verify``, which spends
+the code through :class:`Spender` (read, decide and write the credential in
+one transaction, so a code or TOTP step works once) or raises FormError.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
+
+from roost.core.errors import NotFound
+from roost.identity.identities.model import Identity
+from roost.identity.selfservice.flow import Flow, Node, csrf_node
+
+
+class SecondFactor(Protocol):
+    def login_nodes(self, identity: Identity) -> list[Node]:
+        """This factor's nodes for ``identity`` ([] when it has no such credential)."""
+        ...
+
+    async def verify(self, f: Flow, identity: Identity, body: dict[str, Any]) -> None:
+        """Return when the body proves the factor; else FormError with messages on ``f``."""
+        ...
+
+
+class Spender(Protocol):
+    async def spend(
+        self,
+        identity_id: uuid.UUID,
+        kind: str,
+        decide: Callable[[dict[str, Any]], dict[str, Any] | None],
+    ) -> bool: ...
+
+
+class StepUpIdentities(Protocol):
+    async def get(self, identity_id: uuid.UUID) -> Identity | None: ...
+
+
+class StepUp:
+    """The registered second factors over the identities they check."""
+
+    def __init__(self, identities: StepUpIdentities, factors: Mapping[str, SecondFactor]) -> None:
+        self.identities = identities
+        self.factors = factors
+
+    async def identity(self, identity_id: uuid.UUID) -> Identity:
+        found = await self.identities.get(identity_id)
+        if found is None:
+            raise NotFound("The requested resource could not be found")
+        return found
+
+    def nodes(self, identity: Identity) -> list[Node]:
+        nodes = [csrf_node()]
+        for factor in self.factors.values():
+            nodes += factor.login_nodes(identity)
+        return nodes
