@@ -189,7 +189,8 @@ class Login:
         without its identity, as Kratos answers."""
         if aal.satisfied(self.required_aal, done.session.aal, identity.available_aal):
             return None
-        url = aal.step_up_url(self.flows.public_url, f.return_to) if f.browser else None
+        challenge = f.internal_context.get(CHALLENGE)
+        url = aal.step_up_url(self.flows.public_url, f.return_to, challenge) if f.browser else None
         return replace(done, redirect_to=url, aal2_pending=True)
 
     async def _accepted(self, f: Flow, done: LoggedIn) -> LoggedIn:

@@ -50,8 +50,16 @@ def satisfied(required: str, session_level: str, identity_level: str | None) -> 
     return required != HIGHEST or session_level == "aal2" or identity_level != "aal2"
 
 
-def step_up_url(public_url: str, return_to: str | None = None) -> str:
-    params = {"aal": "aal2", **({"return_to": return_to} if return_to else {})}
+def step_up_url(
+    public_url: str, return_to: str | None = None, login_challenge: str | None = None
+) -> str:
+    """The aal2 login, carrying ``return_to`` and Hydra's challenge on (Kratos's
+    ``PassReturnToAndLoginChallengeParameters``)."""
+    params = {"aal": "aal2"}
+    if login_challenge:
+        params["login_challenge"] = login_challenge
+    if return_to:
+        params["return_to"] = return_to
     return f"{public_url}/self-service/login/browser?{urlencode(params)}"
 
 
