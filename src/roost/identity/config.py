@@ -256,8 +256,6 @@ KNOWN = frozenset(
         "selfservice.methods.link",
         "selfservice.methods.code",
         "selfservice.methods.oidc",
-        "selfservice.methods.webauthn",
-        "selfservice.methods.passkey",
         "selfservice.flows.error",
         "selfservice.flows.settings",
         "selfservice.flows.recovery",

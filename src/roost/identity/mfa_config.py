@@ -14,6 +14,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from roost.core.config import get
+from roost.core.errors import ConfigError
+from roost.identity.credentials.webauthn_keys import RelyingParty
 
 
 def _obj(props: dict[str, Any]) -> dict[str, Any]:
@@ -24,6 +26,40 @@ REQUIRED_AAL = {"type": "string", "enum": ["aal1", "highest_available"]}
 MFA_METHOD_KEYS: dict[str, Any] = {
     "totp": _obj({"enabled": {"type": "boolean"}, "config": _obj({"issuer": {"type": "string"}})}),
     "lookup_secret": _obj({"enabled": {"type": "boolean"}}),
+    "webauthn": _obj(
+        {
+            "enabled": {"type": "boolean"},
+            "config": _obj(
+                {
+                    "passwordless": {"type": "boolean"},
+                    "rp": _obj(
+                        {
+                            "id": {"type": "string"},
+                            "display_name": {"type": "string"},
+                            "origin": {"type": "string"},
+                            "origins": {"type": "array", "items": {"type": "string"}},
+                        }
+                    ),
+                }
+            ),
+        }
+    ),
+    "passkey": _obj(
+        {
+            "enabled": {"type": "boolean"},
+            "config": _obj(
+                {
+                    "rp": _obj(
+                        {
+                            "id": {"type": "string"},
+                            "display_name": {"type": "string"},
+                            "origins": {"type": "array", "items": {"type": "string"}},
+                        }
+                    )
+                }
+            ),
+        }
+    ),
 }
 """``selfservice.methods`` keys of the second factors."""
 WHOAMI_KEYS: dict[str, Any] = {"whoami": _obj({"required_aal": REQUIRED_AAL})}
@@ -37,6 +73,10 @@ class MfaConfig:
     lookup_secret_enabled: bool = False
     whoami_required_aal: str = "highest_available"
     settings_required_aal: str = "highest_available"
+    webauthn: RelyingParty | None = None
+    """``selfservice.methods.webauthn`` (a second factor), when enabled."""
+    passkey: RelyingParty | None = None
+    """``selfservice.methods.passkey`` (passwordless login), when enabled."""
 
     @classmethod
     def from_values(cls, v: dict[str, Any], public_url: str) -> MfaConfig:
@@ -48,4 +88,27 @@ class MfaConfig:
             whoami_required_aal=get(v, "session.whoami.required_aal") or "highest_available",
             settings_required_aal=get(v, "selfservice.flows.settings.required_aal")
             or "highest_available",
+            webauthn=_relying_party(v, "webauthn", public_url),
+            passkey=_relying_party(v, "passkey", public_url),
         )
+
+
+def _relying_party(v: dict[str, Any], method: str, public_url: str) -> RelyingParty | None:
+    """The method's relying party (``config.rp``), when it is enabled; origins default to the
+    public URL's, as Kratos's."""
+    key = f"selfservice.methods.{method}"
+    if not get(v, f"{key}.enabled", False):
+        return None
+    if get(v, f"{key}.config.passwordless", False):
+        raise ConfigError(
+            "identity: selfservice.methods.webauthn.config.passwordless is not implemented; "
+            "enable the passkey method for passwordless sign-in"
+        )
+    rp = get(v, f"{key}.config.rp") or {}
+    if not rp.get("id") or not rp.get("display_name"):
+        raise ConfigError(f"identity: {key}.config.rp needs id and display_name")
+    parts = urlsplit(public_url)
+    origins = rp.get("origins") or ([rp["origin"]] if rp.get("origin") else [])
+    return RelyingParty(
+        rp["id"], rp["display_name"], tuple(origins or [f"{parts.scheme}://{parts.netloc}"])
+    )

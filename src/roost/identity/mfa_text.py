@@ -106,3 +106,48 @@ def lookup_not_revealable() -> Text:
         "Backup recovery codes are stored hashed and cannot be revealed; generate new ones.",
         reason="Backup recovery codes are stored hashed and cannot be revealed; generate new ones.",
     )
+
+
+def add_security_key() -> Text:
+    return _msg(1050012, "Add security key", "info")
+
+
+def security_key_name() -> Text:
+    return _msg(1050013, "Name of the security key", "info")
+
+
+def add_passkey() -> Text:
+    return _msg(1050019, "Add passkey", "info")
+
+
+def remove_key(kind: str, name: str, added_at: str, added_at_unix: int) -> Text:
+    """1050018 (security key) or 1050020 (passkey), with Kratos's context."""
+    id_, noun = (1050020, "passkey") if kind == "passkey" else (1050018, "security key")
+    return _msg(
+        id_,
+        f'Remove {noun} "{name}"',
+        "info",
+        display_name=name,
+        added_at=added_at,
+        added_at_unix=added_at_unix,
+    )
+
+
+def sign_in_with_key() -> Text:
+    return _msg(1010008, "Sign in with a hardware key", "info")
+
+
+def sign_in_with_passkey() -> Text:
+    return _msg(1010021, "Sign in with passkey", "info")
+
+
+def webauthn_wrong() -> Text:
+    return _msg(4000043, "The provided web authn login is invalid, please try again.")
+
+
+def no_webauthn() -> Text:
+    return _msg(4000013, "You have no WebAuthn device set up.")
+
+
+def no_webauthn_user() -> Text:
+    return _msg(4000015, "This account does not exist or has no security key set up.")

@@ -42,6 +42,7 @@ from roost.identity.selfservice.settings import Settings, SettingsStrategy
 from roost.identity.selfservice.settings_methods import PasswordSettings, ProfileSettings
 from roost.identity.selfservice.step_up import SecondFactor, StepUp
 from roost.identity.selfservice.totp import TotpLogin, TotpSettings
+from roost.identity.selfservice.webauthn import KeyLogin, KeySettings, PasskeyLogin
 from roost.identity.sessions.manager import SessionManager
 from roost.identity.sql.courier import CourierStore
 from roost.identity.sql.credentials import CredentialConfigs
@@ -121,6 +122,10 @@ class IdentityService(Service[IdentityParts]):
             registrations["password"] = PasswordRegistration(self.hasher, cfg.policy)
             settings["password"] = PasswordSettings(self.hasher, cfg.policy)
         factors = self._second_factors(nid, settings)
+        if cfg.mfa.passkey is not None:
+            spender = CredentialConfigs(self.db, nid)
+            settings["passkey"] = KeySettings("passkey", cfg.mfa.passkey)
+            logins["passkey"] = PasskeyLogin(cfg.mfa.passkey, identities, spender)
         courier_store = CourierStore(
             self.db, nid, _fernet(cfg.cookie_secrets, "kratos-courier-message")
         )
@@ -185,6 +190,9 @@ class IdentityService(Service[IdentityParts]):
             box = SecretBox(cfg.cookie_secrets, "kratos-lookup-secret")
             settings["lookup_secret"] = LookupSettings(box)
             factors["lookup_secret"] = LookupLogin(box, spender)
+        if cfg.mfa.webauthn is not None:
+            settings["webauthn"] = KeySettings("webauthn", cfg.mfa.webauthn)
+            factors["webauthn"] = KeyLogin(cfg.mfa.webauthn, spender)
         return factors
 
     def _oauth2_provider(self) -> HydraAdmin | None:

@@ -125,6 +125,7 @@ class Login:
                 raise location_change(await self.oauth2.accept_login(challenge, current))
             raise already_signed_in()
         f = self.flows.new("login", start, self._nodes())
+        self._add_strategy_nodes(f)
         f.refresh = refresh
         if challenge:
             f.internal_context[CHALLENGE] = challenge
@@ -143,13 +144,21 @@ class Login:
         if current.aal == "aal2" and not start.refresh:
             raise already_signed_in()
         identity = await self._step_up().identity(current.identity_id)
-        f = self.flows.new("login", start, self._step_up().nodes(identity))
+        f = self.flows.new("login", start, [])
+        f.nodes = self._step_up().nodes(identity, f)
         f.requested_aal, f.refresh = "aal2", start.refresh
         if challenge:
             f.internal_context[CHALLENGE] = challenge
         f.messages.append(mfa_text.login_mfa())
         await self.flows.store.create(f)
         return f
+
+    def _add_strategy_nodes(self, f: Flow) -> None:
+        """Nodes a method shows per flow (a passkey's challenge), beside the password form."""
+        for strategy in self.strategies.values():
+            flow_nodes = getattr(strategy, "flow_nodes", None)
+            if flow_nodes is not None:
+                f.nodes += flow_nodes(f)
 
     def _step_up(self) -> StepUp:
         if self.step_up is None or not self.step_up.factors:
@@ -234,6 +243,8 @@ class Login:
             done = LoggedIn(again, f, refreshed=True)
             return self._pending_aal2(f, done, ident) or await self._accepted(f, done)
         session = self.sessions.issue(ident, sub.device)
+        if method != "password":
+            session.authentication_methods = [aal.method(method, "aal1", session.authenticated_at)]
         await self.flows.store.complete(f, session=session)
         done = LoggedIn(session, f)
         return self._pending_aal2(f, done, ident) or await self._accepted(f, done)

@@ -110,7 +110,7 @@ class LookupLogin:
         self.box = box
         self.spender = spender
 
-    def login_nodes(self, identity: Identity) -> list[Node]:
+    def login_nodes(self, identity: Identity, _flow: Flow) -> list[Node]:
         if "lookup_secret" not in identity.credentials:
             return []
         label = mfa_text.lookup_code_label()

@@ -18,8 +18,9 @@ from roost.identity.selfservice.flow import Flow, Node, csrf_node
 
 
 class SecondFactor(Protocol):
-    def login_nodes(self, identity: Identity) -> list[Node]:
-        """This factor's nodes for ``identity`` ([] when it has no such credential)."""
+    def login_nodes(self, identity: Identity, flow: Flow) -> list[Node]:
+        """This factor's nodes for ``identity`` ([] when it has no such credential); a
+        ceremony's challenge may be kept in ``flow.internal_context``."""
         ...
 
     async def verify(self, f: Flow, identity: Identity, body: dict[str, Any]) -> None:
@@ -53,8 +54,8 @@ class StepUp:
             raise NotFound("The requested resource could not be found")
         return found
 
-    def nodes(self, identity: Identity) -> list[Node]:
-        nodes = [csrf_node()]
+    def nodes(self, identity: Identity, flow: Flow) -> list[Node]:
+        nodes = [csrf_node(flow.csrf_token)] if flow.browser else [csrf_node()]
         for factor in self.factors.values():
-            nodes += factor.login_nodes(identity)
+            nodes += factor.login_nodes(identity, flow)
         return nodes

@@ -120,7 +120,7 @@ class TotpLogin:
         self.box = box
         self.spender = spender
 
-    def login_nodes(self, identity: Identity) -> list[Node]:
+    def login_nodes(self, identity: Identity, _flow: Flow) -> list[Node]:
         if "totp" not in identity.credentials:
             return []
         return [
