@@ -21,7 +21,7 @@ from webauthn import (
     verify_registration_response,
 )
 from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
-from webauthn.helpers.exceptions import InvalidAuthenticationResponse, InvalidRegistrationResponse
+from webauthn.helpers.exceptions import WebAuthnException
 from webauthn.helpers.structs import (
     AuthenticatorSelectionCriteria,
     PublicKeyCredentialDescriptor,
@@ -30,6 +30,9 @@ from webauthn.helpers.structs import (
 )
 
 from roost.identity.identities.model import now, ts
+
+_REFUSED = (WebAuthnException, ValueError, KeyError, TypeError, AttributeError, IndexError)
+"""What a malformed or forged browser response raises inside the library."""
 
 
 class CeremonyFailed(Exception):
@@ -96,7 +99,7 @@ def registered(
             expected_rp_id=rp.id,
             expected_origin=list(rp.origins),
         )
-    except (InvalidRegistrationResponse, ValueError, KeyError, TypeError) as exc:
+    except _REFUSED as exc:
         raise CeremonyFailed() from exc
     return {
         "id": bytes_to_base64url(verified.credential_id),
@@ -141,6 +144,6 @@ def asserted(rp: RelyingParty, response: str, challenge: str, entry: dict[str, A
             credential_public_key=base64url_to_bytes(entry["public_key"]),
             credential_current_sign_count=int(entry.get("sign_count") or 0),
         )
-    except (InvalidAuthenticationResponse, ValueError, KeyError, TypeError) as exc:
+    except _REFUSED as exc:
         raise CeremonyFailed() from exc
     return int(verified.new_sign_count)

@@ -44,7 +44,10 @@ def _secret(box: Sealer, config: dict[str, Any]) -> str | None:
     """The key of a stored credential: sealed by Roost, or Kratos's ``totp_url`` in clear."""
     sealed = config.get("sealed_totp_url")
     url = box.open(sealed) if isinstance(sealed, str) else config.get("totp_url")
-    return totp.secret_of(url) if isinstance(url, str) and url else None
+    try:
+        return totp.secret_of(url) if isinstance(url, str) and url else None
+    except ValueError:  # a malformed imported URL is no key
+        return None
 
 
 class TotpSettings:
