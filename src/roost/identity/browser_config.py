@@ -35,6 +35,8 @@ BROWSER_FLOW_KEYS: dict[str, Any] = {
                     "profile": _obj({"default_browser_return_url": _URL}),
                     "totp": _obj({"default_browser_return_url": _URL}),
                     "lookup_secret": _obj({"default_browser_return_url": _URL}),
+                    "webauthn": _obj({"default_browser_return_url": _URL}),
+                    "passkey": _obj({"default_browser_return_url": _URL}),
                 }
             ),
         }
@@ -45,6 +47,7 @@ BROWSER_FLOW_KEYS: dict[str, Any] = {
 """``selfservice.flows`` keys of the browser layer and the settings flow (decision 0022)."""
 
 
+_AFTER_METHODS = ("password", "profile", "totp", "lookup_secret", "webauthn", "passkey")
 FALLBACK = "https://www.ory.com/kratos/docs/fallback/"
 """Kratos's default UI URLs (``<FALLBACK>login``...) when a flow's ``ui_url`` is unset."""
 
@@ -97,7 +100,7 @@ class BrowserConfig:
         ui = {k: get(v, f"{flows}.{k}.ui_url") for k in kinds}
         after: dict[str, str] = {}
         for kind in ("login", "registration", "settings", "logout"):
-            for method in (None, "password", "profile", "totp", "lookup_secret"):
+            for method in (None, *_AFTER_METHODS):
                 key = f"{flows}.{kind}.after" + (f".{method}" if method else "")
                 url = get(v, f"{key}.default_browser_return_url")
                 if url:
