@@ -9,6 +9,7 @@ import httpx
 import pyotp
 
 from tests.identity.http.conftest import Site
+from tests.support.kratos_ui import Page
 
 JSON = {"Accept": "application/json"}
 
@@ -51,3 +52,20 @@ def fresh_code(secret: str) -> str:
 
 def whoami(site: Site, b: httpx.Client) -> httpx.Response:
     return b.get(f"{site.public}/sessions/whoami", headers=JSON)
+
+
+def totp_secret(flow: dict[str, Any]) -> str:
+    """The TOTP key a settings flow shows as text (``totp_secret_key``, message 1050006)."""
+    shown = node(flow, "totp_secret_key")
+    assert shown["type"] == "text" and shown["attributes"]["text"]["id"] == 1050006
+    return str(shown["attributes"]["text"]["context"]["secret"])
+
+
+def link_totp(site: Site, b: httpx.Client) -> str:
+    """Link TOTP from the settings form, as the reference UI posts it; the key."""
+    page = Page(b.get(f"{site.public}/self-service/settings/browser"))
+    flow = b.get(f"{site.public}/self-service/settings/flows", params={"id": page.flow_id}).json()
+    secret = totp_secret(flow)
+    done = b.post(page.action, data=page.form("totp", totp_code=fresh_code(secret)))
+    assert Page(done).state == "success", done.text
+    return secret

@@ -32,9 +32,11 @@ from tests.identity.http.mfa_support import (
     code,
     csrf,
     fresh_code,
+    link_totp,
     names,
     node,
     settings_flow,
+    totp_secret,
     whoami,
 )
 from tests.support.kratos_ui import Page
@@ -48,22 +50,6 @@ ROWS = (
 )
 
 
-def _secret(flow: dict[str, Any]) -> str:
-    shown = node(flow, "totp_secret_key")
-    assert shown["type"] == "text" and shown["attributes"]["text"]["id"] == 1050006
-    return str(shown["attributes"]["text"]["context"]["secret"])
-
-
-def _link(site: Site, b: httpx.Client) -> str:
-    """Link TOTP from the settings form, as the reference UI posts it; the key."""
-    page = Page(b.get(f"{site.public}/self-service/settings/browser"))
-    flow = b.get(f"{site.public}/self-service/settings/flows", params={"id": page.flow_id}).json()
-    secret = _secret(flow)
-    done = b.post(page.action, data=page.form("totp", totp_code=fresh_code(secret)))
-    assert Page(done).state == "success", done.text
-    return secret
-
-
 def test_link_by_form_then_second_factor_login(mfa: Site) -> None:
     address, identity_id = mfa.identity()
     with mfa.browser() as b:
@@ -74,7 +60,7 @@ def test_link_by_form_then_second_factor_login(mfa: Site) -> None:
         src = qr["attributes"]["src"]
         assert base64.b64decode(src.removeprefix("data:image/png;base64,"))[:4] == b"\x89PNG"
         assert {"totp_code", "totp_secret_key"} <= names(flow)
-        secret = _link(mfa, b)
+        secret = link_totp(mfa, b)
         creds = httpx.get(f"{mfa.admin}/admin/identities/{identity_id}").json()["credentials"]
         assert creds["totp"]["identifiers"] == [identity_id]
         # Linking proved the factor: this session is aal2 now, as in Kratos.
@@ -126,7 +112,7 @@ def test_unlink_and_refusals(mfa: Site) -> None:
         r = b.post(flow["ui"]["action"], json=body, headers=JSON)
         assert r.status_code == 400
         assert [m["id"] for m in node(r.json(), "totp_code")["messages"]] == [4000008]
-        _link(mfa, b)
+        link_totp(mfa, b)
         assert (
             "totp" in httpx.get(f"{mfa.admin}/admin/identities/{identity_id}").json()["credentials"]
         )
@@ -149,7 +135,11 @@ def test_linking_needs_a_privileged_session(mfa: Site) -> None:
         mfa.sign_in(b, address)
         flow = settings_flow(mfa, b)
         time.sleep(MFA_PRIVILEGED + 0.5)
-        body = {"method": "totp", "totp_code": fresh_code(_secret(flow)), "csrf_token": csrf(flow)}
+        body = {
+            "method": "totp",
+            "totp_code": fresh_code(totp_secret(flow)),
+            "csrf_token": csrf(flow),
+        }
         r = b.post(flow["ui"]["action"], json=body, headers=JSON)
         assert r.status_code == 403 and r.json()["error"]["id"] == "session_refresh_required"
     creds = httpx.get(f"{mfa.admin}/admin/identities/{identity_id}").json()["credentials"]
