@@ -18,9 +18,9 @@ from roost.identity import mfa_text, text
 from roost.identity.credentials import totp
 from roost.identity.identities.manager import derive
 from roost.identity.identities.model import Credential, Identity
-from roost.identity.schemas.manager import IdentitySchema
+from roost.identity.schemas.manager import EXT, IdentitySchema
 from roost.identity.selfservice.factor_nodes import image_node, text_node, truthy
-from roost.identity.selfservice.flow import Flow, Node, input_node
+from roost.identity.selfservice.flow import Flow, Node, input_node, trait_value
 from roost.identity.selfservice.flows import FormError
 from roost.identity.selfservice.settings import Change
 from roost.identity.selfservice.step_up import Spender
@@ -50,6 +50,17 @@ def _secret(box: Sealer, config: dict[str, Any]) -> str | None:
         return None
 
 
+def account_name(schema: IdentitySchema, identity: Identity) -> str:
+    """The trait marked ``credentials.totp.account_name`` (the app shows it), else the id."""
+    for f in schema.fields:
+        marks = (f.schema.get(EXT) or {}).get("credentials") or {}
+        if (marks.get("totp") or {}).get("account_name"):
+            value = trait_value(identity.traits, f.path)
+            if isinstance(value, str) and value.strip():
+                return value.strip()
+    return str(identity.id)
+
+
 class TotpSettings:
     """``method: totp`` in settings."""
 
@@ -57,11 +68,11 @@ class TotpSettings:
         self.box = box
         self.issuer = issuer
 
-    def _pending(self, flow: Flow, identity: Identity) -> str:
+    def _pending(self, flow: Flow, identity: Identity, schema: IdentitySchema) -> str:
         sealed = flow.internal_context.get(PENDING)
         url = self.box.open(sealed) if isinstance(sealed, str) else None
         if url is None:
-            url = totp.key_url(totp.new_secret(), self.issuer, str(identity.id))
+            url = totp.key_url(totp.new_secret(), self.issuer, account_name(schema, identity))
             flow.internal_context[PENDING] = self.box.seal(url)
         return url
 
@@ -77,7 +88,7 @@ class TotpSettings:
                     "totp_unlink", "totp", "submit", value="true", required=True, label=unlink
                 )
             ]
-        url = self._pending(flow, identity)
+        url = self._pending(flow, identity, schema)
         return [
             image_node("totp_qr", "totp", totp.qr_data_uri(url), 256, mfa_text.totp_qr()),
             text_node(
