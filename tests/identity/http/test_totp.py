@@ -60,6 +60,8 @@ def test_link_by_form_then_second_factor_login(mfa: Site) -> None:
         src = qr["attributes"]["src"]
         assert base64.b64decode(src.removeprefix("data:image/png;base64,"))[:4] == b"\x89PNG"
         assert {"totp_code", "totp_secret_key"} <= names(flow)
+        shown = totp_secret(flow)
+        assert shown not in table_text(mfa.kratos.dsn, "selfservice_settings_flows")
         secret = link_totp(mfa, b)
         creds = httpx.get(f"{mfa.admin}/admin/identities/{identity_id}").json()["credentials"]
         assert creds["totp"]["identifiers"] == [identity_id]

@@ -1,6 +1,6 @@
 """The TOTP settings method's pure parts (decision 0024): the account name an app shows comes
 from the trait marked ``credentials.totp.account_name``, else the identity id; the key being
-linked is kept sealed in the flow and survives a re-render."""
+linked is kept sealed in the flow, out of its stored nodes, and survives a re-render."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pyotp
 from roost.identity.credentials.secrets_box import SecretBox
 from roost.identity.identities.model import Identity
 from roost.identity.schemas.manager import IdentitySchema
+from roost.identity.selfservice.factor_nodes import shown_node
 from roost.identity.selfservice.flow import Flow
 from roost.identity.selfservice.totp import PENDING, TotpSettings, account_name
 
@@ -36,11 +37,16 @@ def test_pending_key_is_sealed_and_stable() -> None:
     method = TotpSettings(box, "Acme")
     ident = Identity(schema_id="s", traits={"email": "ann@example.com"})
     flow = Flow.new("settings", "browser", "http://k/s", timedelta(hours=1), [])
-    first = method.nodes(ident, _schema(True), flow)
-    secret = next(n for n in first if n["attributes"].get("id") == "totp_secret_key")
+    flow.nodes = method.nodes(ident, _schema(True), flow)
+    stored = repr(flow.nodes)
+    method.reveal(flow)
+    secret = shown_node(flow.nodes, "totp_secret_key")
+    assert secret is not None
     key = secret["attributes"]["text"]["context"]["secret"]
-    assert key not in flow.internal_context[PENDING]
+    assert key and key not in flow.internal_context[PENDING] and key not in stored
     url = box.open(flow.internal_context[PENDING])
     assert url is not None and pyotp.parse_uri(url).name == "ann@example.com"
-    again = method.nodes(ident, _schema(True), flow)
-    assert again[1]["attributes"]["text"]["context"]["secret"] == key
+    flow.nodes = method.nodes(ident, _schema(True), flow)
+    method.reveal(flow)
+    again = shown_node(flow.nodes, "totp_secret_key")
+    assert again is not None and again["attributes"]["text"]["context"]["secret"] == key

@@ -30,3 +30,8 @@ def _node(kind: str, group: str, attrs: dict[str, Any], label: text.Text | None)
 def truthy(value: Any) -> bool:
     """A submit button's value as a form (``"true"``) or JSON (``true``) sends it."""
     return value is True or (isinstance(value, str) and value.lower() in ("true", "1"))
+
+
+def shown_node(nodes: list[Node], id_: str) -> Node | None:
+    """The ``img`` or ``text`` node with ``id_`` (``Flow.node`` finds inputs by name)."""
+    return next((n for n in nodes if n["attributes"].get("id") == id_), None)

@@ -19,7 +19,7 @@ from roost.identity.credentials import lookup
 from roost.identity.identities.manager import derive
 from roost.identity.identities.model import Credential, Identity, now, ts
 from roost.identity.schemas.manager import IdentitySchema
-from roost.identity.selfservice.factor_nodes import text_node, truthy
+from roost.identity.selfservice.factor_nodes import shown_node, text_node, truthy
 from roost.identity.selfservice.flow import Flow, Node, input_node
 from roost.identity.selfservice.flows import FormError
 from roost.identity.selfservice.settings import Change, StayOnForm
@@ -60,9 +60,9 @@ class LookupSettings:
         return any(truthy(body.get(f"lookup_secret_{b}")) for b in BUTTONS)
 
     def nodes(self, identity: Identity, schema: IdentitySchema, flow: Flow) -> list[Node]:
-        pending = self._pending(flow)
-        if pending is not None:
-            shown = mfa_text.lookup_list(pending)
+        if flow.internal_context.get(PENDING) is not None:
+            # The codes are stored sealed in the context only; ``reveal`` shows them.
+            shown = mfa_text.lookup_list([])
             return [
                 text_node("lookup_secret_codes", "lookup_secret", shown, mfa_text.lookup_label()),
                 _button("lookup_secret_confirm", mfa_text.confirm_lookup()),
@@ -71,6 +71,12 @@ class LookupSettings:
         if "lookup_secret" not in identity.credentials:
             return [regenerate]
         return [regenerate, _button("lookup_secret_disable", mfa_text.disable_lookup())]
+
+    def reveal(self, flow: Flow) -> None:
+        """Fill in the codes awaiting confirmation of a flow about to be shown (never stored)."""
+        codes, shown = self._pending(flow), shown_node(flow.nodes, "lookup_secret_codes")
+        if codes is not None and shown is not None:
+            shown["attributes"]["text"] = mfa_text.lookup_list(codes)
 
     async def update(self, change: Change) -> Identity:
         f, body = change.flow, change.body

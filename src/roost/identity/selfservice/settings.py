@@ -201,6 +201,16 @@ class Settings:
                 return name
         return method
 
+    def reveal(self, f: Flow) -> Flow:
+        """The flow as shown: methods fill in what is kept sealed in its context (a TOTP key
+        being linked, codes awaiting confirmation), so no stored row holds them in clear.
+        Call it only on a flow that will not be saved again."""
+        for strategy in self.strategies.values():
+            reveal = getattr(strategy, "reveal", None)
+            if reveal is not None:
+                reveal(f)
+        return f
+
     def init_url(self) -> str:
         return f"{self.flows.public_url}/self-service/settings/browser"
 

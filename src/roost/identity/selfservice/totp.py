@@ -19,7 +19,7 @@ from roost.identity.credentials import totp
 from roost.identity.identities.manager import derive
 from roost.identity.identities.model import Credential, Identity
 from roost.identity.schemas.manager import EXT, IdentitySchema
-from roost.identity.selfservice.factor_nodes import image_node, text_node, truthy
+from roost.identity.selfservice.factor_nodes import image_node, shown_node, text_node, truthy
 from roost.identity.selfservice.flow import Flow, Node, input_node, trait_value
 from roost.identity.selfservice.flows import FormError
 from roost.identity.selfservice.settings import Change
@@ -88,18 +88,26 @@ class TotpSettings:
                     "totp_unlink", "totp", "submit", value="true", required=True, label=unlink
                 )
             ]
-        url = self._pending(flow, identity, schema)
+        self._pending(flow, identity, schema)
+        # The key is stored sealed in the context only; ``reveal`` shows it when rendering.
         return [
-            image_node("totp_qr", "totp", totp.qr_data_uri(url), 256, mfa_text.totp_qr()),
+            image_node("totp_qr", "totp", "", 256, mfa_text.totp_qr()),
             text_node(
-                "totp_secret_key",
-                "totp",
-                mfa_text.totp_secret(totp.secret_of(url)),
-                mfa_text.totp_secret_label(),
+                "totp_secret_key", "totp", mfa_text.totp_secret(""), mfa_text.totp_secret_label()
             ),
             input_node("totp_code", "totp", "text", required=True, label=mfa_text.verify_code()),
             input_node("method", "totp", "submit", value="totp", label=text.save()),
         ]
+
+    def reveal(self, flow: Flow) -> None:
+        """Fill the QR code and the key text of a flow about to be shown (never stored)."""
+        sealed = flow.internal_context.get(PENDING)
+        url = self.box.open(sealed) if isinstance(sealed, str) else None
+        qr, key = shown_node(flow.nodes, "totp_qr"), shown_node(flow.nodes, "totp_secret_key")
+        if url is None or qr is None or key is None:
+            return
+        qr["attributes"]["src"] = totp.qr_data_uri(url)
+        key["attributes"]["text"] = mfa_text.totp_secret(totp.secret_of(url))
 
     async def update(self, change: Change) -> Identity:
         f, body = change.flow, change.body
