@@ -16,6 +16,7 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet, MultiFernet
 
+from roost.core.throttle import FailureThrottle
 from roost.identity.config import IdentityConfig
 from roost.identity.courier.queue import Courier
 from roost.identity.courier.smtp import SMTPConfig, SMTPSender
@@ -163,7 +164,7 @@ class IdentityService(Service[IdentityParts]):
                 self.schemas,
                 logins,
                 self._oauth2_provider(),
-                StepUp(identities, factors),
+                StepUp(identities, factors, self._second_factor_throttle(nid)),
                 cfg.mfa.whoami_required_aal,
             ),
             registration=Registration(
@@ -194,6 +195,10 @@ class IdentityService(Service[IdentityParts]):
             settings["webauthn"] = KeySettings("webauthn", cfg.mfa.webauthn)
             factors["webauthn"] = KeyLogin(cfg.mfa.webauthn, spender)
         return factors
+
+    def _second_factor_throttle(self, nid: uuid.UUID) -> FailureThrottle:
+        store, secret = LoginFailureStore(self.db, nid), self.config.cookie_secrets[0]
+        return FailureThrottle(store, secret, now, purpose=b"roost-second-factor-throttle")
 
     def _oauth2_provider(self) -> HydraAdmin | None:
         b, cfg = self.config.browser, self.config

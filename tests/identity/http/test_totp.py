@@ -197,3 +197,31 @@ def test_api_flows_through_the_sdk(mfa: Site) -> None:
     assert upgraded.session.authenticator_assurance_level == "aal2"
     me = api.to_session(x_session_token=second.session_token)
     assert me.authenticator_assurance_level == "aal2" and me.identity is not None
+
+
+def test_guessing_codes_is_slowed_down(mfa: Site) -> None:
+    address, _ = mfa.identity()
+    with mfa.browser() as b:
+        mfa.sign_in(b, address)
+        secret = link_totp(mfa, b)
+    with mfa.browser() as b:
+        page = mfa.sign_in(b, address)
+        flow = b.get(f"{mfa.public}/self-service/login/flows", params={"id": page.flow_id}).json()
+        wrong = str((int(code(secret)) + 500_000) % 1_000_000).zfill(6)
+
+        def guess() -> float:
+            started = time.monotonic()
+            body = {"method": "totp", "totp_code": wrong, "csrf_token": csrf(flow)}
+            r = b.post(flow["ui"]["action"], json=body, headers=JSON)
+            assert r.status_code == 400
+            return time.monotonic() - started
+
+        free = [guess() for _ in range(5)]
+        assert max(free) < 0.25 or sorted(free)[2] < 0.25  # the first five are not delayed
+        assert guess() >= 0.25 and guess() >= 0.5
+        r = b.post(
+            flow["ui"]["action"],
+            json={"method": "totp", "totp_code": code(secret, 1), "csrf_token": csrf(flow)},
+            headers=JSON,
+        )
+        assert r.status_code == 200, r.text

@@ -177,7 +177,7 @@ class Login:
             if factor is None:
                 f.messages.append(text.no_login_strategy())
                 raise FormError(f)
-            await factor.verify(f, await step_up.identity(current.identity_id), body)
+            await step_up.verify(factor, f, await step_up.identity(current.identity_id), body)
         except FormError as exc:
             raise await self.flows.rejected(exc) from None
         at = now()

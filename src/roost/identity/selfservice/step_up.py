@@ -8,6 +8,7 @@ one transaction, so a code or TOTP step works once) or raises FormError.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
@@ -15,6 +16,8 @@ from typing import Any, Protocol
 from roost.core.errors import NotFound
 from roost.identity.identities.model import Identity
 from roost.identity.selfservice.flow import Flow, Node, csrf_node
+from roost.identity.selfservice.flows import FormError
+from roost.identity.selfservice.password import Throttle
 
 
 class SecondFactor(Protocol):
@@ -42,11 +45,36 @@ class StepUpIdentities(Protocol):
 
 
 class StepUp:
-    """The registered second factors over the identities they check."""
+    """The registered second factors over the identities they check. Failures count per
+    identity in ``throttle`` (``roost.core.throttle``'s rule, as password logins), so
+    guessing a six-digit code is slowed down across every replica."""
 
-    def __init__(self, identities: StepUpIdentities, factors: Mapping[str, SecondFactor]) -> None:
+    def __init__(
+        self,
+        identities: StepUpIdentities,
+        factors: Mapping[str, SecondFactor],
+        throttle: Throttle | None = None,
+    ) -> None:
         self.identities = identities
         self.factors = factors
+        self.throttle = throttle
+
+    async def verify(
+        self, factor: SecondFactor, f: Flow, identity: Identity, body: dict[str, Any]
+    ) -> None:
+        """``factor.verify``, waiting first when this identity's recent failures say so."""
+        if self.throttle is None:
+            await factor.verify(f, identity, body)
+            return
+        attempt = await self.throttle.begin(str(identity.id))
+        if attempt.delay:
+            await asyncio.sleep(attempt.delay)
+        try:
+            await factor.verify(f, identity, body)
+        except FormError:
+            await self.throttle.failed(attempt)
+            raise
+        await self.throttle.succeeded(attempt)
 
     async def identity(self, identity_id: uuid.UUID) -> Identity:
         found = await self.identities.get(identity_id)
