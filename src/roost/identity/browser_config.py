@@ -27,11 +27,16 @@ BROWSER_FLOW_KEYS: dict[str, Any] = {
             "ui_url": _URL,
             "lifespan": _DURATION,
             "privileged_session_max_age": _DURATION,
+            "required_aal": {"type": "string", "enum": ["aal1", "highest_available"]},
             "after": _obj(
                 {
                     "default_browser_return_url": _URL,
                     "password": _obj({"default_browser_return_url": _URL}),
                     "profile": _obj({"default_browser_return_url": _URL}),
+                    "totp": _obj({"default_browser_return_url": _URL}),
+                    "lookup_secret": _obj({"default_browser_return_url": _URL}),
+                    "webauthn": _obj({"default_browser_return_url": _URL}),
+                    "passkey": _obj({"default_browser_return_url": _URL}),
                 }
             ),
         }
@@ -42,6 +47,7 @@ BROWSER_FLOW_KEYS: dict[str, Any] = {
 """``selfservice.flows`` keys of the browser layer and the settings flow (decision 0022)."""
 
 
+_AFTER_METHODS = ("password", "profile", "totp", "lookup_secret", "webauthn", "passkey")
 FALLBACK = "https://www.ory.com/kratos/docs/fallback/"
 """Kratos's default UI URLs (``<FALLBACK>login``...) when a flow's ``ui_url`` is unset."""
 
@@ -94,7 +100,7 @@ class BrowserConfig:
         ui = {k: get(v, f"{flows}.{k}.ui_url") for k in kinds}
         after: dict[str, str] = {}
         for kind in ("login", "registration", "settings", "logout"):
-            for method in (None, "password", "profile"):
+            for method in (None, *_AFTER_METHODS):
                 key = f"{flows}.{kind}.after" + (f".{method}" if method else "")
                 url = get(v, f"{key}.default_browser_return_url")
                 if url:

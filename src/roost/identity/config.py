@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -19,6 +19,7 @@ from roost.core.config import ConfigSpec, get
 from roost.core.errors import ConfigError
 from roost.core.observability import with_shared_keys
 from roost.identity.browser_config import BROWSER_FLOW_KEYS, BrowserConfig
+from roost.identity.mfa_config import MFA_METHOD_KEYS, WHOAMI_KEYS, MfaConfig
 
 _PORT = {"type": "integer", "minimum": 0, "maximum": 65535}
 _DURATION = {"type": "string", "pattern": "^([0-9]+(ns|us|ms|s|m|h))+$"}
@@ -100,6 +101,7 @@ SCHEMA: dict[str, Any] = _obj(
                                 ),
                             }
                         ),
+                        **MFA_METHOD_KEYS,
                     }
                 ),
                 "flows": _obj(
@@ -155,6 +157,7 @@ SCHEMA: dict[str, Any] = _obj(
                         "same_site": {"type": "string", "enum": ["Strict", "Lax", "None"]},
                     }
                 ),
+                **WHOAMI_KEYS,
             }
         ),
         "hashers": _obj(
@@ -253,12 +256,16 @@ KNOWN = frozenset(
         "selfservice.methods.link",
         "selfservice.methods.code",
         "selfservice.methods.oidc",
-        "selfservice.methods.totp",
-        "selfservice.methods.lookup_secret",
-        "selfservice.methods.webauthn",
-        "selfservice.methods.passkey",
         "selfservice.flows.error",
-        "selfservice.flows.settings",
+        "selfservice.flows.settings.before",
+        "selfservice.flows.settings.after.hooks",
+        "selfservice.flows.settings.after.oidc",
+        "selfservice.flows.settings.after.password.hooks",
+        "selfservice.flows.settings.after.profile.hooks",
+        "selfservice.flows.settings.after.totp.hooks",
+        "selfservice.flows.settings.after.lookup_secret.hooks",
+        "selfservice.flows.settings.after.webauthn.hooks",
+        "selfservice.flows.settings.after.passkey.hooks",
         "selfservice.flows.recovery",
         "selfservice.flows.verification",
         "selfservice.flows.logout",
@@ -274,7 +281,7 @@ KNOWN = frozenset(
         "selfservice.flows.registration.after.webauthn",
         "selfservice.flows.registration.after.passkey",
         "selfservice.methods.password.config.migrate_hook",
-        "session.whoami",
+        "session.whoami.tokenizer",
         "database.cleanup.older_than",
     }
 )
@@ -378,6 +385,7 @@ class IdentityConfig:
     cleanup_batch_size: int
     courier: CourierConfig
     browser: BrowserConfig
+    mfa: MfaConfig = field(default_factory=MfaConfig)
 
     @classmethod
     def from_values(cls, v: dict[str, Any], *, generated_secret: str) -> IdentityConfig:
@@ -449,4 +457,5 @@ class IdentityConfig:
                 pull_wait=duration(get(v, "courier.worker.pull_wait", "1s")),
             ),
             browser=BrowserConfig.from_values(v, public.base_url, cookie_name),
+            mfa=MfaConfig.from_values(v, public.base_url),
         )

@@ -16,11 +16,13 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet, MultiFernet
 
+from roost.core.throttle import FailureThrottle
 from roost.identity.config import IdentityConfig
 from roost.identity.courier.queue import Courier
 from roost.identity.courier.smtp import SMTPConfig, SMTPSender
 from roost.identity.courier.templates import Templates, load_templates
 from roost.identity.credentials.hashing import PasswordHasher
+from roost.identity.credentials.secrets_box import SecretBox
 from roost.identity.credentials.throttle import LoginThrottle
 from roost.identity.hydra import HydraAdmin
 from roost.identity.identities.manager import IdentityManager
@@ -30,6 +32,7 @@ from roost.identity.schemas.manager import Schemas, fetch_document, load_schemas
 from roost.identity.selfservice.error_flow import ErrorFlows
 from roost.identity.selfservice.flows import Flows
 from roost.identity.selfservice.login import Login, LoginStrategy
+from roost.identity.selfservice.lookup_secret import LookupLogin, LookupSettings
 from roost.identity.selfservice.password import PasswordLogin, PasswordRegistration
 from roost.identity.selfservice.registration import (
     ProfileStep,
@@ -38,8 +41,12 @@ from roost.identity.selfservice.registration import (
 )
 from roost.identity.selfservice.settings import Settings, SettingsStrategy
 from roost.identity.selfservice.settings_methods import PasswordSettings, ProfileSettings
+from roost.identity.selfservice.step_up import SecondFactor, StepUp
+from roost.identity.selfservice.totp import TotpLogin, TotpSettings
+from roost.identity.selfservice.webauthn import KeyLogin, KeySettings, PasskeyLogin
 from roost.identity.sessions.manager import SessionManager
 from roost.identity.sql.courier import CourierStore
+from roost.identity.sql.credentials import CredentialConfigs
 from roost.identity.sql.errors import ErrorStore
 from roost.identity.sql.identities import IdentityStore, ensure_network
 from roost.identity.sql.login_failures import LoginFailureStore
@@ -115,6 +122,11 @@ class IdentityService(Service[IdentityParts]):
             logins["password"] = PasswordLogin(identities, self.hasher, throttle, self.counters)
             registrations["password"] = PasswordRegistration(self.hasher, cfg.policy)
             settings["password"] = PasswordSettings(self.hasher, cfg.policy)
+        factors = self._second_factors(nid, settings)
+        if cfg.mfa.passkey is not None:
+            spender = CredentialConfigs(self.db, nid)
+            settings["passkey"] = KeySettings("passkey", cfg.mfa.passkey)
+            logins["passkey"] = PasskeyLogin(cfg.mfa.passkey, identities, spender)
         courier_store = CourierStore(
             self.db, nid, _fernet(cfg.cookie_secrets, "kratos-courier-message")
         )
@@ -137,6 +149,7 @@ class IdentityService(Service[IdentityParts]):
                 self.schemas,
                 settings,
                 privileged_max_age=cfg.browser.privileged_session_max_age,
+                required_aal=cfg.mfa.settings_required_aal,
             ),
             courier=courier,
             courier_store=courier_store,
@@ -145,7 +158,15 @@ class IdentityService(Service[IdentityParts]):
             identities=IdentityManager(identities, self.schemas, self.hasher),
             sessions=manager,
             flows=flows,
-            login=Login(flows, manager, self.schemas, logins, self._oauth2_provider()),
+            login=Login(
+                flows,
+                manager,
+                self.schemas,
+                logins,
+                self._oauth2_provider(),
+                StepUp(identities, factors, self._second_factor_throttle(nid)),
+                cfg.mfa.whoami_required_aal,
+            ),
             registration=Registration(
                 flows,
                 manager,
@@ -155,6 +176,29 @@ class IdentityService(Service[IdentityParts]):
                 session_hook=cfg.registration_session_hook,
             ),
         )
+
+    def _second_factors(
+        self, nid: uuid.UUID, settings: dict[str, SettingsStrategy]
+    ) -> dict[str, SecondFactor]:
+        """The enabled second factors: their settings methods join ``settings``."""
+        cfg, spender = self.config, CredentialConfigs(self.db, nid)
+        factors: dict[str, SecondFactor] = {}
+        if cfg.mfa.totp_enabled:
+            box = SecretBox(cfg.cookie_secrets, "kratos-totp")
+            settings["totp"] = TotpSettings(box, cfg.mfa.totp_issuer)
+            factors["totp"] = TotpLogin(box, spender)
+        if cfg.mfa.lookup_secret_enabled:
+            box = SecretBox(cfg.cookie_secrets, "kratos-lookup-secret")
+            settings["lookup_secret"] = LookupSettings(box)
+            factors["lookup_secret"] = LookupLogin(box, spender)
+        if cfg.mfa.webauthn is not None:
+            settings["webauthn"] = KeySettings("webauthn", cfg.mfa.webauthn)
+            factors["webauthn"] = KeyLogin(cfg.mfa.webauthn, spender)
+        return factors
+
+    def _second_factor_throttle(self, nid: uuid.UUID) -> FailureThrottle:
+        store, secret = LoginFailureStore(self.db, nid), self.config.cookie_secrets[0]
+        return FailureThrottle(store, secret, now, purpose=b"roost-second-factor-throttle")
 
     def _oauth2_provider(self) -> HydraAdmin | None:
         b, cfg = self.config.browser, self.config

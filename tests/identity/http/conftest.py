@@ -125,3 +125,27 @@ def table_text(dsn: str, *tables: str) -> str:
             await db.close()
 
     return asyncio.run(run())
+
+
+MFA_PRIVILEGED = 6.0
+"""Seconds a session stays privileged on the ``mfa`` site (the refusal test waits them out)."""
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def mfa(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """TOTP, lookup secrets, WebAuthn and passkeys enabled (decision 0024; relying party
+    ``localhost``, origin the public URL's), Kratos's ``highest_available``."""
+    tmp = tmp_path_factory.mktemp(f"mfa-{request.param}-{uuid.uuid4().hex[:6]}")
+    ui = UIServer()
+    config = _config(ui, {"flows": {"settings": {"privileged_session_max_age": "6s"}}})
+    config["selfservice"]["methods"] = {
+        "totp": {"enabled": True, "config": {"issuer": "Roost Tests"}},
+        "lookup_secret": {"enabled": True},
+        "webauthn": {"enabled": True, "config": {"rp": {"id": "localhost", "display_name": "R"}}},
+        "passkey": {"enabled": True, "config": {"rp": {"id": "localhost", "display_name": "R"}}},
+    }
+    server = serve_identity(tmp, request.param, config)
+    ui.kratos = server.urls["public"]
+    yield Site(Kratos(server), ui)
+    server.stop()
+    ui.stop()

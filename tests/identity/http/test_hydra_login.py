@@ -23,6 +23,7 @@ from ory_hydra_client.models import AcceptOAuth2ConsentRequest
 from tests.conftest import BACKENDS
 from tests.identity.conftest import Kratos, serve_identity
 from tests.identity.http.conftest import PASSWORD, Site
+from tests.identity.http.mfa_support import code, link_totp
 from tests.oauth2.conftest import Hydra, serve_oauth2
 from tests.oauth2.consent.flows import REDIRECT, admin_api, new_rp, query
 from tests.support.kratos_ui import Page, UIServer
@@ -42,7 +43,7 @@ def pair(
         {"urls": {"login": f"{ui.url}/hydra-login", "consent": f"{ui.url}/consent"}},
     )
     config: dict[str, Any] = {
-        "selfservice": ui.config(),
+        "selfservice": {**ui.config(), "methods": {"totp": {"enabled": True}}},
         "oauth2_provider": {"url": hydra.admin},
     }
     server = serve_identity(tmp / "kratos", request.param, config)
@@ -140,3 +141,29 @@ def test_unknown_challenge_and_no_provider(pair: tuple[Site, Hydra], site: Site)
         headers=JSON,
     )
     assert r.status_code == 400 and "oauth2_provider.url" in r.json()["error"]["reason"]
+
+
+def test_second_factor_step_keeps_the_challenge(pair: tuple[Site, Hydra]) -> None:
+    """An identity with TOTP signs in with its password, is sent to the aal2 step with the
+    challenge carried on, and only the second factor accepts Hydra's login (decision 0024)."""
+    site, hydra = pair
+    address, identity_id = site.identity()
+    with site.browser() as b:
+        site.sign_in(b, address)
+        secret = link_totp(site, b)
+    rp = new_rp(hydra)
+    url, state = rp.authorization_url()
+    with site.browser() as b:
+        page = Page(b.get(url))
+        step = Page(
+            b.post(page.action, data=page.form("password", identifier=address, password=PASSWORD))
+        )
+        assert step.response.url.path == "/login"
+        assert "login_challenge=" in step.response.history[-2].headers["location"]
+        flow = b.get(f"{site.public}/self-service/login/flows", params={"id": step.flow_id}).json()
+        assert flow["requested_aal"] == "aal2" and flow["oauth2_login_challenge"]
+        consent = b.post(step.action, data=step.form("totp", totp_code=code(secret, 1)))
+        assert consent.url.path == "/consent", consent.url
+        token = rp.fetch_token(_consent_to_code(hydra, b, str(consent.url)), state)
+        claims = jwt.decode(token["id_token"], options={"verify_signature": False})
+        assert claims["sub"] == identity_id

@@ -42,6 +42,7 @@ from roost.identity.selfservice.flow import Flow
 from roost.identity.selfservice.flows import FormError, Start, Submission
 from roost.identity.selfservice.return_to import ReturnTo
 from roost.identity.service import IdentityService
+from roost.identity.sessions import aal
 from roost.identity.sessions.model import Session
 from roost.identity.validation import check_query
 
@@ -168,6 +169,7 @@ def start(svc: IdentityService, request: Request, cookie: CSRFCookie | None) -> 
         csrf_token=cookie.masked() if cookie is not None else "",
         refresh=request.query_params.get("refresh") in ("true", "1"),
         login_challenge=request.query_params.get("login_challenge"),
+        aal=aal.requested(request.query_params.get("aal")),
     )
 
 
@@ -239,7 +241,11 @@ async def browser_error(
         login = f"{svc.public_url}/self-service/login/browser"
         target = request.query_params.get("return_to")
         return redirect(with_query(login, return_to=target) if target else login)
-    if error_id in ("session_refresh_required", "browser_location_change_required"):
+    if error_id in (
+        "session_refresh_required",
+        "browser_location_change_required",
+        "session_aal2_required",
+    ):
         location = extra.get("redirect_browser_to")
         if isinstance(location, str):
             return redirect(location)

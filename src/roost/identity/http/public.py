@@ -28,6 +28,7 @@ from roost.identity.http.submission import lookup_id
 from roost.identity.selfservice.flows import FormError
 from roost.identity.selfservice.registration import Registered
 from roost.identity.service import IdentityService
+from roost.identity.sessions import aal
 from roost.identity.sessions.model import Session
 
 
@@ -50,7 +51,8 @@ async def create_login(request: Request) -> Response:
     svc = service(request)
     refresh = _init_params(request)
     login = (await svc.parts()).login
-    f = await login.create_api_flow(str(request.url), refresh, _token(svc, request))
+    wanted = aal.requested(request.query_params.get("aal"))
+    f = await login.create_api_flow(str(request.url), refresh, _token(svc, request), wanted)
     return JSON(f.to_json(svc.public_url))
 
 
@@ -87,9 +89,9 @@ async def submit_login(request: Request) -> Response:
     session = done.session
     assert session.identity is not None
     url = svc.schemas.url(session.identity.schema_id)
-    return JSON(
-        {"session_token": session.token, "session": session.to_json(url), "continue_with": None}
-    )
+    # Kratos omits the identity while the session still owes its second factor.
+    shown = session.to_json(url, with_identity=not done.aal2_pending)
+    return JSON({"session_token": session.token, "session": shown, "continue_with": None})
 
 
 def _registered(svc: IdentityService, done: Registered) -> dict[str, Any]:
@@ -140,6 +142,8 @@ async def whoami(request: Request) -> Response:
     s = await _current(svc, request)
     svc.counters.whoami += 1
     assert s.identity is not None
+    if not aal.satisfied(svc.config.mfa.whoami_required_aal, s.aal, s.identity.available_aal):
+        raise aal.aal2_required(aal.step_up_url(svc.public_url))
     body = s.to_json(svc.schemas.url(s.identity.schema_id))
     return JSON(body, headers={"X-Kratos-Authenticated-Identity-Id": str(s.identity_id)})
 

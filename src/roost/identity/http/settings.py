@@ -26,7 +26,7 @@ from roost.identity.service import IdentityService
 async def _json(svc: IdentityService, f: Flow) -> dict[str, Any]:
     settings = (await svc.parts()).settings
     identity = await settings.identity_of(f)
-    out = f.to_json(svc.public_url)
+    out = settings.reveal(f).to_json(svc.public_url)
     out["identity"] = identity.to_json(svc.schemas.url(identity.schema_id))
     if f.state == "success":
         out["continue_with"] = []

@@ -101,6 +101,8 @@ class Identity:
     recovery_addresses: list[Address] = field(default_factory=list)
     created_at: datetime = field(default_factory=now)
     updated_at: datetime | None = None
+    available_aal: str | None = None
+    """Kratos's internal column (never rendered): ``aal2`` once a second factor exists."""
 
     def __post_init__(self) -> None:
         # A new identity's timestamps are one instant, as Kratos writes them.

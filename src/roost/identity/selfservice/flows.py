@@ -75,6 +75,8 @@ class Start:
     refresh: bool = False
     login_challenge: str | None = None
     """Hydra's ``login_challenge`` (login only; None when absent)."""
+    aal: str = "aal1"
+    """The ``aal`` a login asks for (``aal2``: the second step of a signed-in session)."""
 
     @property
     def browser(self) -> bool:

@@ -15,7 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
-from roost.identity import text
+from roost.core.errors import Invalid
+from roost.identity import mfa_text, text
 from roost.identity.errors import KratosError
 from roost.identity.identities.model import Identity, now, ts
 from roost.identity.schemas.manager import Schemas
@@ -28,6 +29,8 @@ from roost.identity.selfservice.oauth2_login import (
     location_change,
     not_configured,
 )
+from roost.identity.selfservice.step_up import StepUp
+from roost.identity.sessions import aal
 from roost.identity.sessions.model import Device, Session
 
 
@@ -70,7 +73,9 @@ class LoggedIn:
     refreshed: bool = False
     """True when an existing session was re-authenticated (``refresh=true``)."""
     redirect_to: str | None = None
-    """Where Hydra sends the browser next, when the flow carried a ``login_challenge``."""
+    """Where the browser goes next: Hydra (``login_challenge``) or the aal2 step."""
+    aal2_pending: bool = False
+    """The identity has a second factor the session still lacks (``highest_available``)."""
 
 
 class Login:
@@ -83,18 +88,24 @@ class Login:
         schemas: Schemas,
         strategies: Mapping[str, LoginStrategy],
         oauth2: OAuth2Provider | None = None,
+        step_up: StepUp | None = None,
+        required_aal: str = "aal1",
     ) -> None:
         self.flows = flows
         self.sessions = sessions
         self.schemas = schemas
         self.strategies = strategies
         self.oauth2 = oauth2
+        self.step_up = step_up
+        self.required_aal = required_aal
 
     def _nodes(self, _f: Flow | None = None) -> list[dict[str, Any]]:
         return login_nodes(self.schemas.get(self.schemas.default_id))
 
-    async def create_api_flow(self, request_url: str, refresh: bool, token: str | None) -> Flow:
-        return await self.create_flow(Start(request_url, "api", token, refresh=refresh))
+    async def create_api_flow(
+        self, request_url: str, refresh: bool, token: str | None, aal_: str = "aal1"
+    ) -> Flow:
+        return await self.create_flow(Start(request_url, "api", token, refresh=refresh, aal=aal_))
 
     async def create_flow(self, start: Start) -> Flow:
         """A new api or browser login flow (``session_already_available`` unless refreshing)."""
@@ -107,11 +118,14 @@ class Login:
             hydra_request = await self.oauth2.login_request(challenge)
             refresh = refresh or not hydra_request.get("skip")
         current = await self.sessions.active(start.session_token)
+        if start.aal == "aal2":
+            return await self._create_step_up(start, current, challenge)
         if current is not None and not refresh:
             if challenge and self.oauth2 is not None:
                 raise location_change(await self.oauth2.accept_login(challenge, current))
             raise already_signed_in()
         f = self.flows.new("login", start, self._nodes())
+        self._add_strategy_nodes(f)
         f.refresh = refresh
         if challenge:
             f.internal_context[CHALLENGE] = challenge
@@ -119,6 +133,74 @@ class Login:
             f.messages.append(text.confirm_it_is_you())
         await self.flows.store.create(f)
         return f
+
+    async def _create_step_up(
+        self, start: Start, current: Session | None, challenge: str | None
+    ) -> Flow:
+        """``aal=aal2``: the second-factor form for the signed-in identity (Kratos's order:
+        401 without a session, 400 when the session has aal2 already and is not refreshing)."""
+        if current is None:
+            raise aal.aal1_required()
+        if current.aal == "aal2" and not start.refresh:
+            raise already_signed_in()
+        identity = await self._step_up().identity(current.identity_id)
+        f = self.flows.new("login", start, [])
+        f.nodes = self._step_up().nodes(identity, f)
+        f.requested_aal, f.refresh = "aal2", start.refresh
+        if challenge:
+            f.internal_context[CHALLENGE] = challenge
+        f.messages.append(mfa_text.login_mfa())
+        await self.flows.store.create(f)
+        return f
+
+    def _add_strategy_nodes(self, f: Flow) -> None:
+        """Nodes a method shows per flow (a passkey's challenge), beside the password form."""
+        for strategy in self.strategies.values():
+            flow_nodes = getattr(strategy, "flow_nodes", None)
+            if flow_nodes is not None:
+                f.nodes += flow_nodes(f)
+
+    def _step_up(self) -> StepUp:
+        if self.step_up is None or not self.step_up.factors:
+            raise Invalid("No second factor is enabled: aal2 cannot be requested.")
+        return self.step_up
+
+    async def _second_factor(self, f: Flow, sub: Submission, body: dict[str, Any]) -> LoggedIn:
+        """An aal2 submit: the factor named by ``method`` upgrades the caller's session."""
+        current = await self.sessions.active(sub.session_token)
+        if current is None:
+            raise aal.aal1_required()
+        step_up = self._step_up()
+        method = str(body.get("method"))
+        try:
+            factor = step_up.factors.get(method)
+            if factor is None:
+                f.messages.append(text.no_login_strategy())
+                raise FormError(f)
+            await step_up.verify(factor, f, await step_up.identity(current.identity_id), body)
+        except FormError as exc:
+            raise await self.flows.rejected(exc) from None
+        at = now()
+        methods = [*current.authentication_methods, aal.method(method, "aal2", at)]
+        again = replace(
+            current,
+            authenticated_at=at,
+            authentication_methods=methods,
+            aal=aal.session_aal(methods),
+        )
+        f.active, f.state = method, "passed_challenge"
+        await self.flows.store.complete(f, refreshed=again)
+        return await self._accepted(f, LoggedIn(again, f, refreshed=True))
+
+    def _pending_aal2(self, f: Flow, done: LoggedIn, identity: Identity) -> LoggedIn | None:
+        """After a first factor, an identity with a second one still has its aal2 step to do
+        (``highest_available``): the browser is sent there, api clients get a session
+        without its identity, as Kratos answers."""
+        if aal.satisfied(self.required_aal, done.session.aal, identity.available_aal):
+            return None
+        challenge = f.internal_context.get(CHALLENGE)
+        url = aal.step_up_url(self.flows.public_url, f.return_to, challenge) if f.browser else None
+        return replace(done, redirect_to=url, aal2_pending=True)
 
     async def _accepted(self, f: Flow, done: LoggedIn) -> LoggedIn:
         """Accept Hydra's login request for the new session, when the flow has one."""
@@ -131,6 +213,8 @@ class Login:
     async def submit(self, sub: Submission) -> LoggedIn:
         """The session a successful submit issues (already written with the flow)."""
         f, body = await self.flows.open("login", sub, self._nodes)
+        if f.requested_aal == "aal2":
+            return await self._second_factor(f, sub, body)
         current = await self.sessions.active(sub.session_token) if f.browser else None
         if current is not None and not f.refresh:
             raise already_signed_in()
@@ -156,7 +240,11 @@ class Login:
                 ],
             )
             await self.flows.store.complete(f, refreshed=again)
-            return await self._accepted(f, LoggedIn(again, f, refreshed=True))
+            done = LoggedIn(again, f, refreshed=True)
+            return self._pending_aal2(f, done, ident) or await self._accepted(f, done)
         session = self.sessions.issue(ident, sub.device)
+        if method != "password":
+            session.authentication_methods = [aal.method(method, "aal1", session.authenticated_at)]
         await self.flows.store.complete(f, session=session)
-        return await self._accepted(f, LoggedIn(session, f))
+        done = LoggedIn(session, f)
+        return self._pending_aal2(f, done, ident) or await self._accepted(f, done)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any, Protocol
 from urllib.parse import urlencode
@@ -31,14 +32,16 @@ from roost.identity.identities.model import Identity, now
 from roost.identity.schemas.manager import IdentitySchema, Schemas
 from roost.identity.selfservice.flow import Flow, Node, csrf_node
 from roost.identity.selfservice.flows import Flows, FormError, Start, Submission
+from roost.identity.sessions import aal
 from roost.identity.sessions.model import Session
 
 
 class SettingsStrategy(Protocol):
     """One settings method: its nodes, and what a submit naming it changes."""
 
-    def nodes(self, identity: Identity, schema: IdentitySchema) -> list[Node]:
-        """The nodes this method adds to a settings flow for ``identity``."""
+    def nodes(self, identity: Identity, schema: IdentitySchema, flow: Flow) -> list[Node]:
+        """The nodes this method adds to ``flow`` for ``identity`` (a method may keep state
+        for a later submit in ``flow.internal_context``: a TOTP key being linked)."""
         ...
 
     async def update(self, change: Change) -> Identity:
@@ -53,6 +56,11 @@ class SettingsSessions(Protocol):
 
 class SettingsIdentities(Protocol):
     async def get(self, identity_id: uuid.UUID) -> Identity | None: ...
+
+
+class StayOnForm(Exception):
+    """A method changed only the flow (new lookup codes to confirm): it is saved and shown
+    again with 200 and state ``show_form``, as Kratos's ``ErrStrategyReturnedEarly``."""
 
 
 def no_session() -> KratosError:
@@ -93,6 +101,15 @@ class Change:
         self.body = body
         self.refresh_url = refresh_url
         self.privileged = privileged
+        self.upgraded: Session | None = None
+        """The session with a method added (a second factor just linked), written with it."""
+
+    def authenticated_with(self, method: str, level: str) -> None:
+        """Linking a factor proves it: the session gains the method, as Kratos's
+        ``SessionAddAuthenticationMethods`` (an aal1 session becomes aal2)."""
+        base = self.upgraded or self.session
+        methods = [*base.authentication_methods, aal.method(method, level, now())]
+        self.upgraded = replace(base, authentication_methods=methods, aal=aal.session_aal(methods))
 
     def require_privileged(self) -> None:
         """Kratos's ``NewFlowNeedsReAuth``: 403 with the refresh login to send the browser to."""
@@ -119,6 +136,7 @@ class Settings:
         strategies: Mapping[str, SettingsStrategy],
         *,
         privileged_max_age: timedelta,
+        required_aal: str = "aal1",
     ) -> None:
         self.flows = flows
         self.sessions = sessions
@@ -126,26 +144,32 @@ class Settings:
         self.schemas = schemas
         self.strategies = strategies
         self.privileged_max_age = privileged_max_age
+        self.required_aal = required_aal
 
-    def _nodes(self, identity: Identity) -> list[Node]:
+    def _nodes(self, identity: Identity, flow: Flow) -> list[Node]:
         schema = self.schemas.get(identity.schema_id)
         nodes = [csrf_node()]
         for strategy in self.strategies.values():
-            nodes += strategy.nodes(identity, schema)
+            nodes += strategy.nodes(identity, schema, flow)
         return nodes
 
-    async def _caller(self, token: str | None) -> tuple[Session, Identity]:
+    async def _caller(self, token: str | None, request_url: str) -> tuple[Session, Identity]:
         session = await self.sessions.active(token)
         if session is None:
             raise no_session()
         identity = await self.identities.get(session.identity_id)
         if identity is None:
             raise no_session()
+        if not aal.satisfied(self.required_aal, session.aal, identity.available_aal):
+            raise aal.aal2_required(aal.step_up_url(self.flows.public_url, request_url))
         return session, identity
 
     async def create_flow(self, start: Start) -> Flow:
-        _, identity = await self._caller(start.session_token)
-        f = self.flows.new("settings", start, self._nodes(identity))
+        _, identity = await self._caller(start.session_token, start.request_url)
+        f = self.flows.new("settings", start, [])
+        f.nodes = self._nodes(identity, f)
+        if f.browser:
+            f.set_csrf(f.csrf_token)
         f.identity_id = identity.id
         f.state = "show_form"
         await self.flows.store.create(f)
@@ -153,7 +177,7 @@ class Settings:
 
     async def shown(self, flow_id: uuid.UUID, csrf_cookie: str | None, token: str | None) -> Flow:
         """The getter: the flow (CSRF-checked when browser) of the caller's own identity."""
-        session, _ = await self._caller(token)
+        session, _ = await self._caller(token, self.init_url())
         f = await self.flows.shown("settings", flow_id, csrf_cookie)
         if f.identity_id != session.identity_id:
             raise identity_mismatch()
@@ -165,17 +189,50 @@ class Settings:
             raise NotFound("The requested resource could not be found")
         return found
 
+    def _method(self, body: dict[str, Any]) -> str:
+        """The body's ``method``, or the method whose own button the body carries (Kratos's
+        TOTP and lookup strategies claim ``totp_unlink``, ``lookup_secret_*`` without one)."""
+        method = str(body.get("method"))
+        if method in self.strategies:
+            return method
+        for name, strategy in self.strategies.items():
+            claims = getattr(strategy, "claims", None)
+            if claims is not None and claims(body):
+                return name
+        return method
+
+    def reveal(self, f: Flow) -> Flow:
+        """The flow as shown: methods fill in what is kept sealed in its context (a TOTP key
+        being linked, codes awaiting confirmation), so no stored row holds them in clear.
+        Call it only on a flow that will not be saved again."""
+        for strategy in self.strategies.values():
+            reveal = getattr(strategy, "reveal", None)
+            if reveal is not None:
+                reveal(f)
+        return f
+
+    def init_url(self) -> str:
+        return f"{self.flows.public_url}/self-service/settings/browser"
+
+    async def _stay(self, f: Flow, identity: Identity, method: str) -> Flow:
+        f.active, f.state = method, "show_form"
+        f.nodes = self._nodes(identity, f)
+        if f.browser:
+            f.set_csrf(f.csrf_token)
+        await self.flows.store.save(f)
+        return f
+
     def refresh_url(self, f: Flow) -> str:
         params = {"refresh": "true", **({"return_to": f.return_to} if f.return_to else {})}
         return f"{self.flows.public_url}/self-service/login/browser?{urlencode(params)}"
 
     async def submit(self, sub: Submission) -> Flow:
         """The flow in state ``success`` (already written with the changed identity)."""
-        session, identity = await self._caller(sub.session_token)
-        f, body = await self.flows.open("settings", sub, lambda _f: self._nodes(identity))
+        session, identity = await self._caller(sub.session_token, self.init_url())
+        f, body = await self.flows.open("settings", sub, lambda old: self._nodes(identity, old))
         if f.identity_id != session.identity_id:
             raise identity_mismatch()
-        method = str(body.get("method"))
+        method = self._method(body)
         try:
             strategy = self.strategies.get(method)
             if strategy is None:
@@ -184,15 +241,18 @@ class Settings:
             privileged = session.authenticated_at + self.privileged_max_age > now()
             schema = self.schemas.get(identity.schema_id)
             change = Change(f, session, identity, schema, body, self.refresh_url(f), privileged)
-            updated = await strategy.update(change)
+            try:
+                updated = await strategy.update(change)
+            except StayOnForm:
+                return await self._stay(f, identity, method)
             updated.updated_at = now()
             f.active, f.state = method, "success"
-            f.nodes = self._nodes(updated)
+            f.nodes = self._nodes(updated, f)
             if f.browser:
                 f.set_csrf(f.csrf_token)
             f.messages = [text.settings_saved()]
             try:
-                await self.flows.store.complete(f, updated=updated)
+                await self.flows.store.complete(f, updated=updated, refreshed=change.upgraded)
             except Conflict:
                 f.state, f.messages = "show_form", [text.duplicate_credentials()]
                 raise FormError(f) from None

@@ -44,7 +44,7 @@ def _fail(f: Flow, errors: list[tuple[str, text.Text]]) -> FormError:
 class ProfileSettings:
     """``method: profile``: new traits."""
 
-    def nodes(self, identity: Identity, schema: IdentitySchema) -> list[Node]:
+    def nodes(self, identity: Identity, schema: IdentitySchema, _flow: Flow) -> list[Node]:
         nodes = [
             trait_node(f, "profile", trait_value(identity.traits, f.path)) for f in schema.fields
         ]
@@ -79,7 +79,7 @@ class PasswordSettings:
         self.hasher = hasher
         self.policy = policy
 
-    def nodes(self, identity: Identity, schema: IdentitySchema) -> list[Node]:
+    def nodes(self, identity: Identity, schema: IdentitySchema, _flow: Flow) -> list[Node]:
         return [
             input_node(
                 "password",

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from roost.core.errors import NotFound
 from roost.identity.identities.model import Address, Credential, Identity, now
+from roost.identity.sessions.aal import available_aal
 from roost.identity.sql.tables import (
     CREDENTIAL_TYPES,
     TYPE_NAMES,
@@ -49,6 +50,7 @@ def _identity(row: Any) -> Identity:
         external_id=row.external_id,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        available_aal=row.available_aal,
     )
 
 
@@ -386,6 +388,6 @@ def _mutable(ident: Identity) -> dict[str, Any]:
         "metadata_admin": ident.metadata_admin,
         "organization_id": ident.organization_id,
         "external_id": ident.external_id,
-        "available_aal": "aal1" if ident.credentials else None,
+        "available_aal": available_aal(ident.credentials),
         "updated_at": ident.updated_at,
     }

@@ -65,6 +65,7 @@ _IDENTITY = (
     "external_id",
     "created_at",
     "updated_at",
+    "available_aal",
 )
 _DEVICE = ("id", "ip_address", "user_agent", "location", "created_at")
 _ADDRESS_TABLES = (
