@@ -9,7 +9,7 @@ revoked tokens, which Hydra only offers as a CLI command).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -103,7 +103,14 @@ SCHEMA: dict[str, Any] = _obj(
         ),
     ),
     oidc=_obj(
-        dynamic_client_registration=_obj(enabled={"type": "boolean"}, default_scope=_STRINGS)
+        dynamic_client_registration=_obj(enabled={"type": "boolean"}, default_scope=_STRINGS),
+        subject_identifiers=_obj(
+            supported_types={
+                "type": "array",
+                "items": {"type": "string", "enum": ["public", "pairwise"]},
+            },
+            pairwise=_obj(salt={"type": "string"}),
+        ),
     ),
     janitor=_obj(
         interval=_DURATION,
@@ -143,7 +150,6 @@ KNOWN = frozenset(
         "oauth2.token_hook",
         "oauth2.refresh_token_hook",
         "oauth2.grant.refresh_token",
-        "oidc.subject_identifiers",
     }
 )
 
@@ -212,6 +218,8 @@ class OAuth2Config:
     user_code_length: int
     user_code_alphabet: str
     pkce_enforced_for_public_clients: bool
+    subject_types: tuple[str, ...] = ("public",)
+    pairwise_salt: str = field(default="", repr=False)
 
     @classmethod
     def from_values(cls, v: dict[str, Any]) -> OAuth2Config:
@@ -226,7 +234,18 @@ class OAuth2Config:
         janitor = get(v, "janitor.interval", None)
         base = public_url.rstrip("/")
         code = _user_code(get(v, "oauth2.device_authorization.user_code", None) or {})
+        subject_types = tuple(
+            dict.fromkeys(get(v, "oidc.subject_identifiers.supported_types", None) or ["public"])
+        )
+        salt = get(v, "oidc.subject_identifiers.pairwise.salt", "") or ""
+        if "pairwise" in subject_types and not salt:
+            raise ConfigError(
+                "oauth2: oidc.subject_identifiers.pairwise.salt must be set when pairwise "
+                "subject identifiers are enabled"
+            )
         return cls(
+            subject_types=subject_types,
+            pairwise_salt=salt,
             dsn=v.get("dsn", "memory"),
             public=public,
             admin=admin,

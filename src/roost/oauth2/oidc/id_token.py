@@ -2,8 +2,9 @@
 
 Claims are Hydra's: ``iss sub aud exp iat auth_time rat nonce at_hash acr amr
 sid jti``, plus the consent's ``session.id_token`` claims, which may not
-override the protocol claims. ``at_hash`` is the left half of the hash of the
-access token, the hash named by the signing algorithm (§3.1.3.6).
+override the protocol claims. ``at_hash`` (and ``c_hash``, §3.3.2.11) is the left
+half of the hash of the access token (the code), the hash named by the
+signing algorithm (§3.1.3.6).
 """
 
 from __future__ import annotations
@@ -75,12 +76,17 @@ class IDTokenSigner:
             out["amr"] = list(session["amr"])
         return out
 
-    async def sign(self, claims: dict[str, Any], access_token: str | None) -> str:
+    async def sign(
+        self, claims: dict[str, Any], access_token: str | None, *, code: str | None = None
+    ) -> str:
+        """The signed ID token; ``at_hash`` and ``c_hash`` for what is issued with it."""
         key = await self.keys.signing_key(ID_TOKEN_SET)
         alg = key.get("alg", "RS256")
         body = dict(claims)
         if access_token:
             body["at_hash"] = half_hash(access_token, alg)
+        if code:
+            body["c_hash"] = half_hash(code, alg)
         header = {"alg": alg, "kid": key["kid"], "typ": "JWT"}
         return jwt.encode(header, body, import_key(key))
 

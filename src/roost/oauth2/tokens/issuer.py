@@ -30,6 +30,7 @@ GRANT_LIFESPAN_PREFIX = {
     "refresh_token": "refresh_token_grant",
     "urn:ietf:params:oauth:grant-type:jwt-bearer": "jwt_bearer_grant",
     "authorization_code": "authorization_code_grant",
+    "implicit": "implicit_grant",
     "urn:ietf:params:oauth:grant-type:device_code": "device_authorization_grant",
 }
 # Fields of the request form kept in ``form_data`` (never secrets, codes or assertions).

@@ -43,6 +43,7 @@ def grant_session(decision: Decision) -> dict[str, Any]:
         "sid": flow.login_session_id or "",
         "rat": epoch(flow.requested_at),
         "extra": flow.session_id_token,
+        "subject": decision.id_subject or flow.subject,
     }
     if decision.auth_time is not None:
         id_facts["auth_time"] = epoch(decision.auth_time)
@@ -161,7 +162,7 @@ class AuthorizationCodeGrant(TokenGrant):
         claims = (
             self.id_tokens.claims(
                 client_id=client.id,
-                subject=record.subject,
+                subject=id_session.get("subject") or record.subject,
                 now=now,
                 session=id_session,
                 lifespan=client.lifespan(f"{GRANT_PREFIX[self.grant_type]}_id_token_lifespan"),

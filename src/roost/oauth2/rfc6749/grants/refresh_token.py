@@ -72,6 +72,8 @@ class RefreshTokenGrant(TokenGrant):
             form=stored_form(form),
             extra=record.extra,
             request_id=record.request_id,
+            # The ID token's claims stay with the grant: userinfo answers the same after refresh.
+            id_token_claims=(record.session.get("id_token") or {}).get("id_token_claims") or {},
         )
         result = await self.issuer.issue(granted, refresh=True, rotating=record)
         if result is None:
