@@ -20,6 +20,37 @@ from roost.oauth2 import durations
 _PORT = {"type": "integer", "minimum": 0, "maximum": 65535}
 _DURATION = {"type": "string", "pattern": r"^[0-9]+(ns|us|ms|s|m|h)([0-9]+(ns|us|ms|s|m|h))*$"}
 _STRINGS = {"type": "array", "items": {"type": "string"}}
+_WEBHOOK = {
+    "oneOf": [
+        {"type": "string", "format": "uri"},
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["url"],
+            "properties": {
+                "url": {"type": "string", "format": "uri"},
+                "auth": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["type", "config"],
+                    "properties": {
+                        "type": {"const": "api_key"},
+                        "config": {
+                            "type": "object",
+                            "additionalProperties": False,
+                            "required": ["name", "value"],
+                            "properties": {
+                                "in": {"enum": ["header", "cookie"]},
+                                "name": {"type": "string"},
+                                "value": {"type": "string"},
+                            },
+                        },
+                    },
+                },
+            },
+        },
+    ]
+}
 
 
 def _obj(**props: Any) -> dict[str, Any]:
@@ -64,6 +95,7 @@ SCHEMA: dict[str, Any] = _obj(
         jwt=_obj(scope_claim={"type": "string", "enum": ["list", "string", "both"]}),
     ),
     oauth2=_obj(
+        token_hook=_WEBHOOK,
         expose_internal_errors={"type": "boolean"},
         exclude_not_before_claim={"type": "boolean"},
         mirror_top_level_claims={"type": "boolean"},
@@ -147,7 +179,6 @@ KNOWN = frozenset(
         "urls.identity_provider",
         "secrets.cookie",
         "oauth2.preserve_ext_claims",
-        "oauth2.token_hook",
         "oauth2.refresh_token_hook",
         "oauth2.grant.refresh_token",
     }
@@ -218,6 +249,7 @@ class OAuth2Config:
     user_code_length: int
     user_code_alphabet: str
     pkce_enforced_for_public_clients: bool
+    token_hook: Any = field(default=None, repr=False)  # the raw value; HookConfig.parse reads it
     subject_types: tuple[str, ...] = ("public",)
     pairwise_salt: str = field(default="", repr=False)
 
@@ -244,6 +276,7 @@ class OAuth2Config:
                 "subject identifiers are enabled"
             )
         return cls(
+            token_hook=get(v, "oauth2.token_hook", None),
             subject_types=subject_types,
             pairwise_salt=salt,
             dsn=v.get("dsn", "memory"),

@@ -15,6 +15,7 @@ the granted ``scope``.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any, Protocol
 from urllib.parse import urlencode
 
@@ -89,7 +90,8 @@ class AuthorizeResponder:
             form=urlencode(form),
             extra=flow.session_access_token,
             id_token_claims={k: v for k, v in claims.items() if k not in ID_ONLY},
-            **({"request_id": flow.consent_challenge_id} if flow.consent_challenge_id else {}),
+            request_id=flow.consent_challenge_id or str(uuid.uuid4()),
+            hooked=True,  # Hydra's token hook runs at the token endpoint only
         )
         result = await self.issuer.issue(granted, refresh=False)
         assert result is not None  # only a rotation can lose a race
