@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
-from collections.abc import Iterator
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -27,19 +26,6 @@ from tests.oauth2.consent.flows import REDIRECT, RP, Browser, admin_api, new_rp,
 TYPES = ["token", "id_token", "id_token token", "code id_token", "code token",
          "code id_token token"]  # fmt: skip
 GRANTS = ["authorization_code", "implicit", "refresh_token"]
-
-
-@pytest.fixture
-def api(hydra: Hydra) -> Iterator[OAuth2Api]:
-    with admin_api(hydra) as a:
-        yield a
-
-
-@pytest.fixture
-def browser(hydra: Hydra) -> Iterator[Browser]:
-    b = Browser(hydra)
-    yield b
-    b.close()
 
 
 def half_hash(value: str) -> str:

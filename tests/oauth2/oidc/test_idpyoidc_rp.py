@@ -9,7 +9,6 @@ browser and the login/consent app, on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -19,23 +18,10 @@ from idpyoidc.client.rp_handler import RPHandler
 from ory_hydra_client.api.o_auth2_api import OAuth2Api
 
 from tests.oauth2.conftest import Hydra
-from tests.oauth2.consent.flows import REDIRECT, Browser, admin_api
+from tests.oauth2.consent.flows import REDIRECT, Browser
 
 PKCE = {"function": "idpyoidc.client.oauth2.add_on.pkce.add_support",
         "kwargs": {"code_challenge_length": 64, "code_challenge_method": "S256"}}  # fmt: skip
-
-
-@pytest.fixture
-def api(hydra: Hydra) -> Iterator[OAuth2Api]:
-    with admin_api(hydra) as a:
-        yield a
-
-
-@pytest.fixture
-def browser(hydra: Hydra) -> Iterator[Browser]:
-    b = Browser(hydra)
-    yield b
-    b.close()
 
 
 def relying_party(hydra: Hydra, response_type: str, userinfo_alg: str) -> RPHandler:

@@ -6,28 +6,13 @@ The JWT is verified with PyJWT against the published JWKS, on SQLite and Postgre
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 import httpx
 import jwt
-import pytest
 from ory_hydra_client.api.o_auth2_api import OAuth2Api
 
 from tests.oauth2.conftest import Hydra
-from tests.oauth2.consent.flows import Browser, admin_api, code_flow, new_rp
-
-
-@pytest.fixture
-def api(hydra: Hydra) -> Iterator[OAuth2Api]:
-    with admin_api(hydra) as a:
-        yield a
-
-
-@pytest.fixture
-def browser(hydra: Hydra) -> Iterator[Browser]:
-    b = Browser(hydra)
-    yield b
-    b.close()
+from tests.oauth2.consent.flows import Browser, code_flow, new_rp
 
 
 def test_signed_userinfo(hydra: Hydra, api: OAuth2Api, browser: Browser) -> None:
