@@ -96,6 +96,7 @@ SCHEMA: dict[str, Any] = _obj(
     ),
     oauth2=_obj(
         token_hook=_WEBHOOK,
+        refresh_token_hook=_WEBHOOK,
         expose_internal_errors={"type": "boolean"},
         exclude_not_before_claim={"type": "boolean"},
         mirror_top_level_claims={"type": "boolean"},
@@ -179,7 +180,6 @@ KNOWN = frozenset(
         "urls.identity_provider",
         "secrets.cookie",
         "oauth2.preserve_ext_claims",
-        "oauth2.refresh_token_hook",
         "oauth2.grant.refresh_token",
     }
 )
@@ -250,6 +250,7 @@ class OAuth2Config:
     user_code_alphabet: str
     pkce_enforced_for_public_clients: bool
     token_hook: Any = field(default=None, repr=False)  # the raw value; HookConfig.parse reads it
+    refresh_token_hook: Any = field(default=None, repr=False)
     subject_types: tuple[str, ...] = ("public",)
     pairwise_salt: str = field(default="", repr=False)
 
@@ -277,6 +278,7 @@ class OAuth2Config:
             )
         return cls(
             token_hook=get(v, "oauth2.token_hook", None),
+            refresh_token_hook=get(v, "oauth2.refresh_token_hook", None),
             subject_types=subject_types,
             pairwise_salt=salt,
             dsn=v.get("dsn", "memory"),

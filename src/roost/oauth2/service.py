@@ -67,7 +67,7 @@ from roost.oauth2.sql.tokens import TokenStore
 from roost.oauth2.sql.trust import TrustStore
 from roost.oauth2.tokens.aead import AEAD
 from roost.oauth2.tokens.hmac import HMACStrategy
-from roost.oauth2.tokens.hook import HookConfig, TokenHook
+from roost.oauth2.tokens.hook import token_hooks
 from roost.oauth2.tokens.issuer import TokenIssuer, now_utc
 from roost.oauth2.tokens.jwt import JWTStrategy
 from roost.runtime.service import Service
@@ -143,7 +143,7 @@ class OAuth2Service(Service[Parts]):
             access_ttl=cfg.access_token_ttl,
             refresh_ttl=cfg.refresh_token_ttl,
             mirror_claims=cfg.mirror_top_level_claims,
-            hook=TokenHook(hook) if (hook := HookConfig.parse(cfg.token_hook)) else None,
+            hooks=token_hooks(cfg.refresh_token_hook, cfg.token_hook),
         )
         rules = AssertionRules(
             token_urls=tuple(

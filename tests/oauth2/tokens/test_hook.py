@@ -62,13 +62,26 @@ def hook() -> Iterator[Hook]:
     h.server.server_close()
 
 
+@pytest.fixture(scope="module")
+def refresh_hook() -> Iterator[Hook]:
+    h = Hook()
+    yield h
+    h.server.shutdown()
+    h.server.server_close()
+
+
 @pytest.fixture(scope="module", params=BACKENDS)
 def h(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, hook: Hook
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    hook: Hook,
+    refresh_hook: Hook,
 ) -> Iterator[Hydra]:
     url = f"http://127.0.0.1:{hook.server.server_address[1]}/hook"
+    refresh = f"http://127.0.0.1:{refresh_hook.server.server_address[1]}/r"
     config = {"oauth2": {"token_hook": {"url": url, "auth": {"type": "api_key", "config": {
-        "in": "header", "name": "X-Hook-Key", "value": KEY}}}}}  # fmt: skip
+        "in": "header", "name": "X-Hook-Key", "value": KEY}}},
+        "refresh_token_hook": refresh}}  # fmt: skip
     server = serve_oauth2(tmp_path_factory.mktemp(f"hook-{request.param}"), request.param, config)
     yield server
     server.server.stop()
@@ -148,3 +161,32 @@ def test_the_hook_sets_id_token_and_userinfo_claims(
                            auth=(rp.client["client_id"], rp.client["client_secret"]))  # fmt: skip
     assert refreshed.status_code == 200 and hook.calls[-1][0]["request"]["grant_types"] == [
         "refresh_token"]  # fmt: skip
+
+
+def test_the_refresh_token_hook_runs_for_refreshes_only_and_first(
+    h: Hydra, hook: Hook, refresh_hook: Hook, api: OAuth2Api
+) -> None:
+    rp = new_rp(h)
+    browser = Browser(h)
+    try:
+        callback, state = code_flow(browser, api, rp)
+    finally:
+        browser.close()
+    refresh_hook.calls.clear()
+    token = rp.fetch_token(callback, state)
+    assert refresh_hook.calls == []  # not for the code grant
+    refresh_hook.answer(200, {"session": {"access_token": {"refreshed": True}}})
+    hook.answer(204)
+    hook.calls.clear()
+    refreshed = httpx.post(f"{h.public}/oauth2/token", data={"grant_type": "refresh_token",
+                           "refresh_token": token["refresh_token"]},
+                           auth=(rp.client["client_id"], rp.client["client_secret"]))  # fmt: skip
+    refresh_hook.answer(204)
+    assert refreshed.status_code == 200, refreshed.text
+    body, _ = refresh_hook.calls[-1]
+    assert body["subject"] == "alice" and body["client_id"] == rp.client["client_id"]
+    assert body["requester"]["grant_types"] == ["refresh_token"]
+    assert set(body["granted_scopes"]) == {"openid", "offline"}
+    # token_hook ran after it and saw its claims; it kept them (204).
+    assert hook.calls[-1][0]["session"]["extra"] == {"refreshed": True}
+    assert api.introspect_o_auth2_token(refreshed.json()["access_token"]).ext == {"refreshed": True}

@@ -13,6 +13,11 @@ with its optional API key in a header or cookie. The answer decides:
 - anything else, an unreachable hook or a body that is not that JSON:
   ``server_error`` (Hydra's answer; nothing is minted or stored).
 
+``oauth2.refresh_token_hook`` (Hydra's older hook) works the same for the
+``refresh_token`` grant only, with its own body (``subject``, ``session``,
+``requester``, ``client_id``, ``granted_scopes``, ``granted_audience``); it
+runs before ``token_hook``, which then sees its result, as in Hydra.
+
 The answer is read up to 5 MiB and checked like any stored body (depth,
 text) before use. There is no retry (Hydra's client retries transport errors);
 the timeout is 10 s. The API key is configuration, never logged.
@@ -104,14 +109,20 @@ async def http_post(hook: HookConfig, body: bytes) -> tuple[int, bytes]:
 
 
 class TokenHook:
-    def __init__(self, hook: HookConfig, post: Poster = http_post) -> None:
+    def __init__(
+        self, hook: HookConfig, post: Poster = http_post, *, refresh_only: bool = False
+    ) -> None:
         self.hook = hook
         self.post = post
+        self.refresh_only = refresh_only  # ``oauth2.refresh_token_hook``
 
     async def __call__(self, call: HookCall) -> HookAnswer | None:
         """The claims to use instead, None to keep them; AccessDenied or ServerError."""
+        if self.refresh_only and call.grant_type != "refresh_token":
+            return None
+        body = _refresh_body(call) if self.refresh_only else _body(call)
         try:
-            status, answer = await self.post(self.hook, json.dumps(_body(call)).encode())
+            status, answer = await self.post(self.hook, json.dumps(body).encode())
         except OSError:
             raise ServerError(
                 "An error occurred while executing the token hook.", debug="unreachable"
@@ -125,6 +136,28 @@ class TokenHook:
                 "The token hook target responded with an error.", debug=f"HTTP {status}"
             )
         return _answer(answer)
+
+
+def token_hooks(refresh_token_hook: Any, token_hook: Any) -> list[TokenHook]:
+    """The configured hooks in Hydra's order: ``refresh_token_hook``, then ``token_hook``."""
+    out = []
+    if refresh := HookConfig.parse(refresh_token_hook):
+        out.append(TokenHook(refresh, refresh_only=True))
+    if every := HookConfig.parse(token_hook):
+        out.append(TokenHook(every))
+    return out
+
+
+def _refresh_body(call: HookCall) -> dict[str, Any]:
+    """Hydra's ``RefreshTokenHookRequest``."""
+    granted = {"client_id": call.client_id, "granted_scopes": call.granted_scope,
+               "granted_audience": call.granted_audience}  # fmt: skip
+    return {
+        "subject": call.subject,
+        "session": _body(call)["session"],
+        "requester": {**granted, "grant_types": [call.grant_type]},
+        **granted,
+    }
 
 
 def _body(call: HookCall) -> dict[str, Any]:

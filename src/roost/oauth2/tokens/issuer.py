@@ -9,6 +9,7 @@ builds the stored records and writes them in one transaction.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -91,9 +92,9 @@ class TokenIssuer:
         access_ttl: timedelta,
         refresh_ttl: timedelta | None,
         mirror_claims: bool,
-        hook: TokenHook | None = None,
+        hooks: Sequence[TokenHook] = (),
     ) -> None:
-        self.hook = hook
+        self.hooks = tuple(hooks)
         self.store = store
         self.hmac = hmac
         self.jwt = jwt
@@ -108,26 +109,25 @@ class TokenIssuer:
         """``oauth2.token_hook`` on ``g``: it may replace ``g.extra``; returns the ID token's
         custom claims (``id_extra``, or the hook's replacement)."""
         g.hooked = True
-        if self.hook is None:
-            return dict(id_extra or {})
-        answer = await self.hook(
-            HookCall(
-                client_id=g.client.id,
-                grant_type=g.grant_type,
-                subject=g.subject,
-                requested_scope=g.requested_scope,
-                granted_scope=g.granted_scope,
-                granted_audience=g.granted_audience,
-                extra=g.extra,
-                id_token_claims=g.id_token_claims,
-                id_extra=dict(id_extra or {}),
-                request_id=g.request_id,
+        id_extra = dict(id_extra or {})
+        for hook in self.hooks:  # each sees what the one before it decided
+            answer = await hook(
+                HookCall(
+                    client_id=g.client.id,
+                    grant_type=g.grant_type,
+                    subject=g.subject,
+                    requested_scope=g.requested_scope,
+                    granted_scope=g.granted_scope,
+                    granted_audience=g.granted_audience,
+                    extra=g.extra,
+                    id_token_claims=g.id_token_claims,
+                    id_extra=id_extra,
+                    request_id=g.request_id,
+                )
             )
-        )
-        if answer is None:
-            return dict(id_extra or {})
-        g.extra = answer.access_extra
-        return answer.id_extra
+            if answer is not None:
+                g.extra, id_extra = answer.access_extra, answer.id_extra
+        return id_extra
 
     def lifespans(self, client: Client, grant_type: str) -> Lifespans:
         prefix = GRANT_LIFESPAN_PREFIX.get(grant_type, "")
