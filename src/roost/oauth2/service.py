@@ -180,7 +180,7 @@ class OAuth2Service(Service[Parts]):
                 issuer, tokens, self.hmac, id_signer, devices, interval=cfg.device_polling_interval
             ),
             ClientCredentialsGrant(issuer, strategy, grant_all=cfg.default_grant_allowed_scope),
-            RefreshTokenGrant(issuer, tokens, self.hmac, strategy),
+            RefreshTokenGrant(issuer, tokens, self.hmac, strategy, id_signer),
             JWTBearerGrant(issuer, trust, tokens, rules, strategy),
         ]
         introspector = Introspector(tokens, self.hmac, jwt, cfg.issuer, strategy)
