@@ -18,6 +18,7 @@ from typing import Any
 from roost.core.config import ConfigSpec, get
 from roost.core.errors import ConfigError
 from roost.identity.browser_config import BROWSER_FLOW_KEYS, BrowserConfig
+from roost.identity.recovery_config import ADDRESS_FLOW_KEYS, ADDRESS_METHOD_KEYS, AddressConfig
 
 _PORT = {"type": "integer", "minimum": 0, "maximum": 65535}
 _DURATION = {"type": "string", "pattern": "^([0-9]+(ns|us|ms|s|m|h))+$"}
@@ -99,6 +100,7 @@ SCHEMA: dict[str, Any] = _obj(
                                 ),
                             }
                         ),
+                        **ADDRESS_METHOD_KEYS,
                     }
                 ),
                 "flows": _obj(
@@ -137,6 +139,7 @@ SCHEMA: dict[str, Any] = _obj(
                             }
                         ),
                         **BROWSER_FLOW_KEYS,
+                        **ADDRESS_FLOW_KEYS,
                     }
                 ),
             }
@@ -250,8 +253,9 @@ KNOWN = frozenset(
         "serve.admin.request_log",
         "serve.admin.socket",
         "selfservice.methods.profile",
-        "selfservice.methods.link",
-        "selfservice.methods.code",
+        "selfservice.methods.code.passwordless_enabled",
+        "selfservice.methods.code.mfa_enabled",
+        "selfservice.methods.code.config.missing_credential_fallback_enabled",
         "selfservice.methods.oidc",
         "selfservice.methods.totp",
         "selfservice.methods.lookup_secret",
@@ -259,8 +263,10 @@ KNOWN = frozenset(
         "selfservice.methods.passkey",
         "selfservice.flows.error",
         "selfservice.flows.settings",
-        "selfservice.flows.recovery",
-        "selfservice.flows.verification",
+        "selfservice.flows.recovery.before",
+        "selfservice.flows.recovery.after.hooks",
+        "selfservice.flows.verification.before",
+        "selfservice.flows.verification.after.hooks",
         "selfservice.flows.logout",
         "selfservice.flows.login.after",
         "selfservice.flows.login.before",
@@ -378,6 +384,8 @@ class IdentityConfig:
     cleanup_batch_size: int
     courier: CourierConfig
     browser: BrowserConfig
+    addresses: AddressConfig
+    """Recovery, verification, ``code`` and ``link`` (decision 0023)."""
 
     @classmethod
     def from_values(cls, v: dict[str, Any], *, generated_secret: str) -> IdentityConfig:
@@ -449,4 +457,5 @@ class IdentityConfig:
                 pull_wait=duration(get(v, "courier.worker.pull_wait", "1s")),
             ),
             browser=BrowserConfig.from_values(v, public.base_url, cookie_name),
+            addresses=AddressConfig.from_values(v),
         )

@@ -119,11 +119,13 @@ class CSRFCookie:
         return response
 
 
-def rotate_csrf(response: Response, svc: IdentityService) -> None:
+def rotate_csrf(response: Response, svc: IdentityService, raw: str | None = None) -> None:
     """A fresh anti-CSRF token with a new session (Kratos's ``IssueCookie``): a token seen
-    before sign-in (on a shared machine, or planted) is worthless after it."""
+    before sign-in (on a shared machine, or planted) is worthless after it. ``raw``: the
+    token flows created in the same request were given (masked)."""
     cfg = svc.config.browser.csrf_cookie
-    _set_cookie(response, svc, cfg, csrf_cookie_name(svc), csrf.new_token(), csrf.MAX_AGE)
+    value = raw or csrf.new_token()
+    _set_cookie(response, svc, cfg, csrf_cookie_name(svc), value, csrf.MAX_AGE)
 
 
 # --- the session cookie ----------------------------------------------------------------

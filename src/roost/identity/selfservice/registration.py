@@ -11,8 +11,8 @@ on the form.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from roost.core.errors import Conflict
@@ -41,11 +41,20 @@ class RegistrationStrategy(Protocol):
         ...
 
 
+class AfterRegistration(Protocol):
+    """A hook run once the identity is written (verification's mail, decision 0023)."""
+
+    async def after_registration(self, identity: Identity, registration: Flow) -> list[Any]:
+        """``continue_with`` items for the client."""
+        ...
+
+
 @dataclass(frozen=True)
 class Registered:
     identity: Identity
     session: Session | None
     flow: Flow | None = None
+    continue_with: list[Any] = field(default_factory=list)
 
 
 class ProfileStep:
@@ -88,6 +97,7 @@ class Registration:
         *,
         enabled: bool,
         session_hook: bool,
+        after: Sequence[AfterRegistration] = (),
     ) -> None:
         self.flows = flows
         self.sessions = sessions
@@ -95,6 +105,7 @@ class Registration:
         self.strategies = strategies
         self.enabled = enabled
         self.session_hook = session_hook
+        self.after = after
 
     def _schema(self, f: Flow) -> IdentitySchema:
         return self.schemas.get(f.identity_schema_id or self.schemas.default_id)
@@ -149,4 +160,7 @@ class Registration:
             f.state = "choose_method"
             f.messages.append(text.duplicate_credentials())
             raise FormError(f) from None
-        return Registered(ident, session, f)
+        items: list[Any] = []
+        for hook in self.after:
+            items += await hook.after_registration(ident, f)
+        return Registered(ident, session, f, items)

@@ -20,7 +20,7 @@ from sqlalchemy import Table, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from roost.identity.identities.model import now
-from roost.identity.selfservice.flow import Flow
+from roost.identity.selfservice.flow import SKIP_CSRF, Flow
 from roost.identity.sql.tables import FLOW_TABLES, sessions
 from roost.storage.database import Database
 
@@ -57,6 +57,20 @@ def _settings_read(row: Any, f: Flow) -> None:
     f.identity_id = row.identity_id
 
 
+def _address_values(f: Flow) -> dict[str, object]:
+    values: dict[str, object] = {"submit_count": f.submit_count}
+    if f.kind == "recovery":
+        values["recovered_identity_id"] = f.identity_id
+        values["skip_csrf_check"] = bool(f.internal_context.get(SKIP_CSRF))
+    return values
+
+
+def _address_read(row: Any, f: Flow) -> None:
+    f.submit_count = row.submit_count or 0
+    if f.kind == "recovery":
+        f.identity_id = row.recovered_identity_id
+
+
 @dataclass(frozen=True)
 class FlowKind:
     """One flow kind's table and the columns only it has (beyond those in ``FlowStore._values``).
@@ -73,6 +87,8 @@ FLOW_KINDS: dict[str, FlowKind] = {
     "login": FlowKind(FLOW_TABLES["login"], _login_values, _login_read),
     "registration": FlowKind(FLOW_TABLES["registration"], _registration_values, _registration_read),
     "settings": FlowKind(FLOW_TABLES["settings"], _settings_values, _settings_read),
+    "recovery": FlowKind(FLOW_TABLES["recovery"], _address_values, _address_read),
+    "verification": FlowKind(FLOW_TABLES["verification"], _address_values, _address_read),
 }
 
 
