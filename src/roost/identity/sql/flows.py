@@ -58,7 +58,9 @@ def _settings_read(row: Any, f: Flow) -> None:
 
 
 def _address_values(f: Flow) -> dict[str, object]:
-    values: dict[str, object] = {"submit_count": f.submit_count}
+    # submit_count is written only by the code store's counting statement: a save of a
+    # flow read before it must not wind the attempt counter back.
+    values: dict[str, object] = {}
     if f.kind == "recovery":
         values["recovered_identity_id"] = f.identity_id
         values["skip_csrf_check"] = bool(f.internal_context.get(SKIP_CSRF))
