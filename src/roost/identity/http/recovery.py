@@ -124,7 +124,11 @@ def _submit(kind: Kind) -> browser.Handler:
             return _retry(svc, request, exc)
         except FormError as exc:
             return _shown(svc, request, exc.flow, 400)
-        return _answer(svc, request, kind, result, raw)
+        response = _answer(svc, request, kind, result, raw)
+        linked = request.query_params.get("token") or request.query_params.get("code")
+        if request.method == "GET" and linked and isinstance(result, Flow) and result.browser:
+            browser.rotate_csrf(response, svc, raw)  # the flow now carries this token
+        return response
 
     return submit
 

@@ -179,6 +179,10 @@ class AddressFlow:
         f, _ = await self.flows.open(
             self.kind, plain, lambda _f: self.initial_nodes(), check_token=False
         )
+        if f.browser and csrf_token:
+            # the mail may be opened in another browser: the flow moves to it (the
+            # response sets the matching CSRF cookie), so that browser can show it
+            f.set_csrf(csrf_token)
         if not self.cfg.enabled(method):
             f.messages.append(text.no_address_strategy(self.kind))
             await self.flows.store.save(f)

@@ -1,0 +1,117 @@
+"""Verification (decision 0023) end to end: the mail after registration, codes typed into
+the flow (Ory's SDK), and the link in the mail opened by a browser."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from ory_kratos_client.models.update_registration_flow_body import UpdateRegistrationFlowBody
+from ory_kratos_client.models.update_registration_flow_with_password_method import (
+    UpdateRegistrationFlowWithPasswordMethod,
+)
+from ory_kratos_client.models.update_verification_flow_body import UpdateVerificationFlowBody
+from ory_kratos_client.models.update_verification_flow_with_code_method import (
+    UpdateVerificationFlowWithCodeMethod,
+)
+
+from tests.identity.conftest import email
+from tests.identity.http.conftest import PASSWORD, MailSite, table_text
+from tests.identity.http.test_recovery import code_in, link_in
+
+
+def _code(**values: Any) -> UpdateVerificationFlowBody:
+    return UpdateVerificationFlowBody(UpdateVerificationFlowWithCodeMethod(method="code", **values))
+
+
+def _address(site: MailSite, identity_id: str) -> dict[str, Any]:
+    r = httpx.get(f"{site.admin}/admin/identities/{identity_id}")
+    (address,) = r.json()["verifiable_addresses"]
+    return dict(address)
+
+
+def _register(site: MailSite, address: str) -> Any:
+    front = site.kratos.frontend
+    flow = front.create_native_registration_flow()
+    body = UpdateRegistrationFlowBody(
+        UpdateRegistrationFlowWithPasswordMethod(
+            method="password", password=PASSWORD, traits={"email": address}
+        )
+    )
+    return front.update_registration_flow(flow=flow.id, update_registration_flow_body=body)
+
+
+def test_registration_mails_a_code_that_verifies_the_address(mail_site: MailSite) -> None:
+    site = mail_site
+    address = email()
+    done = _register(site, address)
+    actions = [c.actual_instance.action for c in done.continue_with]
+    assert actions == ["set_ory_session_token", "show_verification_ui"]
+    show = done.continue_with[1].actual_instance.flow
+    assert show.verifiable_address == address
+    identity_id = str(done.identity.id)
+    assert _address(site, identity_id)["verified"] is False
+    mail = site.mail_to(address)
+    assert str(mail["Subject"]).startswith("Use code")
+    code = code_in(mail)
+    front = site.kratos.frontend
+    wrong = "000000" if code != "000000" else "111111"
+    refused = front.update_verification_flow(show.id, _code(code=wrong))
+    assert [m.id for m in refused.ui.messages] == [4070006]
+    verified = front.update_verification_flow(show.id, _code(code=code))
+    assert verified.state == "passed_challenge"
+    assert [m.id for m in verified.ui.messages] == [1080002]
+    after = _address(site, identity_id)
+    assert after["verified"] is True and after["status"] == "completed"
+    assert after["verified_at"]
+    rows = table_text(site.kratos.dsn, "identity_verification_codes", "courier_messages")
+    assert code not in rows
+
+
+def test_verification_flow_by_hand_and_the_link_in_the_mail(mail_site: MailSite) -> None:
+    site = mail_site
+    address, identity_id = site.identity()
+    front = site.kratos.frontend
+    flow = front.create_native_verification_flow()
+    sent = front.update_verification_flow(flow.id, _code(email=address))
+    assert sent.state == "sent_email"
+    assert [m.id for m in sent.ui.messages] == [1080003]
+    unknown = front.update_verification_flow(
+        front.create_native_verification_flow().id, _code(email=f"x-{address}")
+    )
+    assert (unknown.state, [m.id for m in unknown.ui.messages]) == ("sent_email", [1080003])
+    link = link_in(site.mail_to(address), "code")
+    with site.browser() as b:
+        r = b.get(link)  # an api flow's link answers with the flow itself
+        assert r.status_code == 200 and r.json()["state"] == "passed_challenge", r.text
+    assert _address(site, identity_id)["verified"] is True
+    assert site.mails_to(f"x-{address}") == []
+
+
+def test_browser_verification_by_link_method(mail_site: MailSite) -> None:
+    from tests.support.kratos_ui import Page
+
+    site = mail_site
+    address, identity_id = site.identity()
+    with site.browser() as b:
+        page = Page(b.get(f"{site.public}/self-service/verification/browser"))
+        assert page.state == "choose_method"
+        page = Page(b.post(page.action, data=page.form("link", email=address)))
+        assert page.state == "sent_email"
+    link = link_in(site.mail_to(address), "token")
+    with site.browser() as b:
+        page = Page(b.get(link))
+        assert page.state == "passed_challenge"
+    assert _address(site, identity_id)["verified"] is True
+
+
+def test_recovery_code_verifies_the_address_too(mail_site: MailSite) -> None:
+    from tests.identity.http.test_recovery import _api_send
+    from tests.identity.http.test_recovery import _code as recovery_code
+
+    site = mail_site
+    address, identity_id = site.identity()
+    sent = _api_send(site, address)
+    code = code_in(site.mail_to(address))
+    site.kratos.frontend.update_recovery_flow(sent.id, recovery_code(code=code))
+    assert _address(site, identity_id)["status"] == "completed"
