@@ -2,7 +2,7 @@
 
 schemathesis generates valid and invalid requests for the operations of this
 issue (identities, sessions, schemas, native login/registration/logout, the
-browser flows, settings, browser logout and the error flow) and
+browser flows, settings, browser logout, the error flow, recovery and verification) and
 every response must be free of 5xx and conform to ``kratos.openapi.json``.
 """
 
@@ -74,6 +74,17 @@ OPERATIONS = [
     "createBrowserLogoutFlow",
     "updateLogoutFlow",
     "getFlowError",
+    # recovery and verification (decision 0023)
+    "createBrowserRecoveryFlow",
+    "createNativeRecoveryFlow",
+    "getRecoveryFlow",
+    "updateRecoveryFlow",
+    "createBrowserVerificationFlow",
+    "createNativeVerificationFlow",
+    "getVerificationFlow",
+    "updateVerificationFlow",
+    "createRecoveryCodeForIdentity",
+    "createRecoveryLinkForIdentity",
 ]
 
 
@@ -92,12 +103,24 @@ schema = schemathesis.openapi.from_dict(_self_hosted(json.loads(SPEC.read_text()
     operation_id=OPERATIONS
 )
 ERROR_UI = "https://www.ory.com/kratos/docs/fallback/error?id="
-FLOW_SUBMITS = {"updateLoginFlow", "updateRegistrationFlow", "updateSettingsFlow"}
+FLOW_SUBMITS = {
+    "updateLoginFlow",
+    "updateRegistrationFlow",
+    "updateSettingsFlow",
+    "updateRecoveryFlow",
+    "updateVerificationFlow",
+}
+ADDRESS_FLOWS = {
+    "selfservice": {
+        "flows": {"recovery": {"enabled": True}, "verification": {"enabled": True}},
+        "methods": {"link": {"enabled": True}},
+    }
+}
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    srv = serve_identity(tmp_path_factory.mktemp("kratos-schemathesis"), "sqlite", {})
+    srv = serve_identity(tmp_path_factory.mktemp("kratos-schemathesis"), "sqlite", ADDRESS_FLOWS)
     yield srv
     srv.stop()
 
