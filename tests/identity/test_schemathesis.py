@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.identity.conftest import serve_identity
+from tests.identity.conftest import ADDRESS_FLOWS, serve_identity
 from tests.support import shared
 from tests.support.server import Server
 
@@ -109,12 +109,6 @@ FLOW_SUBMITS = {
     "updateSettingsFlow",
     "updateRecoveryFlow",
     "updateVerificationFlow",
-}
-ADDRESS_FLOWS = {
-    "selfservice": {
-        "flows": {"recovery": {"enabled": True}, "verification": {"enabled": True}},
-        "methods": {"link": {"enabled": True}},
-    }
 }
 
 
