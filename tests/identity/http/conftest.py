@@ -194,6 +194,8 @@ def _mail_config(ui: UIServer, smtp_port: int) -> dict[str, Any]:
     }
     cfg = _config(ui, {"flows": flows})
     cfg["selfservice"]["methods"] = {"link": {"enabled": True}}
+    after = cfg["selfservice"]["flows"]["registration"]["after"]["password"]
+    after["hooks"] = [{"hook": "session"}, {"hook": "show_verification_ui"}]
     cfg["secrets"] = {"cookie": [MAIL_SECRET]}
     cfg["courier"] = {
         "smtp": {"connection_uri": f"smtp://127.0.0.1:{smtp_port}/?disable_starttls=true"},

@@ -258,3 +258,43 @@ def test_admin_recovery_code_and_link(mail_site: MailSite) -> None:
     )
     assert missing.status_code == 404
     assert site.mails_to(address) == []
+
+
+def test_spa_recovery_gets_continue_with_and_the_cookie(mail_site: MailSite) -> None:
+    site = mail_site
+    address, identity_id = site.identity()
+    json_headers = {"Accept": "application/json"}
+    with httpx.Client(headers=json_headers, timeout=30) as spa:
+        flow = spa.get(f"{site.public}/self-service/recovery/browser").json()
+        assert flow["type"] == "browser"
+        token = next(
+            n["attributes"]["value"]
+            for n in flow["ui"]["nodes"]
+            if n["attributes"].get("name") == "csrf_token"
+        )
+        url = f"{site.public}/self-service/recovery?flow={flow['id']}"
+        sent = spa.post(url, json={"method": "code", "email": address, "csrf_token": token})
+        assert sent.status_code == 200 and sent.json()["state"] == "sent_email"
+        code = code_in(site.mail_to(address))
+        done = spa.post(url, json={"method": "code", "code": code, "csrf_token": token})
+        assert done.status_code == 200, done.text
+        (show,) = done.json()["continue_with"]
+        assert show["action"] == "show_settings_ui"
+        assert "ory_kratos_session" in done.cookies
+        me = spa.get(f"{site.public}/sessions/whoami")
+        assert me.json()["identity"]["id"] == identity_id
+        settings = spa.get(
+            f"{site.public}/self-service/settings/flows", params={"id": show["flow"]["id"]}
+        )
+        assert settings.status_code == 200, settings.text
+
+
+def test_recovery_refuses_a_signed_in_caller(mail_site: MailSite) -> None:
+    site = mail_site
+    address, _ = site.identity()
+    with site.browser() as b:
+        site.sign_in(b, address)
+        r = b.get(
+            f"{site.public}/self-service/recovery/browser", headers={"Accept": "application/json"}
+        )
+        assert r.status_code == 400 and r.json()["error"]["id"] == "session_already_available"

@@ -115,3 +115,23 @@ def test_recovery_code_verifies_the_address_too(mail_site: MailSite) -> None:
     code = code_in(site.mail_to(address))
     site.kratos.frontend.update_recovery_flow(sent.id, recovery_code(code=code))
     assert _address(site, identity_id)["status"] == "completed"
+
+
+def test_browser_registration_goes_on_to_the_verification_ui(mail_site: MailSite) -> None:
+    from tests.support.kratos_ui import Page
+
+    site = mail_site
+    address = email()
+    with site.browser() as b:
+        page = Page(b.get(f"{site.public}/self-service/registration/browser"))
+        page = Page(b.post(page.action, data=page.form("profile", **{"traits.email": address})))
+        r = b.post(page.action, data=page.form("password", password=PASSWORD))
+        assert r.url.path == "/verification", r.url
+        shown = Page(r)
+        assert shown.state == "sent_email"
+        code = code_in(site.mail_to(address))
+        done = Page(b.post(shown.action, data={**shown.form("code", code=code), "email": ""}))
+        assert done.state == "passed_challenge"
+        me = b.get(f"{site.public}/sessions/whoami", headers={"Accept": "application/json"})
+        (verified,) = me.json()["identity"]["verifiable_addresses"]
+        assert verified["verified"] is True

@@ -175,6 +175,7 @@ def start(svc: IdentityService, request: Request, cookie: CSRFCookie | None) -> 
 
 def submission(svc: IdentityService, request: Request) -> Submission:
     """A submit's plain values, with the CSRF cookie, header and session it carries."""
+    request.state.next_csrf = csrf.new_token()
     return Submission(
         flow_id=flow_id(request),
         browser=browser_signal(request),
@@ -183,6 +184,7 @@ def submission(svc: IdentityService, request: Request) -> Submission:
         csrf_cookie=csrf_cookie(svc, request),
         csrf_header=request.headers.get(csrf.HEADER),
         session_token=session_token(svc, request),
+        next_csrf=csrf.mask(request.state.next_csrf),
     )
 
 

@@ -95,7 +95,7 @@ def registered(svc: IdentityService, request: Request, done: Registered) -> Resp
         response = browser.redirect(browser.finished(svc, done.flow, done.flow.active))
     if session is not None:
         browser.set_session_cookie(response, svc, session)
-        browser.rotate_csrf(response, svc)
+        browser.rotate_csrf(response, svc, getattr(request.state, "next_csrf", None))
     return response
 
 

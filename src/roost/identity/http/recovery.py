@@ -25,7 +25,6 @@ from roost.identity.http import errors as rendering
 from roost.identity.http.common import service
 from roost.identity.http.submission import flow_id, lookup_id
 from roost.identity.identities.model import ts
-from roost.identity.selfservice import csrf
 from roost.identity.selfservice.address_flow import AddressFlow, Retry
 from roost.identity.selfservice.flow import Flow
 from roost.identity.selfservice.flows import FormError
@@ -113,13 +112,13 @@ def _submit(kind: Kind) -> browser.Handler:
     async def submit(request: Request) -> Response:
         svc = service(request)
         handler = await _flow_of(svc, kind)
-        raw = csrf.new_token()
         sub = browser.submission(svc, request)
+        raw: str = request.state.next_csrf  # the CSRF cookie a new session comes with
         try:
             if request.method == "GET":
-                result = await _link(svc, request, handler, sub, csrf.mask(raw))
+                result = await _link(svc, request, handler, sub, sub.next_csrf)
             else:
-                result = await handler.submit(sub, csrf.mask(raw))
+                result = await handler.submit(sub, sub.next_csrf)
         except Retry as exc:
             return _retry(svc, request, exc)
         except FormError as exc:

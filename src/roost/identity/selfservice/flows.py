@@ -61,6 +61,9 @@ class Submission:
     """``X-CSRF-Token``, the alternative to the body's ``csrf_token``."""
     session_token: str | None = None
     """The session the request carries (cookie or header), for flows that need one."""
+    next_csrf: str = ""
+    """The masked token of the CSRF cookie the response sets if it issues a session, for
+    flows created in the same request (verification after registration)."""
 
 
 @dataclass(frozen=True)

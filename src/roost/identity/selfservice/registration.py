@@ -28,7 +28,7 @@ from roost.identity.selfservice.flow import (
 )
 from roost.identity.selfservice.flows import Flows, FormError, Start, Submission
 from roost.identity.selfservice.login import Sessions, already_signed_in, refuse_if_signed_in
-from roost.identity.sessions.model import Device, Session
+from roost.identity.sessions.model import Session
 
 
 class RegistrationStrategy(Protocol):
@@ -44,8 +44,11 @@ class RegistrationStrategy(Protocol):
 class AfterRegistration(Protocol):
     """A hook run once the identity is written (verification's mail, decision 0023)."""
 
-    async def after_registration(self, identity: Identity, registration: Flow) -> list[Any]:
-        """``continue_with`` items for the client."""
+    async def after_registration(
+        self, identity: Identity, registration: Flow, csrf_token: str
+    ) -> list[Any]:
+        """``continue_with`` items for the client; browser flows it creates carry
+        ``csrf_token`` (the cookie the response sets)."""
         ...
 
 
@@ -147,12 +150,12 @@ class Registration:
             if ident is None:
                 await self.flows.store.save(f)
                 return f
-            return await self._persist(f, ident, sub.device)
+            return await self._persist(f, ident, sub)
         except FormError as exc:
             raise await self.flows.rejected(exc) from None
 
-    async def _persist(self, f: Flow, ident: Identity, device: Device) -> Registered:
-        session = self.sessions.issue(ident, device) if self.session_hook else None
+    async def _persist(self, f: Flow, ident: Identity, sub: Submission) -> Registered:
+        session = self.sessions.issue(ident, sub.device) if self.session_hook else None
         f.state = "passed_challenge"
         try:
             await self.flows.store.complete(f, identity=ident, session=session)
@@ -162,5 +165,7 @@ class Registration:
             raise FormError(f) from None
         items: list[Any] = []
         for hook in self.after:
-            items += await hook.after_registration(ident, f)
+            # with a session the response rotates the CSRF cookie (to sub.next_csrf)
+            token = sub.next_csrf if session is not None else f.csrf_token
+            items += await hook.after_registration(ident, f, token)
         return Registered(ident, session, f, items)

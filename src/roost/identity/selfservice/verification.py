@@ -68,7 +68,9 @@ class Verification(AddressFlow):
             return None
         return f
 
-    async def after_registration(self, identity: Identity, registration: Flow) -> list[Any]:
+    async def after_registration(
+        self, identity: Identity, registration: Flow, csrf_token: str
+    ) -> list[Any]:
         """Kratos's verification hook: a flow and a mail per unverified e-mail address."""
         if not self.cfg.verification.enabled:
             return []
@@ -81,7 +83,7 @@ class Verification(AddressFlow):
             url = f"{self.public_url}/self-service/verification/{kind}"
             f = self.flows.new(
                 "verification",
-                Start(url, kind, csrf_token=registration.csrf_token),
+                Start(url, kind, csrf_token=csrf_token),
                 self.initial_nodes(),
             )
             await self.flows.store.create(f)
