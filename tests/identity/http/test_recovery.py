@@ -298,3 +298,19 @@ def test_recovery_refuses_a_signed_in_caller(mail_site: MailSite) -> None:
             f"{site.public}/self-service/recovery/browser", headers={"Accept": "application/json"}
         )
         assert r.status_code == 400 and r.json()["error"]["id"] == "session_already_available"
+
+
+def test_a_malformed_address_is_a_form_error_and_mails_nothing(mail_site: MailSite) -> None:
+    site = mail_site
+    flow = site.kratos.frontend.create_native_recovery_flow()
+    for bad in ("not-an-address", "x" * 300 + "@example.com"):
+        r = httpx.post(
+            f"{site.public}/self-service/recovery?flow={flow.id}",
+            json={"method": "code", "email": bad},
+        )
+        assert r.status_code == 400, r.text
+        node = next(n for n in r.json()["ui"]["nodes"] if n["attributes"]["name"] == "email")
+        assert [m["id"] for m in node["messages"]] == [4000001]
+    r = httpx.post(f"{site.public}/self-service/recovery?flow={flow.id}", json={"method": "code"})
+    node = next(n for n in r.json()["ui"]["nodes"] if n["attributes"]["name"] == "email")
+    assert [m["id"] for m in node["messages"]] == [4000002]

@@ -164,7 +164,11 @@ class AddressFlow:
             if not isinstance(email, str) or not email.strip():
                 f.attach("email", text.required("email"))
                 raise FormError(f)
-            return await self.send(f, method, email.strip().lower())
+            address = email.strip().lower()
+            if not _looks_like_email(address):
+                f.attach("email", text.generic(f'"{address[:64]}" is not valid "email"'))
+                raise FormError(f)
+            return await self.send(f, method, address)
         except FormError as exc:
             raise await self.flows.rejected(exc) from None
 
@@ -296,6 +300,13 @@ class AddressFlow:
     ) -> Any:
         """Finish the flow with ``code`` (already matched); None when it was used meanwhile."""
         raise NotImplementedError
+
+
+def _looks_like_email(value: str) -> bool:
+    """JSON Schema's ``email`` format as Kratos's validator checks it, and what the
+    courier's ``recipient`` column (255) holds."""
+    local, at, domain = value.rpartition("@")
+    return bool(at and local and domain) and len(value) <= 254 and " " not in value
 
 
 async def _no_body() -> dict[str, Any]:
