@@ -314,3 +314,24 @@ def test_a_malformed_address_is_a_form_error_and_mails_nothing(mail_site: MailSi
     r = httpx.post(f"{site.public}/self-service/recovery?flow={flow.id}", json={"method": "code"})
     node = next(n for n in r.json()["ui"]["nodes"] if n["attributes"]["name"] == "email")
     assert [m["id"] for m in node["messages"]] == [4000002]
+
+
+def test_one_code_used_at_once_by_two_clients_gives_one_session(mail_site: MailSite) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    site = mail_site
+    address, identity_id = site.identity()
+    sent = _api_send(site, address)
+    code = code_in(site.mail_to(address))
+    url = f"{site.public}/self-service/recovery?flow={sent.id}"
+
+    def use(_: int) -> httpx.Response:
+        return httpx.post(url, json={"method": "code", "code": code}, timeout=30)
+
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(use, range(4)))
+    won = [r for r in answers if r.status_code == 200 and r.json().get("continue_with")]
+    assert len(won) == 1, [r.text[:200] for r in answers]
+    assert all(r.status_code < 500 for r in answers)
+    sessions = httpx.get(f"{site.admin}/admin/identities/{identity_id}/sessions").json()
+    assert len(sessions) == 1

@@ -135,3 +135,32 @@ def test_browser_registration_goes_on_to_the_verification_ui(mail_site: MailSite
         me = b.get(f"{site.public}/sessions/whoami", headers={"Accept": "application/json"})
         (verified,) = me.json()["identity"]["verifiable_addresses"]
         assert verified["verified"] is True
+
+
+def test_verification_refusals_csrf_and_attempt_limit(mail_site: MailSite) -> None:
+    from tests.support.kratos_ui import Page
+
+    site = mail_site
+    address, identity_id = site.identity()
+    with site.browser() as b:
+        page = Page(b.get(f"{site.public}/self-service/verification/browser"))
+        form = page.form("code", email=address)
+        form.pop("csrf_token")
+        error = Page(b.post(page.action, data=form)).error
+        assert error is not None and error["error"]["id"] == "security_csrf_violation"
+    assert site.mails_to(address) == []
+    front = site.kratos.frontend
+    flow = front.create_native_verification_flow()
+    front.update_verification_flow(flow.id, _code(email=address))
+    code = code_in(site.mail_to(address))
+    wrong = "000000" if code != "000000" else "111111"
+    for _ in range(5):
+        front.update_verification_flow(flow.id, _code(code=wrong))
+    r = httpx.post(
+        f"{site.public}/self-service/verification?flow={flow.id}",
+        json={"method": "code", "code": code},
+    )
+    assert r.status_code == 400
+    (item,) = r.json()["error"]["details"]["continue_with"]
+    assert item["action"] == "show_verification_ui"
+    assert _address(site, identity_id)["verified"] is False
