@@ -66,6 +66,7 @@ LOCALITIES: dict[str, dict[str, str]] = {
         "identity_verification_codes": BY_ROW,
         "identity_recovery_tokens": BY_ROW,
         "identity_verification_tokens": BY_ROW,
+        "identity_login_codes": BY_ROW,
         "roost_login_failures": BY_ROW,
         "courier_messages": BY_ROW,
         "courier_message_dispatches": BY_ROW,

@@ -49,6 +49,7 @@ ADDRESS_METHOD_KEYS: dict[str, Any] = {
     "code": _obj(
         {
             "enabled": {"type": "boolean"},
+            "passwordless_enabled": {"type": "boolean"},
             "config": _obj(
                 {
                     "lifespan": _DURATION,
@@ -58,7 +59,7 @@ ADDRESS_METHOD_KEYS: dict[str, Any] = {
         }
     ),
 }
-"""``selfservice.methods.link`` and ``.code`` (passwordless and MFA use of ``code``: later)."""
+"""``selfservice.methods.link`` and ``.code`` (``mfa_enabled``: not yet)."""
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,8 @@ class AddressConfig:
     max_submissions: int = 5
     link_enabled: bool = False
     link_lifespan: timedelta = timedelta(hours=1)
+    passwordless: bool = False
+    """``methods.code.passwordless_enabled``: login by a mailed code."""
     show_verification_ui: bool = False
     """The ``show_verification_ui`` registration after-hook: a browser registration goes on
     to the verification UI."""
@@ -118,5 +121,6 @@ class AddressConfig:
             max_submissions=get(v, f"{m}.code.config.max_submissions", 5),
             link_enabled=get(v, f"{m}.link.enabled", False),
             link_lifespan=duration(get(v, f"{m}.link.config.lifespan", "1h")),
+            passwordless=get(v, f"{m}.code.passwordless_enabled", False),
             show_verification_ui=any(h.get("hook") == "show_verification_ui" for h in hooks),
         )

@@ -27,6 +27,7 @@ from roost.identity.identities.manager import IdentityManager
 from roost.identity.identities.model import now
 from roost.identity.metrics import Counters
 from roost.identity.schemas.manager import Schemas, fetch_document, load_schemas
+from roost.identity.selfservice.code_login import CodeLogin
 from roost.identity.selfservice.codes import CodeHmac
 from roost.identity.selfservice.error_flow import ErrorFlows
 from roost.identity.selfservice.flows import Flows
@@ -145,6 +146,15 @@ class IdentityService(Service[IdentityParts]):
         codes = CodeStore(self.db, nid, store, identities, sessions)
         hmac = CodeHmac(cfg.cookie_secrets)
         a = cfg.addresses
+        if a.passwordless and a.code_enabled:
+            logins["code"] = CodeLogin(
+                identities,
+                codes,
+                hmac,
+                courier,
+                lifespan=a.code_lifespan,
+                max_submissions=a.max_submissions,
+            )
         verification = Verification(
             flows,
             codes,

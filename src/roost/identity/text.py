@@ -278,3 +278,31 @@ def no_address_strategy(kind: str) -> Text:
     return _msg(
         ident, f"Could not find a strategy to {verb} with. Did you fill out the form correctly?"
     )
+
+
+# --- passwordless login by code (decision 0023) ----------------------------------------------
+
+
+def send_sign_in_code() -> Text:
+    return _msg(1010015, "Send sign in code", "info")
+
+
+def login_code_sent() -> Text:
+    return _msg(
+        1010014,
+        "A code was sent to the address you provided. If you didn't receive it, please check "
+        "the spelling of the address and try again.",
+        "info",
+    )
+
+
+def label_login_code() -> Text:
+    return _msg(1070013, "Login code", "info")
+
+
+def login_code_invalid() -> Text:
+    return _msg(4010008, "The login code is invalid or has already been used. Please try again.")
+
+
+def no_code_user() -> Text:
+    return _msg(4000035, "This account does not exist or has not setup sign in with code.")

@@ -168,7 +168,10 @@ QUICKSTART_SCHEMA: dict[str, Any] = {
                     "format": "email",
                     "title": "E-Mail",
                     "ory.sh/kratos": {
-                        "credentials": {"password": {"identifier": True}},
+                        "credentials": {
+                            "password": {"identifier": True},
+                            "code": {"identifier": True, "via": "email"},
+                        },
                         "verification": {"via": "email"},
                         "recovery": {"via": "email"},
                     },
@@ -183,7 +186,8 @@ QUICKSTART_SCHEMA: dict[str, Any] = {
         }
     },
 }
-"""Kratos's quickstart schema: the e-mail is identifier, verification and recovery address."""
+"""Kratos's quickstart schema: the e-mail is identifier (password and code), verification
+and recovery address."""
 
 
 def _mail_config(ui: UIServer, smtp_port: int) -> dict[str, Any]:
@@ -193,7 +197,10 @@ def _mail_config(ui: UIServer, smtp_port: int) -> dict[str, Any]:
         "settings": {"privileged_session_max_age": "15m"},
     }
     cfg = _config(ui, {"flows": flows})
-    cfg["selfservice"]["methods"] = {"link": {"enabled": True}}
+    cfg["selfservice"]["methods"] = {
+        "link": {"enabled": True},
+        "code": {"passwordless_enabled": True},
+    }
     after = cfg["selfservice"]["flows"]["registration"]["after"]["password"]
     after["hooks"] = [{"hook": "session"}, {"hook": "show_verification_ui"}]
     cfg["secrets"] = {"cookie": [MAIL_SECRET]}

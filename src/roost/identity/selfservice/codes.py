@@ -75,6 +75,8 @@ class OneTimeCode:
     identity_id: uuid.UUID | None = None
     address_id: uuid.UUID | None = None
     code_type: int = SELF_SERVICE
+    address: str | None = None
+    """Where a login code was mailed (login codes keep the address, not its id)."""
     id: uuid.UUID = field(default_factory=uuid.uuid4)
     issued_at: datetime = field(default_factory=now)
     used_at: datetime | None = None

@@ -91,7 +91,11 @@ class Login:
         self.oauth2 = oauth2
 
     def _nodes(self, _f: Flow | None = None) -> list[dict[str, Any]]:
-        return login_nodes(self.schemas.get(self.schemas.default_id))
+        nodes = login_nodes(self.schemas.get(self.schemas.default_id))
+        for strategy in self.strategies.values():  # e.g. code's "send sign in code"
+            extra = getattr(strategy, "nodes", None)
+            nodes += extra() if callable(extra) else []
+        return nodes
 
     async def create_api_flow(self, request_url: str, refresh: bool, token: str | None) -> Flow:
         return await self.create_flow(Start(request_url, "api", token, refresh=refresh))
@@ -158,5 +162,8 @@ class Login:
             await self.flows.store.complete(f, refreshed=again)
             return await self._accepted(f, LoggedIn(again, f, refreshed=True))
         session = self.sessions.issue(ident, sub.device)
+        session.authentication_methods = [
+            {**m, "method": method} for m in session.authentication_methods
+        ]
         await self.flows.store.complete(f, session=session)
         return await self._accepted(f, LoggedIn(session, f))

@@ -99,4 +99,22 @@ recovery_tokens = _codes(
 )
 verification_tokens = _codes("identity_verification_tokens", "token", "verification", _VA, [])
 
+login_codes = Table(
+    "identity_login_codes",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("code", String(64), nullable=False),
+    Column("address", String(255), nullable=False),
+    Column("address_type", String(36), nullable=False),
+    Column("used_at", DateTime, nullable=True),
+    Column("expires_at", DateTime, nullable=False),
+    Column("issued_at", DateTime, nullable=False),
+    _ref("selfservice_login_flow_id", "selfservice_login_flows", nullable=False),
+    _ref("identity_id", "identities", nullable=False),
+    *_stamps(),
+    _nid(),
+)
+"""Passwordless login codes (step 20261207300002)."""
+Index("identity_login_codes_flow_idx", login_codes.c.selfservice_login_flow_id, login_codes.c.nid)
+
 FLOW_TABLES.update(recovery=recovery_flows, verification=verification_flows)

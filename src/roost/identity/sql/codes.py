@@ -27,7 +27,7 @@ from roost.identity.sql import code_tables as t
 from roost.identity.sql.flows import FlowStore
 from roost.identity.sql.identities import IdentityStore
 from roost.identity.sql.sessions import SessionStore
-from roost.identity.sql.tables import recovery_addresses, verifiable_addresses
+from roost.identity.sql.tables import FLOW_TABLES, recovery_addresses, verifiable_addresses
 from roost.storage.database import Database
 
 
@@ -38,18 +38,27 @@ class CodeTable:
     """The column holding the HMAC."""
     flow: str
     address: str
+    """The address's id column, or (login codes) the address itself."""
     type_column: str | None = None
+    identity: bool = False
 
 
 _R_FLOW, _V_FLOW = "selfservice_recovery_flow_id", "selfservice_verification_flow_id"
 _R_ADDR, _V_ADDR = "identity_recovery_address_id", "identity_verifiable_address_id"
 TABLES = {
-    "recovery_code": CodeTable(t.recovery_codes, "code", _R_FLOW, _R_ADDR, "code_type"),
-    "recovery_token": CodeTable(t.recovery_tokens, "token", _R_FLOW, _R_ADDR, "token_type"),
+    "recovery_code": CodeTable(t.recovery_codes, "code", _R_FLOW, _R_ADDR, "code_type", True),
+    "recovery_token": CodeTable(t.recovery_tokens, "token", _R_FLOW, _R_ADDR, "token_type", True),
     "verification_code": CodeTable(t.verification_codes, "code_hmac", _V_FLOW, _V_ADDR),
     "verification_token": CodeTable(t.verification_tokens, "token", _V_FLOW, _V_ADDR),
+    "login_code": CodeTable(
+        t.login_codes, "code", "selfservice_login_flow_id", "address", identity=True
+    ),
 }
-_FLOWS = {"recovery": t.recovery_flows, "verification": t.verification_flows}
+_FLOWS = {
+    "recovery": t.recovery_flows,
+    "verification": t.verification_flows,
+    "login": FLOW_TABLES["login"],
+}
 
 
 def _code(kind: str, row: Any) -> OneTimeCode:
@@ -61,7 +70,8 @@ def _code(kind: str, row: Any) -> OneTimeCode:
         digest=m[spec.value],
         expires_at=m["expires_at"],
         identity_id=m.get("identity_id"),
-        address_id=m[spec.address],
+        address_id=m[spec.address] if spec.address != "address" else None,
+        address=m[spec.address] if spec.address == "address" else None,
         code_type=m[spec.type_column] if spec.type_column else 2,
         id=m["id"],
         issued_at=m["issued_at"],
@@ -93,15 +103,20 @@ class CodeStore:
             "nid": self.nid,
             spec.value: code.digest,
             spec.flow: code.flow_id,
-            spec.address: code.address_id,
             "expires_at": code.expires_at,
             "issued_at": code.issued_at,
             "used_at": None,
             "created_at": code.issued_at,
             "updated_at": code.issued_at,
         }
+        if spec.address == "address":
+            row.update(address=code.address, address_type="email")
+        else:
+            row[spec.address] = code.address_id
+        if spec.identity:
+            row["identity_id"] = code.identity_id
         if spec.type_column:
-            row.update({"identity_id": code.identity_id, spec.type_column: code.code_type})
+            row[spec.type_column] = code.code_type
         return row
 
     async def _insert(self, conn: AsyncConnection, code: OneTimeCode) -> None:
@@ -119,14 +134,8 @@ class CodeStore:
         await self.db.transaction(run)
 
     async def add_with_flow(self, code: OneTimeCode, f: Flow) -> None:
-        table = self.flows.kinds[f.kind].table
-
         async def run(conn: AsyncConnection) -> None:
-            await conn.execute(
-                table.insert().values(
-                    id=f.id, nid=self.nid, created_at=f.created_at, **self.flows._values(f)
-                )
-            )
+            await self.flows.insert_in(conn, f)
             await self._insert(conn, code)
 
         await self.db.transaction(run)

@@ -29,7 +29,6 @@ def _login_values(f: Flow) -> dict[str, object]:
     return {
         "forced": f.refresh,
         "requested_aal": f.requested_aal,
-        "submit_count": f.submit_count,
         "identity_schema_id": f.identity_schema_id,
     }
 
@@ -41,7 +40,7 @@ def _login_read(row: Any, f: Flow) -> None:
 
 
 def _registration_values(f: Flow) -> dict[str, object]:
-    return {"submit_count": f.submit_count, "identity_schema_id": f.identity_schema_id}
+    return {"identity_schema_id": f.identity_schema_id}
 
 
 def _registration_read(row: Any, f: Flow) -> None:
@@ -58,8 +57,6 @@ def _settings_read(row: Any, f: Flow) -> None:
 
 
 def _address_values(f: Flow) -> dict[str, object]:
-    # submit_count is written only by the code store's counting statement: a save of a
-    # flow read before it must not wind the attempt counter back.
     values: dict[str, object] = {}
     if f.kind == "recovery":
         values["recovered_identity_id"] = f.identity_id
@@ -118,15 +115,21 @@ class FlowStore:
         values.update(self.kinds[f.kind].values(f))
         return values
 
-    async def create(self, f: Flow) -> None:
+    async def insert_in(self, conn: AsyncConnection, f: Flow) -> None:
+        """Insert the flow inside the caller's transaction (admin recovery: with its code)."""
         table = self.kinds[f.kind].table
+        values = self._values(f)
+        if "submit_count" in table.c:
+            # written when the flow is created, later only by the code store's counter:
+            # an update of a flow read before a submission was counted must not undo it
+            values["submit_count"] = f.submit_count
+        await conn.execute(
+            table.insert().values(id=f.id, nid=self.nid, created_at=f.created_at, **values)
+        )
 
+    async def create(self, f: Flow) -> None:
         async def run(conn: AsyncConnection) -> None:
-            await conn.execute(
-                table.insert().values(
-                    id=f.id, nid=self.nid, created_at=f.created_at, **self._values(f)
-                )
-            )
+            await self.insert_in(conn, f)
 
         await self.db.transaction(run)
 
