@@ -252,6 +252,12 @@ def test_admin_recovery_code_and_link(mail_site: MailSite) -> None:
         json={"identity_id": identity_id, "expires_in": "soon"},
     )
     assert bad.status_code == 400 and "expires_in" in bad.json()["error"]["reason"]
+    for huge in ("13036671205870578679ms4h0ns", "2562048h", "0s"):  # schemathesis found the 1st
+        r = httpx.post(
+            f"{site.admin}/admin/recovery/link",
+            json={"identity_id": identity_id, "expires_in": huge},
+        )
+        assert r.status_code == 400, (huge, r.text)
     missing = httpx.post(
         f"{site.admin}/admin/recovery/code",
         json={"identity_id": "2c1e4f57-0000-4000-8000-000000000000"},

@@ -12,6 +12,7 @@ SPA clients get the flow with ``continue_with``.
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any, Literal
 
 from starlette.requests import Request
@@ -33,6 +34,8 @@ from roost.identity.service import IdentityService
 from roost.identity.validation import check_document
 
 Kind = Literal["recovery", "verification"]
+_MAX_DURATION = timedelta(microseconds=(2**63 - 1) // 1000)
+"""The longest Go ``time.Duration`` (about 292 years)."""
 
 
 async def _flow_of(svc: IdentityService, kind: Kind) -> AddressFlow:
@@ -178,7 +181,9 @@ async def _admin_body(request: Request) -> tuple[uuid.UUID, Any, str]:
     if raw not in (None, ""):
         try:
             expires_in = duration(str(raw))
-        except ConfigError:
+            if expires_in > _MAX_DURATION:  # Go's ParseDuration refuses it as out of range
+                raise OverflowError
+        except (ConfigError, OverflowError):
             raise Invalid(
                 'Unable to parse "expires_in" as a duration string (e.g. "1h", "1m30s", '
                 f'"500ms"): {str(raw)[:64]}'
