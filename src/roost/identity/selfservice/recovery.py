@@ -56,7 +56,7 @@ class RecoveryIdentities(Protocol):
 
 
 class SettingsFlows(Protocol):
-    async def create_flow(self, start: Start) -> Flow: ...
+    async def create_flow(self, start: Start, messages: list[text.Text] | None = None) -> Flow: ...
 
 
 def signed_in() -> KratosError:
@@ -129,15 +129,12 @@ class Recovery(AddressFlow):
         verify = code.code_type == SELF_SERVICE
         if not await self.codes.redeem(code, f, session=session, verify=verify):
             return None
-        settings = await self.settings.create_flow(
-            Start(
-                self._settings_url(f), "browser" if f.browser else "api", session.token, csrf_token
-            )
-        )
         until = at + self.privileged_max_age
         minutes = (until - now()).total_seconds() / 60
-        settings.messages = [text.recovery_successful(minutes, int(until.timestamp()))]
-        await self.flows.store.save(settings)
+        message = text.recovery_successful(minutes, int(until.timestamp()))
+        kind: Literal["api", "browser"] = "browser" if f.browser else "api"
+        start = Start(self._settings_url(f), kind, session.token, csrf_token)
+        settings = await self.settings.create_flow(start, [message])
         return Recovered(f, session, settings)
 
     def _settings_url(self, f: Flow) -> str:

@@ -143,11 +143,13 @@ class Settings:
             raise no_session()
         return session, identity
 
-    async def create_flow(self, start: Start) -> Flow:
+    async def create_flow(self, start: Start, messages: list[text.Text] | None = None) -> Flow:
+        """A settings flow for the caller (``messages``: shown on it, e.g. after recovery)."""
         _, identity = await self._caller(start.session_token)
         f = self.flows.new("settings", start, self._nodes(identity))
         f.identity_id = identity.id
         f.state = "show_form"
+        f.messages = list(messages or [])
         await self.flows.store.create(f)
         return f
 
