@@ -202,13 +202,14 @@ class AddressFlow:
     async def send(self, f: Flow, method: str, address: str) -> Flow:
         """Mail a fresh code or link to ``address`` if an identity holds it."""
         owner = await self.codes.owner(self.kind, address)
+        self.mark_sent(f, method, address)
         if owner is not None:
             await self.issue(f, method, address, *owner)
-        elif self.cfg.flow(self.kind).notify_unknown_recipients:
+            return f
+        await self.flows.store.save(f)
+        if self.cfg.flow(self.kind).notify_unknown_recipients:
             template = f"{self.kind}_code_invalid" if method == "code" else f"{self.kind}_invalid"
             await self.mailer.queue_email(template, address, {"RequestURL": f.request_url})
-        self.mark_sent(f, method, address)
-        await self.flows.store.save(f)
         return f
 
     def mark_sent(self, f: Flow, method: str, address: str) -> None:
@@ -226,6 +227,8 @@ class AddressFlow:
     async def issue(
         self, f: Flow, method: str, address: str, identity: Identity, found: Address
     ) -> None:
+        """Store a fresh code with the flow (one transaction: ``f`` is saved as it is now),
+        then queue its mail."""
         value = new_code() if method == "code" else new_token()
         lifespan = self._lifespan(method)
         await self.codes.add(
@@ -236,7 +239,8 @@ class AddressFlow:
                 expires_at=now() + lifespan,
                 identity_id=identity.id,
                 address_id=found.id,
-            )
+            ),
+            f,
         )
         await self.mailer.queue_email(
             self.template(method),

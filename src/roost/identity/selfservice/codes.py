@@ -88,8 +88,9 @@ class OneTimeCode:
 class CodeStore(Protocol):
     """Where codes live (``roost.identity.sql.codes``)."""
 
-    async def add(self, code: OneTimeCode) -> None:
-        """Store ``code``, deleting the flow's earlier ones of its kind (a resend)."""
+    async def add(self, code: OneTimeCode, f: Flow | None = None) -> None:
+        """Store ``code`` (and save ``f`` in the same transaction). A flow's newest code
+        is its only valid one, so a resend voids the earlier ones."""
         ...
 
     async def add_with_flow(self, code: OneTimeCode, f: Flow) -> None:
@@ -100,7 +101,9 @@ class CodeStore(Protocol):
         """Add one to the flow's ``submit_count`` and return it (one statement)."""
         ...
 
-    async def candidates(self, kind: str, flow_id: uuid.UUID) -> list[OneTimeCode]: ...
+    async def candidates(self, kind: str, flow_id: uuid.UUID) -> list[OneTimeCode]:
+        """The flow's newest code of ``kind`` if it is unused (else none)."""
+        ...
 
     async def redeem(
         self,

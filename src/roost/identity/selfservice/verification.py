@@ -87,9 +87,8 @@ class Verification(AddressFlow):
                 self.initial_nodes(),
             )
             await self.flows.store.create(f)
-            await self.issue(f, method, address.value, identity, address)
             self.mark_sent(f, method, address.value)
-            await self.flows.store.save(f)
+            await self.issue(f, method, address.value, identity, address)
             sep = "&" if "?" in self.ui_url else "?"
             flow = {"id": str(f.id), "verifiable_address": address.value}
             flow["url"] = f"{self.ui_url}{sep}flow={f.id}"

@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, delete, select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from roost.core.errors import Invalid
@@ -120,16 +120,15 @@ class CodeStore:
         return row
 
     async def _insert(self, conn: AsyncConnection, code: OneTimeCode) -> None:
-        spec = TABLES[code.kind]
-        table = spec.table
-        await conn.execute(
-            delete(table).where(table.c[spec.flow] == code.flow_id, table.c.nid == self.nid)
-        )
-        await conn.execute(table.insert().values(**self._row(code)))
+        # insert only: a resend voids earlier codes by being newer (``candidates``), so
+        # this transaction reads nothing another one could write (SERIALIZABLE)
+        await conn.execute(TABLES[code.kind].table.insert().values(**self._row(code)))
 
-    async def add(self, code: OneTimeCode) -> None:
+    async def add(self, code: OneTimeCode, f: Flow | None = None) -> None:
         async def run(conn: AsyncConnection) -> None:
             await self._insert(conn, code)
+            if f is not None:
+                await self.flows.save_in(conn, f)
 
         await self.db.transaction(run)
 
@@ -163,10 +162,14 @@ class CodeStore:
         table = spec.table
 
         async def run(conn: AsyncConnection) -> list[OneTimeCode]:
-            query = select(table).where(
-                table.c[spec.flow] == flow_id, table.c.nid == self.nid, table.c.used_at.is_(None)
+            query = (
+                select(table)
+                .where(table.c[spec.flow] == flow_id, table.c.nid == self.nid)
+                .order_by(table.c.issued_at.desc(), table.c.id)
+                .limit(1)
             )
-            return [_code(kind, r) for r in await conn.execute(query)]
+            newest = [_code(kind, r) for r in await conn.execute(query)]
+            return [c for c in newest if c.used_at is None]
 
         return await self.db.read(run)
 
