@@ -145,8 +145,8 @@ class CodeStore:
         async def run(conn: AsyncConnection) -> int:
             row = (
                 await conn.execute(
-                    update(table)
-                    .where(table.c.id == flow_id, table.c.nid == self.nid)
+                    update(table)  # by primary key alone, as ``FlowStore.save_in``
+                    .where(table.c.id == flow_id)
                     .values(submit_count=table.c.submit_count + 1)
                     .returning(table.c.submit_count)
                 )
@@ -177,7 +177,9 @@ class CodeStore:
         """Mark the code's verifiable address (for a recovery code: the one of the same
         value, if the identity has one) verified."""
         v = verifiable_addresses
-        where = [v.c.nid == self.nid]
+        # by key or identity, not nid (which would scan the network's addresses, see
+        # ``FlowStore.save_in``): the code and its identity were read with the network
+        where = []
         if code.kind.startswith("verification"):
             where.append(v.c.id == code.address_id)
         else:
@@ -203,8 +205,8 @@ class CodeStore:
 
         async def run(conn: AsyncConnection) -> bool:
             used = await conn.execute(
-                update(table)
-                .where(table.c.id == code.id, table.c.nid == self.nid, table.c.used_at.is_(None))
+                update(table)  # by primary key: the code was read with its network
+                .where(table.c.id == code.id, table.c.used_at.is_(None))
                 .values(used_at=now(), updated_at=now())
             )
             if used.rowcount == 0:

@@ -134,14 +134,16 @@ class FlowStore:
         await self.db.transaction(run)
 
     async def save_in(self, conn: AsyncConnection, f: Flow) -> None:
-        """Update the flow inside the caller's transaction (with the identity or session)."""
+        """Update the flow inside the caller's transaction (with the identity or session).
+
+        By primary key alone: ``f`` was read with its network (``get``), and with ``nid``
+        beside the id PostgreSQL, before it has statistics, may scan ``(nid, expires_at)``
+        for every flow of the network — under SERIALIZABLE a predicate lock on all of
+        them, so concurrent flows conflict (decision 0023, as identity-0002 for whoami).
+        """
         table = self.kinds[f.kind].table
         f.updated_at = now()
-        await conn.execute(
-            update(table)
-            .where(table.c.id == f.id, table.c.nid == self.nid)
-            .values(**self._values(f))
-        )
+        await conn.execute(update(table).where(table.c.id == f.id).values(**self._values(f)))
 
     async def save(self, f: Flow) -> None:
         async def run(conn: AsyncConnection) -> None:
