@@ -28,7 +28,7 @@ from roost.identity.http.submission import flow_id, lookup_id
 from roost.identity.identities.model import ts
 from roost.identity.selfservice.address_flow import AddressFlow, Retry
 from roost.identity.selfservice.flow import Flow
-from roost.identity.selfservice.flows import FormError
+from roost.identity.selfservice.flows import FormError, Submission
 from roost.identity.selfservice.recovery import Recovered
 from roost.identity.service import IdentityService
 from roost.identity.validation import check_document
@@ -119,9 +119,9 @@ def _submit(kind: Kind) -> browser.Handler:
         raw: str = request.state.next_csrf  # the CSRF cookie a new session comes with
         try:
             if request.method == "GET":
-                result = await _link(svc, request, handler, sub, sub.next_csrf)
+                result = await _link(svc, request, handler, sub)
             else:
-                result = await handler.submit(sub, sub.next_csrf)
+                result = await handler.submit(sub)
         except Retry as exc:
             return _retry(svc, request, exc)
         except FormError as exc:
@@ -136,7 +136,7 @@ def _submit(kind: Kind) -> browser.Handler:
 
 
 async def _link(
-    svc: IdentityService, request: Request, handler: AddressFlow, sub: Any, masked: str
+    svc: IdentityService, request: Request, handler: AddressFlow, sub: Submission
 ) -> Any:
     """``GET ?flow=&token=`` or ``&code=``; without either, the flow's UI (Kratos's 303)."""
     params = request.query_params
@@ -144,7 +144,7 @@ async def _link(
     for param, method in (("token", "link"), ("code", "code")):
         value = params.get(param)
         if value:
-            return await handler.use_link(fid, method, value, sub, masked)
+            return await handler.use_link(fid, method, value, sub)
     return await (await svc.parts()).flows.load(handler.kind, fid)
 
 

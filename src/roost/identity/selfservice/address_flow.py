@@ -150,7 +150,7 @@ class AddressFlow:
             raise FormError(f)
         return method
 
-    async def submit(self, sub: Submission, csrf_token: str = "") -> Any:
+    async def submit(self, sub: Submission) -> Any:
         """The flow to show again (code sent, or refused), or the subclass's success."""
         if not self.cfg.flow(self.kind).enabled:
             raise self.disabled()
@@ -159,7 +159,7 @@ class AddressFlow:
             method = self._method(f, body)
             email = body.get("email")
             if method == "code" and f.state == "sent_email" and not email:
-                return await self._use(f, "code", body.get("code"), sub, csrf_token)
+                return await self._use(f, "code", body.get("code"), sub)
             await self.before_send(sub)
             if not isinstance(email, str) or not email.strip():
                 f.attach("email", text.required("email"))
@@ -172,9 +172,7 @@ class AddressFlow:
         except FormError as exc:
             raise await self.flows.rejected(exc) from None
 
-    async def use_link(
-        self, flow_id: uuid.UUID, method: str, value: str, sub: Submission, csrf_token: str = ""
-    ) -> Any:
+    async def use_link(self, flow_id: uuid.UUID, method: str, value: str, sub: Submission) -> Any:
         """``GET /self-service/<kind>?flow=&token=`` (or ``&code=``): the link in the mail,
         opened by any browser, so without a CSRF token."""
         if not self.cfg.flow(self.kind).enabled:
@@ -183,15 +181,15 @@ class AddressFlow:
         f, _ = await self.flows.open(
             self.kind, plain, lambda _f: self.initial_nodes(), check_token=False
         )
-        if f.browser and csrf_token:
+        if f.browser and sub.next_csrf:
             # the mail may be opened in another browser: the flow moves to it (the
             # response sets the matching CSRF cookie), so that browser can show it
-            f.set_csrf(csrf_token)
+            f.set_csrf(sub.next_csrf)
         if not self.cfg.enabled(method):
             f.messages.append(text.no_address_strategy(self.kind))
             await self.flows.store.save(f)
             return f
-        return await self._use(f, method, value, sub, csrf_token)
+        return await self._use(f, method, value, sub)
 
     async def before_send(self, sub: Submission) -> None:
         """Refusals before an address is taken (recovery: a signed-in caller)."""
@@ -263,7 +261,7 @@ class AddressFlow:
         """The template fields carrying the code or link (Kratos's names)."""
         raise NotImplementedError
 
-    async def _use(self, f: Flow, method: str, value: Any, sub: Submission, csrf_token: str) -> Any:
+    async def _use(self, f: Flow, method: str, value: Any, sub: Submission) -> Any:
         kind = f"{self.kind}_{'code' if method == 'code' else 'token'}"
         if method == "code" and (
             await self.codes.count_submission(self.kind, f.id) > self.cfg.max_submissions
@@ -275,7 +273,7 @@ class AddressFlow:
                 if self.hmac.matches(value, c.digest) and c.valid():
                     found = c
         if found is not None:
-            done = await self.succeed(f, found, method, sub, csrf_token)
+            done = await self.succeed(f, found, method, sub)
             if done is not None:
                 return done
         f.messages = [
@@ -299,10 +297,10 @@ class AddressFlow:
         await self.flows.store.create(fresh)
         return Retry(fresh, TOO_OFTEN)
 
-    async def succeed(
-        self, f: Flow, code: OneTimeCode, method: str, sub: Submission, csrf_token: str
-    ) -> Any:
-        """Finish the flow with ``code`` (already matched); None when it was used meanwhile."""
+    async def succeed(self, f: Flow, code: OneTimeCode, method: str, sub: Submission) -> Any:
+        """Finish the flow with ``code`` (already matched); None when it was used meanwhile.
+        Flows it creates for the browser carry ``sub.next_csrf``, the CSRF token the
+        response sets with a new session."""
         raise NotImplementedError
 
 

@@ -113,7 +113,7 @@ class Recovery(AddressFlow):
         return {"RecoveryURL": self.link(f, "token", value)}
 
     async def succeed(
-        self, f: Flow, code: OneTimeCode, method: str, sub: Submission, csrf_token: str
+        self, f: Flow, code: OneTimeCode, method: str, sub: Submission
     ) -> Recovered | None:
         identity = await self.identities.get(code.identity_id) if code.identity_id else None
         if identity is None or identity.state != "active":
@@ -124,8 +124,8 @@ class Recovery(AddressFlow):
             {"method": f"{method}_recovery", "aal": "aal1", "completed_at": ts(at)}
         ]
         f.state, f.identity_id, f.messages = "passed_challenge", identity.id, []
-        if f.browser and csrf_token:
-            f.set_csrf(csrf_token)
+        if f.browser and sub.next_csrf:
+            f.set_csrf(sub.next_csrf)
         verify = code.code_type == SELF_SERVICE
         if not await self.codes.redeem(code, f, session=session, verify=verify):
             return None
@@ -133,7 +133,7 @@ class Recovery(AddressFlow):
         minutes = (until - now()).total_seconds() / 60
         message = text.recovery_successful(minutes, int(until.timestamp()))
         kind: Literal["api", "browser"] = "browser" if f.browser else "api"
-        start = Start(self._settings_url(f), kind, session.token, csrf_token)
+        start = Start(self._settings_url(f), kind, session.token, sub.next_csrf)
         settings = await self.settings.create_flow(start, [message])
         return Recovered(f, session, settings)
 

@@ -45,7 +45,7 @@ class Verification(AddressFlow):
         return {"VerificationURL": self.link(f, "token", value)}
 
     async def succeed(
-        self, f: Flow, code: OneTimeCode, method: str, sub: Submission, csrf_token: str
+        self, f: Flow, code: OneTimeCode, method: str, sub: Submission
     ) -> Flow | None:
         f.state, f.messages = "passed_challenge", [text.verification_successful()]
         target = f.return_to or self.return_url
