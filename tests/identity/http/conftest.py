@@ -190,10 +190,10 @@ QUICKSTART_SCHEMA: dict[str, Any] = {
 and recovery address."""
 
 
-def _mail_config(ui: UIServer, smtp_port: int) -> dict[str, Any]:
+def _mail_config(ui: UIServer, smtp_port: int, extra: dict[str, Any]) -> dict[str, Any]:
     flows = {
-        "recovery": {"enabled": True},
-        "verification": {"enabled": True},
+        "recovery": {"enabled": True, **extra},
+        "verification": {"enabled": True, **extra},
         "settings": {"privileged_session_max_age": "15m"},
     }
     cfg = _config(ui, {"flows": flows})
@@ -216,20 +216,35 @@ def mail_site(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[MailSite]:
     """Recovery and verification on (code by default, link enabled), ``--watch-courier``."""
+    yield from _mail_site(request.param, tmp_path_factory, {})
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def notifying_site(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[MailSite]:
+    """As ``mail_site``, with ``notify_unknown_recipients`` and flows of two seconds."""
+    extra = {"notify_unknown_recipients": True, "lifespan": "2s"}
+    yield from _mail_site(request.param, tmp_path_factory, extra)
+
+
+def _mail_site(
+    backend: str, tmp_path_factory: pytest.TempPathFactory, extra: dict[str, Any]
+) -> Iterator[MailSite]:
     from tests.conftest import new_dsn, postgres_admin_dsn
     from tests.identity.conftest import FAST
     from tests.identity.courier.smtp_server import SMTPServer
     from tests.support.server import free_port, start_server
 
-    if request.param == "postgres":
+    if backend == "postgres":
         postgres_admin_dsn()
-    tmp = tmp_path_factory.mktemp(f"mail-{request.param}")
+    tmp = tmp_path_factory.mktemp(f"mail-{backend}")
     smtp = SMTPServer(free_port()).start()
     ui = UIServer()
-    dsn = new_dsn(request.param, tmp)
+    dsn = new_dsn(backend, tmp)
     schema = tmp / "quickstart.schema.json"
     schema.write_text(json.dumps(QUICKSTART_SCHEMA))
-    config = {"dsn": dsn, **FAST, **_mail_config(ui, smtp.port)}
+    config = {"dsn": dsn, **FAST, **_mail_config(ui, smtp.port, extra)}
     config["identity"] = {
         "default_schema_id": "default",
         "schemas": [{"id": "default", "url": f"file://{schema}"}],

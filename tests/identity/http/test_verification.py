@@ -3,6 +3,7 @@ the flow (Ory's SDK), and the link in the mail opened by a browser."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
@@ -164,3 +165,35 @@ def test_verification_refusals_csrf_and_attempt_limit(mail_site: MailSite) -> No
     (item,) = r.json()["error"]["details"]["continue_with"]
     assert item["action"] == "show_verification_ui"
     assert _address(site, identity_id)["verified"] is False
+
+
+def test_unknown_recipients_are_told_and_short_flows_expire(notifying_site: MailSite) -> None:
+    import time
+
+    site = notifying_site
+    address, _ = site.identity()
+    unknown = f"stranger-{address}"
+    front = site.kratos.frontend
+    flow = front.create_native_verification_flow()
+    sent = front.update_verification_flow(flow.id, _code(email=unknown))
+    assert sent.state == "sent_email"  # the same answer as for a known address
+    mail = site.mail_to(unknown)
+    assert str(mail["Subject"]) == "Someone tried to verify this email address"
+    body = mail.get_body(("plain",)).get_content()
+    assert not re.search(r"\b\d{6}\b", body)  # no code in it
+    recovery = front.create_native_recovery_flow()
+    httpx.post(
+        f"{site.public}/self-service/recovery?flow={recovery.id}",
+        json={"method": "code", "email": unknown},
+    )
+    assert str(site.mail_to(unknown, 2)["Subject"]) == "Account access attempted"
+    front.update_verification_flow(flow.id, _code(email=address))
+    code = code_in(site.mail_to(address))
+    time.sleep(2.2)
+    r = httpx.post(
+        f"{site.public}/self-service/verification?flow={flow.id}",
+        json={"method": "code", "code": code},
+    )
+    assert r.status_code == 410 and r.json()["error"]["id"] == "self_service_flow_expired"
+    fresh = front.get_verification_flow(r.json()["use_flow_id"])
+    assert [m.id for m in fresh.ui.messages] == [4070005]
