@@ -20,6 +20,7 @@ from roost.core.errors import ConfigError
 from roost.core.observability import with_shared_keys
 from roost.identity.browser_config import BROWSER_FLOW_KEYS, BrowserConfig
 from roost.identity.mfa_config import MFA_METHOD_KEYS, WHOAMI_KEYS, MfaConfig
+from roost.identity.recovery_config import ADDRESS_FLOW_KEYS, ADDRESS_METHOD_KEYS, AddressConfig
 
 _PORT = {"type": "integer", "minimum": 0, "maximum": 65535}
 _DURATION = {"type": "string", "pattern": "^([0-9]+(ns|us|ms|s|m|h))+$"}
@@ -102,6 +103,7 @@ SCHEMA: dict[str, Any] = _obj(
                             }
                         ),
                         **MFA_METHOD_KEYS,
+                        **ADDRESS_METHOD_KEYS,
                     }
                 ),
                 "flows": _obj(
@@ -140,6 +142,7 @@ SCHEMA: dict[str, Any] = _obj(
                             }
                         ),
                         **BROWSER_FLOW_KEYS,
+                        **ADDRESS_FLOW_KEYS,
                     }
                 ),
             }
@@ -253,8 +256,8 @@ KNOWN = frozenset(
         "serve.admin.request_log",
         "serve.admin.socket",
         "selfservice.methods.profile",
-        "selfservice.methods.link",
-        "selfservice.methods.code",
+        "selfservice.methods.code.mfa_enabled",
+        "selfservice.methods.code.config.missing_credential_fallback_enabled",
         "selfservice.methods.oidc",
         "selfservice.flows.error",
         "selfservice.flows.settings.before",
@@ -266,8 +269,10 @@ KNOWN = frozenset(
         "selfservice.flows.settings.after.lookup_secret.hooks",
         "selfservice.flows.settings.after.webauthn.hooks",
         "selfservice.flows.settings.after.passkey.hooks",
-        "selfservice.flows.recovery",
-        "selfservice.flows.verification",
+        "selfservice.flows.recovery.before",
+        "selfservice.flows.recovery.after.hooks",
+        "selfservice.flows.verification.before",
+        "selfservice.flows.verification.after.hooks",
         "selfservice.flows.logout",
         "selfservice.flows.login.after",
         "selfservice.flows.login.before",
@@ -385,6 +390,8 @@ class IdentityConfig:
     cleanup_batch_size: int
     courier: CourierConfig
     browser: BrowserConfig
+    addresses: AddressConfig
+    """Recovery, verification, ``code`` and ``link`` (decision 0023)."""
     mfa: MfaConfig = field(default_factory=MfaConfig)
 
     @classmethod
@@ -458,4 +465,5 @@ class IdentityConfig:
             ),
             browser=BrowserConfig.from_values(v, public.base_url, cookie_name),
             mfa=MfaConfig.from_values(v, public.base_url),
+            addresses=AddressConfig.from_values(v),
         )

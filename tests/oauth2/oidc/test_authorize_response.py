@@ -140,9 +140,7 @@ def test_form_post_response_mode(hydra: Hydra, api: OAuth2Api, browser: Browser)
     claims = id_token(hydra, page.fields["id_token"], rp.client["client_id"])
     assert claims["c_hash"] == half_hash(page.fields["code"])
     # ``code`` in form_post too; and an error after validation is posted, not redirected.
-    page = form_post(
-        through_consent(browser, api, auth_url(rp, "code", response_mode="form_post"))
-    )
+    page = form_post(through_consent(browser, api, auth_url(rp, "code", response_mode="form_post")))
     assert page.action == REDIRECT and page.fields["code"].startswith("ory_ac_")
     refused = form_post(browser.get(auth_url(rp, "code", response_mode="form_post",
                                              state="short")))  # fmt: skip

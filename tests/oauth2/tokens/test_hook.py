@@ -132,9 +132,7 @@ def test_hook_refusals_mint_nothing(
     hook.answer(204)
 
 
-def test_the_hook_sets_id_token_and_userinfo_claims(
-    h: Hydra, hook: Hook, api: OAuth2Api
-) -> None:
+def test_the_hook_sets_id_token_and_userinfo_claims(h: Hydra, hook: Hook, api: OAuth2Api) -> None:
     rp = new_rp(h)
     browser = Browser(h)
     try:

@@ -11,8 +11,8 @@ on the form.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from roost.core.errors import Conflict
@@ -28,7 +28,7 @@ from roost.identity.selfservice.flow import (
 )
 from roost.identity.selfservice.flows import Flows, FormError, Start, Submission
 from roost.identity.selfservice.login import Sessions, already_signed_in, refuse_if_signed_in
-from roost.identity.sessions.model import Device, Session
+from roost.identity.sessions.model import Session
 
 
 class RegistrationStrategy(Protocol):
@@ -41,11 +41,23 @@ class RegistrationStrategy(Protocol):
         ...
 
 
+class AfterRegistration(Protocol):
+    """A hook run once the identity is written (verification's mail, decision 0023)."""
+
+    async def after_registration(
+        self, identity: Identity, registration: Flow, csrf_token: str
+    ) -> list[Any]:
+        """``continue_with`` items for the client; browser flows it creates carry
+        ``csrf_token`` (the cookie the response sets)."""
+        ...
+
+
 @dataclass(frozen=True)
 class Registered:
     identity: Identity
     session: Session | None
     flow: Flow | None = None
+    continue_with: list[Any] = field(default_factory=list)
 
 
 class ProfileStep:
@@ -88,6 +100,7 @@ class Registration:
         *,
         enabled: bool,
         session_hook: bool,
+        after: Sequence[AfterRegistration] = (),
     ) -> None:
         self.flows = flows
         self.sessions = sessions
@@ -95,6 +108,7 @@ class Registration:
         self.strategies = strategies
         self.enabled = enabled
         self.session_hook = session_hook
+        self.after = after
 
     def _schema(self, f: Flow) -> IdentitySchema:
         return self.schemas.get(f.identity_schema_id or self.schemas.default_id)
@@ -136,12 +150,12 @@ class Registration:
             if ident is None:
                 await self.flows.store.save(f)
                 return f
-            return await self._persist(f, ident, sub.device)
+            return await self._persist(f, ident, sub)
         except FormError as exc:
             raise await self.flows.rejected(exc) from None
 
-    async def _persist(self, f: Flow, ident: Identity, device: Device) -> Registered:
-        session = self.sessions.issue(ident, device) if self.session_hook else None
+    async def _persist(self, f: Flow, ident: Identity, sub: Submission) -> Registered:
+        session = self.sessions.issue(ident, sub.device) if self.session_hook else None
         f.state = "passed_challenge"
         try:
             await self.flows.store.complete(f, identity=ident, session=session)
@@ -149,4 +163,9 @@ class Registration:
             f.state = "choose_method"
             f.messages.append(text.duplicate_credentials())
             raise FormError(f) from None
-        return Registered(ident, session, f)
+        items: list[Any] = []
+        for hook in self.after:
+            # with a session the response rotates the CSRF cookie (to sub.next_csrf)
+            token = sub.next_csrf if session is not None else f.csrf_token
+            items += await hook.after_registration(ident, f, token)
+        return Registered(ident, session, f, items)

@@ -78,5 +78,5 @@ def form_post_page(action: str, params: dict[str, str]) -> str:
         "<!DOCTYPE html>\n<html><head><title>Submit This Form</title></head>"
         '<body onload="javascript:document.forms[0].submit()">'
         f'<form method="post" action="{escape(action)}">\n{fields}\n'
-        "<noscript><button type=\"submit\">Continue</button></noscript></form></body></html>"
+        '<noscript><button type="submit">Continue</button></noscript></form></body></html>'
     )

@@ -103,9 +103,7 @@ class TokenIssuer:
         self.refresh_ttl = refresh_ttl
         self.mirror_claims = mirror_claims
 
-    async def run_hook(
-        self, g: Granted, id_extra: dict[str, Any] | None = None
-    ) -> dict[str, Any]:
+    async def run_hook(self, g: Granted, id_extra: dict[str, Any] | None = None) -> dict[str, Any]:
         """``oauth2.token_hook`` on ``g``: it may replace ``g.extra``; returns the ID token's
         custom claims (``id_extra``, or the hook's replacement)."""
         g.hooked = True

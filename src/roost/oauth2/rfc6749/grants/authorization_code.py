@@ -190,9 +190,7 @@ class AuthorizationCodeGrant(TokenGrant):
         id_extra = await self.issuer.run_hook(granted, id_session.get("extra") or {})
         if id_extra != (id_session.get("extra") or {}):  # the token hook replaced them
             claims = id_claims(id_extra)
-            granted.id_token_claims = {
-                k: v for k, v in claims.items() if k not in USERINFO_HIDDEN
-            }
+            granted.id_token_claims = {k: v for k, v in claims.items() if k not in USERINFO_HIDDEN}
         refresh = any(s in scope for s in OFFLINE) and "refresh_token" in client.grant_types
         result = await self.issuer.issue(granted, refresh=refresh)
         assert result is not None
