@@ -13,7 +13,7 @@ wrk at 32 connections:
 - whoami (cookie): ``GET /sessions/whoami`` with a browser's ``ory_kratos_session``
   cookie (50 users signed in through the browser flow);
 - browser login: the HTML form post of a browser flow (CSRF cookie and token,
-  answered with a 303 and the session cookie: every answer counts as non-2xx).
+  answered with a 303 and the session cookie; wrk counts 3xx as success).
 
 It also times one password hash at the configured bcrypt cost in-process,
 so the login row can be compared with the hash's own cost.
