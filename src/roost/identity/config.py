@@ -20,6 +20,7 @@ from roost.core.errors import ConfigError
 from roost.core.observability import with_shared_keys
 from roost.identity.browser_config import BROWSER_FLOW_KEYS, BrowserConfig
 from roost.identity.mfa_config import MFA_METHOD_KEYS, WHOAMI_KEYS, MfaConfig
+from roost.identity.selfservice.hooks.config import HookConfig, extend_schema
 
 _PORT = {"type": "integer", "minimum": 0, "maximum": 65535}
 _DURATION = {"type": "string", "pattern": "^([0-9]+(ns|us|ms|s|m|h))+$"}
@@ -269,10 +270,8 @@ KNOWN = frozenset(
         "selfservice.flows.recovery",
         "selfservice.flows.verification",
         "selfservice.flows.logout",
-        "selfservice.flows.login.after",
-        "selfservice.flows.login.before",
+        "selfservice.flows.login.after.oidc",
         "selfservice.flows.login.style",
-        "selfservice.flows.registration.before",
         "selfservice.flows.registration.style",
         "selfservice.flows.registration.login_hints",
         "selfservice.flows.registration.enable_legacy_one_step",
@@ -286,6 +285,7 @@ KNOWN = frozenset(
     }
 )
 
+extend_schema(SCHEMA["properties"]["selfservice"]["properties"]["flows"])
 SPEC = ConfigSpec("identity", with_shared_keys(SCHEMA), KNOWN)
 
 _UNITS = {
@@ -386,6 +386,7 @@ class IdentityConfig:
     courier: CourierConfig
     browser: BrowserConfig
     mfa: MfaConfig = field(default_factory=MfaConfig)
+    hooks: HookConfig = field(default_factory=HookConfig)
 
     @classmethod
     def from_values(cls, v: dict[str, Any], *, generated_secret: str) -> IdentityConfig:
@@ -458,4 +459,5 @@ class IdentityConfig:
             ),
             browser=BrowserConfig.from_values(v, public.base_url, cookie_name),
             mfa=MfaConfig.from_values(v, public.base_url),
+            hooks=HookConfig.from_values(v),
         )

@@ -31,6 +31,7 @@ from roost.identity.metrics import Counters
 from roost.identity.schemas.manager import Schemas, fetch_document, load_schemas
 from roost.identity.selfservice.error_flow import ErrorFlows
 from roost.identity.selfservice.flows import Flows
+from roost.identity.selfservice.hooks.runner import FlowHooks
 from roost.identity.selfservice.login import Login, LoginStrategy
 from roost.identity.selfservice.lookup_secret import LookupLogin, LookupSettings
 from roost.identity.selfservice.password import PasswordLogin, PasswordRegistration
@@ -87,6 +88,8 @@ class IdentityParts:
     """Reads the admin API's message list and message."""
     errors: ErrorFlows
     settings: Settings
+    hooks: FlowHooks | None = None
+    """The configured web hooks (decision 0029); closed with the service."""
 
 
 @dataclass(kw_only=True)
@@ -139,8 +142,12 @@ class IdentityService(Service[IdentityParts]):
             pull_count=c.pull_count,
             pull_wait=c.pull_wait,
         )
+        hooks = (
+            FlowHooks(cfg.hooks, self.public_url, self.schemas.url) if cfg.hooks.places else None
+        )
         return IdentityParts(
             nid=nid,
+            hooks=hooks,
             errors=ErrorFlows(ErrorStore(self.db, nid)),
             settings=Settings(
                 flows,
@@ -166,6 +173,7 @@ class IdentityService(Service[IdentityParts]):
                 self._oauth2_provider(),
                 StepUp(identities, factors, self._second_factor_throttle(nid)),
                 cfg.mfa.whoami_required_aal,
+                hooks,
             ),
             registration=Registration(
                 flows,
@@ -174,6 +182,7 @@ class IdentityService(Service[IdentityParts]):
                 registrations,
                 enabled=cfg.registration_enabled,
                 session_hook=cfg.registration_session_hook,
+                hooks=hooks,
             ),
         )
 
@@ -216,6 +225,8 @@ class IdentityService(Service[IdentityParts]):
         provider = self._parts.login.oauth2 if self._parts is not None else None
         if isinstance(provider, HydraAdmin):
             await provider.close()
+        if self._parts is not None and self._parts.hooks is not None:
+            await self._parts.hooks.close()
         await super().close()
 
     async def begin(self, parts: IdentityParts) -> None:

@@ -26,6 +26,7 @@ from roost.identity.errors import GONE, KratosError
 from roost.identity.identities.model import Identity, now, ts
 from roost.identity.selfservice import csrf
 from roost.identity.selfservice.flow import Flow, Node
+from roost.identity.selfservice.hooks.request import HookRequest
 from roost.identity.sessions.model import Device, Session
 
 BrowserSignal = Literal["origin", "cookie"]
@@ -61,6 +62,8 @@ class Submission:
     """``X-CSRF-Token``, the alternative to the body's ``csrf_token``."""
     session_token: str | None = None
     """The session the request carries (cookie or header), for flows that need one."""
+    request: HookRequest | None = None
+    """What web hooks are shown of the HTTP request (decision 0029)."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,8 @@ class Start:
     """Hydra's ``login_challenge`` (login only; None when absent)."""
     aal: str = "aal1"
     """The ``aal`` a login asks for (``aal2``: the second step of a signed-in session)."""
+    request: HookRequest | None = None
+    """What web hooks are shown of the HTTP request (decision 0029)."""
 
     @property
     def browser(self) -> bool:

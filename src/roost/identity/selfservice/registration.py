@@ -18,6 +18,7 @@ from typing import Any, Protocol
 from roost.core.errors import Conflict
 from roost.identity import text
 from roost.identity.errors import KratosError
+from roost.identity.identities.manager import derive
 from roost.identity.identities.model import Identity
 from roost.identity.schemas.manager import IdentitySchema, Schemas
 from roost.identity.selfservice.flow import (
@@ -27,6 +28,7 @@ from roost.identity.selfservice.flow import (
     registration_nodes,
 )
 from roost.identity.selfservice.flows import Flows, FormError, Start, Submission
+from roost.identity.selfservice.hooks.request import HookRequest
 from roost.identity.selfservice.login import Sessions, already_signed_in, refuse_if_signed_in
 from roost.identity.sessions.model import Device, Session
 
@@ -39,6 +41,26 @@ class RegistrationStrategy(Protocol):
     ) -> Identity | None:
         """The identity to create, None to show ``f`` again, or FormError with messages."""
         ...
+
+
+class RegistrationHooks(Protocol):
+    """Web hooks at registration's places (``selfservice.hooks.runner.FlowHooks``)."""
+
+    async def before(self, kind: str, f: Flow, request: HookRequest | None) -> None: ...
+
+    async def pre_persist(
+        self, kind: str, method: str, f: Flow, ident: Identity, request: HookRequest | None
+    ) -> None: ...
+
+    async def post_persist(
+        self,
+        kind: str,
+        method: str,
+        f: Flow,
+        ident: Identity,
+        session: Session | None,
+        request: HookRequest | None,
+    ) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -88,6 +110,7 @@ class Registration:
         *,
         enabled: bool,
         session_hook: bool,
+        hooks: RegistrationHooks | None = None,
     ) -> None:
         self.flows = flows
         self.sessions = sessions
@@ -95,6 +118,7 @@ class Registration:
         self.strategies = strategies
         self.enabled = enabled
         self.session_hook = session_hook
+        self.hooks = hooks
 
     def _schema(self, f: Flow) -> IdentitySchema:
         return self.schemas.get(f.identity_schema_id or self.schemas.default_id)
@@ -114,6 +138,8 @@ class Registration:
             )
         schema = self.schemas.get(self.schemas.default_id)
         f = self.flows.new("registration", start, registration_nodes(schema))
+        if self.hooks is not None:
+            await self.hooks.before("registration", f, start.request)
         await self.flows.store.create(f)
         return f
 
@@ -136,9 +162,39 @@ class Registration:
             if ident is None:
                 await self.flows.store.save(f)
                 return f
-            return await self._persist(f, ident, sub.device)
+            method = str(body.get("method"))
+            await self._before_persist(f, method, schema, ident, sub.request)
+            done = await self._persist(f, ident, sub.device)
         except FormError as exc:
             raise await self.flows.rejected(exc) from None
+        if self.hooks is not None:
+            await self.hooks.post_persist(
+                "registration", method, f, ident, done.session, sub.request
+            )
+        return done
+
+    async def _before_persist(
+        self,
+        f: Flow,
+        method: str,
+        schema: IdentitySchema,
+        ident: Identity,
+        request: HookRequest | None,
+    ) -> None:
+        """Interrupting and parsing hooks; traits a hook returned are checked again."""
+        if self.hooks is None:
+            return
+        traits = ident.traits
+        await self.hooks.pre_persist("registration", method, f, ident, request)
+        if ident.traits is traits:
+            return
+        schema = self.schemas.get(ident.schema_id)
+        errors = schema.validate(ident.traits)
+        for name, message in errors:
+            f.attach(name, message)
+        if errors:
+            raise FormError(f)
+        derive(schema, ident)
 
     async def _persist(self, f: Flow, ident: Identity, device: Device) -> Registered:
         session = self.sessions.issue(ident, device) if self.session_hook else None
