@@ -142,9 +142,7 @@ class IdentityService(Service[IdentityParts]):
             pull_count=c.pull_count,
             pull_wait=c.pull_wait,
         )
-        hooks = (
-            FlowHooks(cfg.hooks, self.public_url, self.schemas.url) if cfg.hooks.places else None
-        )
+        hooks = FlowHooks(cfg.hooks, self.public_url, self.schemas) if cfg.hooks.places else None
         return IdentityParts(
             nid=nid,
             hooks=hooks,
@@ -157,6 +155,7 @@ class IdentityService(Service[IdentityParts]):
                 settings,
                 privileged_max_age=cfg.browser.privileged_session_max_age,
                 required_aal=cfg.mfa.settings_required_aal,
+                hooks=hooks,
             ),
             courier=courier,
             courier_store=courier_store,

@@ -18,7 +18,6 @@ from typing import Any, Protocol
 from roost.core.errors import Conflict
 from roost.identity import text
 from roost.identity.errors import KratosError
-from roost.identity.identities.manager import derive
 from roost.identity.identities.model import Identity
 from roost.identity.schemas.manager import IdentitySchema, Schemas
 from roost.identity.selfservice.flow import (
@@ -163,7 +162,8 @@ class Registration:
                 await self.flows.store.save(f)
                 return f
             method = str(body.get("method"))
-            await self._before_persist(f, method, schema, ident, sub.request)
+            if self.hooks is not None:
+                await self.hooks.pre_persist("registration", method, f, ident, sub.request)
             done = await self._persist(f, ident, sub.device)
         except FormError as exc:
             raise await self.flows.rejected(exc) from None
@@ -172,29 +172,6 @@ class Registration:
                 "registration", method, f, ident, done.session, sub.request
             )
         return done
-
-    async def _before_persist(
-        self,
-        f: Flow,
-        method: str,
-        schema: IdentitySchema,
-        ident: Identity,
-        request: HookRequest | None,
-    ) -> None:
-        """Interrupting and parsing hooks; traits a hook returned are checked again."""
-        if self.hooks is None:
-            return
-        traits = ident.traits
-        await self.hooks.pre_persist("registration", method, f, ident, request)
-        if ident.traits is traits:
-            return
-        schema = self.schemas.get(ident.schema_id)
-        errors = schema.validate(ident.traits)
-        for name, message in errors:
-            f.attach(name, message)
-        if errors:
-            raise FormError(f)
-        derive(schema, ident)
 
     async def _persist(self, f: Flow, ident: Identity, device: Device) -> Registered:
         session = self.sessions.issue(ident, device) if self.session_hook else None

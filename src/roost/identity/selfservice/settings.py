@@ -32,6 +32,7 @@ from roost.identity.identities.model import Identity, now
 from roost.identity.schemas.manager import IdentitySchema, Schemas
 from roost.identity.selfservice.flow import Flow, Node, csrf_node
 from roost.identity.selfservice.flows import Flows, FormError, Start, Submission
+from roost.identity.selfservice.hooks.request import HookRequest
 from roost.identity.sessions import aal
 from roost.identity.sessions.model import Session
 
@@ -56,6 +57,26 @@ class SettingsSessions(Protocol):
 
 class SettingsIdentities(Protocol):
     async def get(self, identity_id: uuid.UUID) -> Identity | None: ...
+
+
+class SettingsHooks(Protocol):
+    """Web hooks at settings' places (``selfservice.hooks.runner.FlowHooks``)."""
+
+    async def before(self, kind: str, f: Flow, request: HookRequest | None) -> None: ...
+
+    async def pre_persist(
+        self, kind: str, method: str, f: Flow, ident: Identity, request: HookRequest | None
+    ) -> None: ...
+
+    async def post_persist(
+        self,
+        kind: str,
+        method: str,
+        f: Flow,
+        ident: Identity,
+        session: Session | None,
+        request: HookRequest | None,
+    ) -> None: ...
 
 
 class StayOnForm(Exception):
@@ -137,7 +158,9 @@ class Settings:
         *,
         privileged_max_age: timedelta,
         required_aal: str = "aal1",
+        hooks: SettingsHooks | None = None,
     ) -> None:
+        self.hooks = hooks
         self.flows = flows
         self.sessions = sessions
         self.identities = identities
@@ -172,6 +195,8 @@ class Settings:
             f.set_csrf(f.csrf_token)
         f.identity_id = identity.id
         f.state = "show_form"
+        if self.hooks is not None:
+            await self.hooks.before("settings", f, start.request)
         await self.flows.store.create(f)
         return f
 
@@ -246,6 +271,8 @@ class Settings:
             except StayOnForm:
                 return await self._stay(f, identity, method)
             updated.updated_at = now()
+            if self.hooks is not None:
+                await self.hooks.pre_persist("settings", method, f, updated, sub.request)
             f.active, f.state = method, "success"
             f.nodes = self._nodes(updated, f)
             if f.browser:
@@ -258,4 +285,6 @@ class Settings:
                 raise FormError(f) from None
         except FormError as exc:
             raise await self.flows.rejected(exc) from None
+        if self.hooks is not None:
+            await self.hooks.post_persist("settings", method, f, updated, session, sub.request)
         return f

@@ -51,6 +51,17 @@ def hooks_config(base: str) -> dict[str, Any]:
                         },
                     },
                 },
+                "settings": {
+                    "after": {
+                        "profile": {
+                            "hooks": [
+                                web_hook(
+                                    f"{base}/parse", can_interrupt=True, response={"parse": True}
+                                )
+                            ]
+                        }
+                    }
+                },
                 "login": {
                     "after": {
                         "password": {

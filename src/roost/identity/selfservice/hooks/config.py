@@ -20,6 +20,7 @@ from roost.core.errors import ConfigError
 METHODS: dict[str, tuple[str, ...]] = {
     "registration": ("password",),
     "login": ("password", "passkey"),
+    "settings": ("password", "profile", "totp", "lookup_secret", "webauthn", "passkey"),
 }
 """The flows whose hooks run, and the methods with ``after.<method>.hooks`` (first factors
 that finish the flow; other methods' keys stay in ``config.KNOWN``, warned of)."""

@@ -21,7 +21,9 @@ from typing import Any
 
 import httpx
 
+from roost.identity.identities.manager import derive
 from roost.identity.identities.model import Identity
+from roost.identity.schemas.manager import Schemas
 from roost.identity.selfservice.flow import Flow
 from roost.identity.selfservice.flows import FormError
 from roost.identity.selfservice.hooks import web_hook
@@ -39,12 +41,13 @@ class FlowHooks:
         self,
         config: HookConfig,
         public_url: str,
-        schema_url: Callable[[str], str],
+        schemas: Schemas,
         client: httpx.AsyncClient | None = None,
     ) -> None:
         self.config = config
         self.public_url = public_url
-        self.schema_url = schema_url
+        self.schemas = schemas
+        self.schema_url: Callable[[str], str] = schemas.url
         self.client = client or httpx.AsyncClient(timeout=web_hook.TIMEOUT)
         self._background: set[asyncio.Task[None]] = set()
 
@@ -110,11 +113,23 @@ class FlowHooks:
     async def pre_persist(
         self, kind: str, method: str, f: Flow, ident: Identity, request: HookRequest | None
     ) -> None:
-        """Interrupting and parsing hooks, before ``ident`` is written; their patches apply."""
+        """Interrupting and parsing hooks, before ``ident`` is written; their patches apply,
+        and changed traits are checked against the schema again (Kratos's order)."""
         hooks = tuple(h for h in self.config.after(kind, method) if h.blocking_before_persist)
-        if hooks:
-            for patch in await self._run(hooks, f, self._context(f, request, ident)):
-                apply_patch(ident, patch)
+        if not hooks:
+            return
+        traits, schema_id = ident.traits, ident.schema_id
+        for patch in await self._run(hooks, f, self._context(f, request, ident)):
+            apply_patch(ident, patch)
+        if ident.traits is traits and ident.schema_id == schema_id:
+            return
+        schema = self.schemas.get(ident.schema_id)
+        errors = schema.validate(ident.traits)
+        for name, message in errors:
+            f.attach(name, message)
+        if errors:
+            raise FormError(f)
+        derive(schema, ident)
 
     async def post_persist(
         self,
