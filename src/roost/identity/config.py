@@ -20,7 +20,7 @@ from roost.core.errors import ConfigError
 from roost.core.observability import with_shared_keys
 from roost.identity.browser_config import BROWSER_FLOW_KEYS, BrowserConfig
 from roost.identity.mfa_config import MFA_METHOD_KEYS, WHOAMI_KEYS, MfaConfig
-from roost.identity.selfservice.hooks.config import HookConfig, extend_schema
+from roost.identity.selfservice.hooks.config import HOOK_LIST, HookConfig, extend_schema
 
 _PORT = {"type": "integer", "minimum": 0, "maximum": 65535}
 _DURATION = {"type": "string", "pattern": "^([0-9]+(ns|us|ms|s|m|h))+$"}
@@ -48,14 +48,7 @@ _TEMPLATE_NAMES = (
     "login_code",
 )
 
-_HOOKS = {
-    "type": "array",
-    "items": {
-        "type": "object",
-        "required": ["hook"],
-        "properties": {"hook": {"type": "string"}, "config": {"type": "object"}},
-    },
-}
+_HOOKS = HOOK_LIST
 
 SCHEMA: dict[str, Any] = _obj(
     {

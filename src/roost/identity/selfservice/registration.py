@@ -27,7 +27,7 @@ from roost.identity.selfservice.flow import (
     registration_nodes,
 )
 from roost.identity.selfservice.flows import Flows, FormError, Start, Submission
-from roost.identity.selfservice.hooks.request import HookRequest
+from roost.identity.selfservice.hooks.places import PersistingHooks
 from roost.identity.selfservice.login import Sessions, already_signed_in, refuse_if_signed_in
 from roost.identity.sessions.model import Device, Session
 
@@ -40,26 +40,6 @@ class RegistrationStrategy(Protocol):
     ) -> Identity | None:
         """The identity to create, None to show ``f`` again, or FormError with messages."""
         ...
-
-
-class RegistrationHooks(Protocol):
-    """Web hooks at registration's places (``selfservice.hooks.runner.FlowHooks``)."""
-
-    async def before(self, kind: str, f: Flow, request: HookRequest | None) -> None: ...
-
-    async def pre_persist(
-        self, kind: str, method: str, f: Flow, ident: Identity, request: HookRequest | None
-    ) -> None: ...
-
-    async def post_persist(
-        self,
-        kind: str,
-        method: str,
-        f: Flow,
-        ident: Identity,
-        session: Session | None,
-        request: HookRequest | None,
-    ) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -109,7 +89,7 @@ class Registration:
         *,
         enabled: bool,
         session_hook: bool,
-        hooks: RegistrationHooks | None = None,
+        hooks: PersistingHooks | None = None,
     ) -> None:
         self.flows = flows
         self.sessions = sessions

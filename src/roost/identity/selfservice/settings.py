@@ -32,7 +32,7 @@ from roost.identity.identities.model import Identity, now
 from roost.identity.schemas.manager import IdentitySchema, Schemas
 from roost.identity.selfservice.flow import Flow, Node, csrf_node
 from roost.identity.selfservice.flows import Flows, FormError, Start, Submission
-from roost.identity.selfservice.hooks.request import HookRequest
+from roost.identity.selfservice.hooks.places import PersistingHooks
 from roost.identity.sessions import aal
 from roost.identity.sessions.model import Session
 
@@ -57,26 +57,6 @@ class SettingsSessions(Protocol):
 
 class SettingsIdentities(Protocol):
     async def get(self, identity_id: uuid.UUID) -> Identity | None: ...
-
-
-class SettingsHooks(Protocol):
-    """Web hooks at settings' places (``selfservice.hooks.runner.FlowHooks``)."""
-
-    async def before(self, kind: str, f: Flow, request: HookRequest | None) -> None: ...
-
-    async def pre_persist(
-        self, kind: str, method: str, f: Flow, ident: Identity, request: HookRequest | None
-    ) -> None: ...
-
-    async def post_persist(
-        self,
-        kind: str,
-        method: str,
-        f: Flow,
-        ident: Identity,
-        session: Session | None,
-        request: HookRequest | None,
-    ) -> None: ...
 
 
 class StayOnForm(Exception):
@@ -158,7 +138,7 @@ class Settings:
         *,
         privileged_max_age: timedelta,
         required_aal: str = "aal1",
-        hooks: SettingsHooks | None = None,
+        hooks: PersistingHooks | None = None,
     ) -> None:
         self.hooks = hooks
         self.flows = flows

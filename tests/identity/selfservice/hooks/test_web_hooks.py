@@ -167,3 +167,12 @@ def test_receiver_down_blocking_fails_cleanly_ignored_does_not(unreachable: Krat
     assert identities_named(unreachable, address) == []
     admin_create(unreachable, address)
     assert login(unreachable, address).status_code == 200
+
+
+def test_nothing_personal_or_secret_reaches_the_log(hooked: Kratos) -> None:
+    address = "broken-" + email()
+    assert register(hooked, address).status_code == 502
+    assert register(hooked, "deny-" + email()).status_code == 400
+    log = hooked.server.log.read_text()
+    assert "web hook" in log  # the failures were logged...
+    assert API_KEY not in log and "@example.com" not in log  # ...without secrets or traits

@@ -150,7 +150,7 @@ class HookConfig:
         return cls(places)
 
 
-_HOOK_LIST = {
+HOOK_LIST = {
     "type": "array",
     "items": {
         "type": "object",
@@ -171,14 +171,14 @@ def extend_schema(flows: dict[str, Any]) -> None:
         props["before"] = {
             "type": "object",
             "additionalProperties": False,
-            "properties": {"hooks": _HOOK_LIST},
+            "properties": {"hooks": HOOK_LIST},
         }
         after = props.setdefault(
             "after", {"type": "object", "additionalProperties": False, "properties": {}}
         )
-        after["properties"]["hooks"] = _HOOK_LIST
+        after["properties"]["hooks"] = HOOK_LIST
         for m in methods:
             slot = after["properties"].setdefault(
                 m, {"type": "object", "additionalProperties": False, "properties": {}}
             )
-            slot["properties"]["hooks"] = _HOOK_LIST
+            slot["properties"]["hooks"] = HOOK_LIST
