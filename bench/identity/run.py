@@ -9,7 +9,11 @@ wrk at 32 connections:
 - whoami: ``GET /sessions/whoami`` with a random valid ``X-Session-Token``;
 - login: ``POST /self-service/login?flow=`` with a correct password, one
   pre-created flow per request (flows are single-use);
-- registration: ``POST /self-service/registration?flow=`` of new users.
+- registration: ``POST /self-service/registration?flow=`` of new users;
+- whoami (cookie): ``GET /sessions/whoami`` with a browser's ``ory_kratos_session``
+  cookie (50 users signed in through the browser flow);
+- browser login: the HTML form post of a browser flow (CSRF cookie and token,
+  answered with a 303 and the session cookie: every answer counts as non-2xx).
 
 It also times one password hash at the configured bcrypt cost in-process,
 so the login row can be compared with the hash's own cost.
@@ -27,6 +31,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import bcrypt
 import httpx
@@ -55,8 +60,19 @@ request = function()
     local t = items[math.random(#items)]
     return wrk.format("GET", "/sessions/whoami", {["X-Session-Token"] = t}, nil)
   end
+  if mode == "whoami_cookie" then
+    local c = items[math.random(#items)]
+    return wrk.format("GET", "/sessions/whoami", {["Cookie"] = c}, nil)
+  end
   local line = items[((i - 1) %% #items) + 1]
   local sep = line:find("\\t")
+  if mode == "browser" then
+    local rest = line:sub(sep + 1)
+    local sep2 = rest:find("\\t")
+    return wrk.format("POST", line:sub(1, sep - 1),
+      {["Content-Type"] = "application/x-www-form-urlencoded", ["Cookie"] = rest:sub(sep2 + 1)},
+      rest:sub(1, sep2 - 1))
+  end
   return wrk.format("POST", line:sub(1, sep - 1),
     {["Content-Type"] = "application/json"}, line:sub(sep + 1))
 end
@@ -126,6 +142,59 @@ async def _users(admin: str, public: str, n: int) -> list[tuple[str, str]]:
         return list(await asyncio.gather(*(one(i) for i in range(n))))
 
 
+def _cookies(client: httpx.AsyncClient) -> str:
+    return "; ".join(f"{name}={value}" for name, value in client.cookies.items())
+
+
+async def _browser_flows(public: str, n: int) -> list[tuple[str, str, str]]:
+    """n browser login flows: (flow id, CSRF token, the browser's Cookie header)."""
+    sem = asyncio.Semaphore(16)
+
+    async def one() -> tuple[str, str, str]:
+        async with sem, httpx.AsyncClient(base_url=public, timeout=60) as client:
+            r = await client.get(
+                "/self-service/login/browser", headers={"Accept": "application/json"}
+            )
+            flow = r.json()
+            csrf = next(
+                n["attributes"]["value"]
+                for n in flow["ui"]["nodes"]
+                if n["attributes"].get("name") == "csrf_token"
+            )
+            return str(flow["id"]), str(csrf), _cookies(client)
+
+    return list(await asyncio.gather(*(one() for _ in range(n))))
+
+
+async def _session_cookies(public: str, users: list[tuple[str, str]]) -> list[str]:
+    """A browser session (its Cookie header) for each user, by a browser login."""
+    sem = asyncio.Semaphore(8)
+
+    async def one(address: str) -> str:
+        async with sem, httpx.AsyncClient(base_url=public, timeout=120) as client:
+            r = await client.get(
+                "/self-service/login/browser", headers={"Accept": "application/json"}
+            )
+            flow = r.json()
+            csrf = next(
+                n["attributes"]["value"]
+                for n in flow["ui"]["nodes"]
+                if n["attributes"].get("name") == "csrf_token"
+            )
+            form = {
+                "csrf_token": csrf,
+                "method": "password",
+                "identifier": address,
+                "password": PASSWORD,
+            }
+            r = await client.post(f"/self-service/login?flow={flow['id']}", data=form)
+            if r.status_code != 303 or "ory_kratos_session" not in client.cookies:
+                raise SystemExit(f"browser login failed: {r.status_code} {r.text[:300]}")
+            return f"ory_kratos_session={client.cookies['ory_kratos_session']}"
+
+    return list(await asyncio.gather(*(one(a) for a, _ in users)))
+
+
 def hash_ms(cost: int) -> float:
     salt = bcrypt.gensalt(cost)
     hashed = bcrypt.hashpw(PASSWORD.encode(), salt)
@@ -187,7 +256,29 @@ def bench_backend(backend: str, args: argparse.Namespace, admin_dsn: str | None)
             for i, f in enumerate(flows)
         ]
         registration = wrk(public, "registration", reg_items, args.seconds, cpu)
-        for name, r in (("whoami", whoami), ("login", login), ("registration", registration)):
+        cookies = asyncio.run(_session_cookies(public, users[: min(len(users), 50)]))
+        whoami_cookie = wrk(public, "whoami_cookie", cookies, args.seconds, cpu)
+        browser_items = [
+            f"/self-service/login?flow={f}\t"
+            + urlencode(
+                {
+                    "csrf_token": csrf,
+                    "method": "password",
+                    "identifier": users[i % len(users)][0],
+                    "password": PASSWORD,
+                }
+            )
+            + f"\t{cookie}"
+            for i, (f, csrf, cookie) in enumerate(asyncio.run(_browser_flows(public, budget)))
+        ]
+        browser = wrk(public, "browser", browser_items, args.seconds, cpu)
+        for name, r in (
+            ("whoami", whoami),
+            ("whoami (cookie)", whoami_cookie),
+            ("login", login),
+            ("browser login (form + CSRF, 303)", browser),
+            ("registration", registration),
+        ):
             rows.append(
                 [
                     backend,

@@ -3,19 +3,28 @@
     python -m bench.oauth2.run [--seconds 10] [--rounds 1] [--workers 2]
                                [--iterations 25000] [--hydra /work/hydra-ref/hydra]
                                [--backends sqlite,postgres] [--ops client_credentials,...]
+                               [--concurrency 16]
 
 Operations (wrk, 32 connections): client_credentials token issuance (secret
 verification dominates: PBKDF2-SHA256 at ``--iterations``, the same cost for
 both servers), introspection of one valid token, get client, list clients
-(page of 25). Roost runs on SQLite and PostgreSQL; Hydra (the reference
+(page of 25), and ``code flow``: complete authorization-code flows (authorize,
+login accept, consent accept, token exchange, userinfo; ``code_flow.py``) by
+``--concurrency`` concurrent browsers, reported as flows/s and the p50/p99 of
+a whole flow. Roost runs on SQLite and PostgreSQL; Hydra (the reference
 v2.3.0 binary, built without SQLite) runs on its own database of the same
-PostgreSQL server, on 127.0.0.1 only, with telemetry off. Prints Markdown
-tables for the README.
+PostgreSQL server, on 127.0.0.1 only, with telemetry off, at READ COMMITTED
+(``default_transaction_isolation`` in its DSN: Hydra retries serialization
+failures only on CockroachDB, so at the throwaway cluster's SERIALIZABLE
+default concurrent flows get 500s from it) and with a pool of 32 connections;
+Roost runs at SERIALIZABLE with its default pools. Prints
+Markdown tables for the README.
 
 Besides req/s and latency, each operation reports the CPU time it cost per
 request: the server's processes (every thread) and, when the benchmark started
 its own PostgreSQL cluster (no ``ROOST_TEST_POSTGRES_DSN``), the whole cluster,
-read from ``/proc`` before and after the wrk run. On a machine shared with
+read from ``/proc`` before and after the wrk run (also for a given
+``ROOST_TEST_POSTGRES_DSN`` whose server runs on this machine). On a machine shared with
 other work, req/s follows the CPU share the scheduler grants; CPU per request
 does not, so compare servers on it.
 """
@@ -39,7 +48,7 @@ from typing import Any
 import httpx
 
 from bench.common import wrk as wrk_report
-from bench.common.cpu import postmaster_pid, tree_cpu
+from bench.common.cpu import local_postmaster, postmaster_pid, tree_cpu
 from bench.common.services import (
     Roost,
     free_port,
@@ -48,9 +57,14 @@ from bench.common.services import (
     stop_postgres,
     table,
 )
+from bench.oauth2 import code_flow
 
 SECRET = "bench-system-secret-of-32-characters!"
 CONNECTIONS = 32
+# Hydra's usual PostgreSQL: READ COMMITTED, and a pool larger than pop's default (2 x CPUs),
+# with which 16 concurrent flows stall on a cold start until clients time out.
+HYDRA_DSN_OPTIONS = "default_transaction_isolation=read%20committed&max_conns=32&max_idle_conns=16"
+UI_LOGIN, UI_CONSENT = "http://127.0.0.1:9/login", "http://127.0.0.1:9/consent"  # never visited
 LOAD = ""
 
 _LUA = """
@@ -122,6 +136,7 @@ def start_roost(workdir: Path, dsn: str, workers: int, iterations: int) -> Targe
         "serve": {"public": {"host": "127.0.0.1", "port": public},
                   "admin": {"host": "127.0.0.1", "port": admin}},
         "secrets": {"system": [SECRET]},
+        "urls": {"login": UI_LOGIN, "consent": UI_CONSENT},
         "oauth2": {"hashers": {"algorithm": "pbkdf2", "pbkdf2": {"iterations": iterations}}},
     }  # fmt: skip
     roost = Roost(workdir, "oauth2", config, workers)
@@ -141,6 +156,8 @@ def start_hydra(binary: str, workdir: Path, dsn: str, iterations: int) -> Target
         "SERVE_ADMIN_HOST": "127.0.0.1",
         "SERVE_ADMIN_PORT": str(admin),
         "SECRETS_SYSTEM": SECRET,
+        "URLS_LOGIN": UI_LOGIN,
+        "URLS_CONSENT": UI_CONSENT,
         "URLS_SELF_ISSUER": f"http://127.0.0.1:{public}/",
         "SQA_OPT_OUT": "true",
         "LOG_LEVEL": "error",
@@ -231,6 +248,7 @@ def main() -> None:
     parser.add_argument("--backends", default="sqlite,postgres")
     parser.add_argument("--ops", default="", help="comma-separated subset of the operations")
     parser.add_argument("--no-hydra", action="store_true")
+    parser.add_argument("--concurrency", type=int, default=16, help="browsers for 'code flow'")
     args = parser.parse_args()
     only = {o.strip() for o in args.ops.split(",") if o.strip()}
     global LOAD
@@ -243,6 +261,8 @@ def main() -> None:
     if not admin_dsn:
         admin_dsn, cluster = start_postgres()
         postmaster = postmaster_pid(cluster)
+    elif "postgres" in args.backends or not args.no_hydra:
+        postmaster = local_postmaster(admin_dsn)
     runs: dict[str, dict[str, list[Result]]] = {}
     try:
         with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
@@ -260,20 +280,27 @@ def main() -> None:
             if args.no_hydra:
                 pass
             elif Path(args.hydra).exists():
-                target = start_hydra(
-                    args.hydra, Path(tmp), new_database(admin_dsn), args.iterations
-                )
+                hydra_dsn = new_database(admin_dsn)
+                hydra_dsn += ("&" if "?" in hydra_dsn else "?") + HYDRA_DSN_OPTIONS
+                target = start_hydra(args.hydra, Path(tmp), hydra_dsn, args.iterations)
                 stack.callback(target.stop)
                 target.postmaster = postmaster
                 targets["Hydra v2.3.0 (postgres)"] = target
             else:
                 print(f"note: {args.hydra} not found; Hydra was not measured")
             requests = {name: prepare(t) for name, t in targets.items()}
-            ops = [op for op in next(iter(requests.values())) if not only or op in only]
+            flows = {name: code_flow.prepare(t.admin) for name, t in targets.items()}
+            names = [*next(iter(requests.values())), code_flow.NAME]
+            ops = [op for op in names if not only or op in only]
             for _ in range(args.rounds):
                 for op in ops:
                     for name, t in targets.items():
-                        result = measure(t, requests[name][op], args.seconds)
+                        if op == code_flow.NAME:
+                            result = Result(*code_flow.measure(
+                                t.public, t.admin, flows[name], args.seconds, args.concurrency,
+                                t.cpu))  # fmt: skip
+                        else:
+                            result = measure(t, requests[name][op], args.seconds)
                         runs.setdefault(name, {}).setdefault(op, []).append(result)
     finally:
         if cluster:
@@ -282,7 +309,9 @@ def main() -> None:
     print(
         f"\nclient secret hash: PBKDF2-SHA256, {args.iterations} iterations; {CONNECTIONS} "
         f"connections; {args.seconds}s per operation; {args.rounds} round(s), medians; "
-        f"{os.cpu_count()} CPUs; load average before the run: {LOAD}\n"
+        f"{os.cpu_count()} CPUs; load average before the run: {LOAD}; 'code flow': "
+        f"{args.concurrency} concurrent browsers, req/s = completed flows/s, latency of a "
+        "whole flow\n"
     )
     rows = [
         [server, op, f"{r.rps:.0f}", f"{r.p50_ms:.1f}", f"{r.p99_ms:.1f}",

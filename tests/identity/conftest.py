@@ -26,6 +26,14 @@ SESSION_HOOK = {
     }
 }
 
+ADDRESS_FLOWS = {
+    "selfservice": {
+        "flows": {"recovery": {"enabled": True}, "verification": {"enabled": True}},
+        "methods": {"link": {"enabled": True}, "code": {"passwordless_enabled": True}},
+    }
+}
+"""Recovery and verification on, ``link`` beside ``code``, login by code (decision 0023)."""
+
 
 def serve_identity(tmp: Path, backend: str, config: dict[str, Any]) -> Server:
     if backend == "postgres":

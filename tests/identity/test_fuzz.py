@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from roost.identity.http.admin import admin_routes
 from roost.identity.http.public import public_routes
 from tests.conftest import BACKENDS
-from tests.identity.conftest import serve_identity
+from tests.identity.conftest import ADDRESS_FLOWS, serve_identity
 from tests.support.fuzz import (
     SETTINGS,
     Snapshot,
@@ -86,12 +86,20 @@ def make_target(server: Server) -> Target:
             },
             "/self-service/login": login,
             "/self-service/logout/api": {"session_token": "ory_st_unknown"},
+            "/self-service/recovery": {"method": "code", "email": "fuzz-sentinel@example.com"},
+            "/self-service/verification": {"method": "code", "email": "fuzz-sentinel@example.com"},
+            "/admin/recovery/code": {"identity_id": created.json()["id"], "expires_in": "1h"},
+            "/admin/recovery/link": {"identity_id": created.json()["id"], "expires_in": "1h"},
         },
         queries={
             "/self-service/registration": {"flow": _flow(public, "registration")},
             "/self-service/login": {"flow": _flow(public, "login")},
             "/self-service/registration/flows": {"id": _flow(public, "registration")},
             "/self-service/login/flows": {"id": _flow(public, "login")},
+            "/self-service/recovery": {"flow": _flow(public, "recovery")},
+            "/self-service/verification": {"flow": _flow(public, "verification")},
+            "/self-service/recovery/flows": {"id": _flow(public, "recovery")},
+            "/self-service/verification/flows": {"id": _flow(public, "verification")},
         },
         query_names=("page_size", "page_token", "per_page", "credentials_identifier", "active"),
     )
@@ -103,7 +111,7 @@ def fuzzed(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[Target, Snapshot, list[tuple[str, str, str]]]]:
     tmp: Path = tmp_path_factory.mktemp(f"kratos-fuzz-{request.param}")
-    server = serve_identity(tmp, request.param, {})
+    server = serve_identity(tmp, request.param, ADDRESS_FLOWS)
     target = make_target(server)
     snapshot = Snapshot(target.dsn)
     yield target, snapshot, target.operations()

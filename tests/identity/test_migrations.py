@@ -94,6 +94,8 @@ def test_versions_are_the_ones_existing_databases_recorded() -> None:
         "20261206100001",
         "20261206200001",
         "20261206900001",
+        "20261207300001",
+        "20261207300002",
     ]
 
 

@@ -2,7 +2,7 @@
 
 schemathesis generates valid and invalid requests for the operations of this
 issue (identities, sessions, schemas, native login/registration/logout, the
-browser flows, settings, browser logout and the error flow) and
+browser flows, settings, browser logout, the error flow, recovery and verification) and
 every response must be free of 5xx and conform to ``kratos.openapi.json``.
 """
 
@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.identity.conftest import serve_identity
+from tests.identity.conftest import ADDRESS_FLOWS, serve_identity
 from tests.support import shared
 from tests.support.server import Server
 
@@ -74,6 +74,17 @@ OPERATIONS = [
     "createBrowserLogoutFlow",
     "updateLogoutFlow",
     "getFlowError",
+    # recovery and verification (decision 0023)
+    "createBrowserRecoveryFlow",
+    "createNativeRecoveryFlow",
+    "getRecoveryFlow",
+    "updateRecoveryFlow",
+    "createBrowserVerificationFlow",
+    "createNativeVerificationFlow",
+    "getVerificationFlow",
+    "updateVerificationFlow",
+    "createRecoveryCodeForIdentity",
+    "createRecoveryLinkForIdentity",
 ]
 
 
@@ -92,12 +103,18 @@ schema = schemathesis.openapi.from_dict(_self_hosted(json.loads(SPEC.read_text()
     operation_id=OPERATIONS
 )
 ERROR_UI = "https://www.ory.com/kratos/docs/fallback/error?id="
-FLOW_SUBMITS = {"updateLoginFlow", "updateRegistrationFlow", "updateSettingsFlow"}
+FLOW_SUBMITS = {
+    "updateLoginFlow",
+    "updateRegistrationFlow",
+    "updateSettingsFlow",
+    "updateRecoveryFlow",
+    "updateVerificationFlow",
+}
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    srv = serve_identity(tmp_path_factory.mktemp("kratos-schemathesis"), "sqlite", {})
+    srv = serve_identity(tmp_path_factory.mktemp("kratos-schemathesis"), "sqlite", ADDRESS_FLOWS)
     yield srv
     srv.stop()
 

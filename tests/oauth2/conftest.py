@@ -44,7 +44,12 @@ class Hydra:
         return data
 
 
-def serve_oauth2(tmp: Path, backend: str, config: dict[str, Any] | None = None) -> Hydra:
+def serve_oauth2(
+    tmp: Path,
+    backend: str,
+    config: dict[str, Any] | None = None,
+    env: dict[str, str] | None = None,
+) -> Hydra:
     if backend == "postgres":
         postgres_admin_dsn()
     dsn = new_dsn(backend, tmp)
@@ -58,7 +63,7 @@ def serve_oauth2(tmp: Path, backend: str, config: dict[str, Any] | None = None) 
             base[key] = {**base[key], **value}
         else:
             base[key] = value
-    server = start_server(tmp, base, service="oauth2", listeners=("public", "admin"))
+    server = start_server(tmp, base, service="oauth2", listeners=("public", "admin"), env=env)
     return Hydra(server, dsn, backend, tmp)
 
 

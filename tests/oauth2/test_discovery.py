@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import secrets
 import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 import jwt
@@ -112,8 +114,7 @@ def _code_flow(
         "code_challenge_method": pkce,
     }
     url = str(httpx.URL(rp.doc["authorization_endpoint"], params=params))
-    callback = browser.consent(api, browser.login(api, browser.start(url), subject="walker"))
-    got = query(callback)
+    got = _answer(browser, api, url, mode)
     assert got["state"] == params["state"]
     response = rp.post(
         rp.doc["token_endpoint"],
@@ -125,6 +126,35 @@ def _code_flow(
     claims = jwt.decode(token["id_token"], options={"verify_signature": False})
     assert claims["nonce"] == params["nonce"]
     return token
+
+
+def _answer(browser: Browser, api: OAuth2Api, url: str, mode: str) -> dict[str, str]:
+    """Login and consent as "walker"; the parameters the client receives in ``mode``."""
+    consent = browser.login(api, browser.start(url), subject="walker")
+    done = api.accept_o_auth2_consent_request(consent, {"grant_scope": ["openid", "offline"]})
+    response = browser.get(done.redirect_to)
+    if mode == "form_post":
+        assert response.status_code == 200 and f'action="{REDIRECT}"' in response.text
+        return dict(re.findall(r'name="([^"]+)" value="([^"]*)"', response.text))
+    assert response.status_code == 303, response.text
+    location = response.headers["location"]
+    if mode == "fragment":
+        return dict(parse_qsl(urlsplit(location).fragment))
+    return query(location)
+
+
+def _implicit_and_hybrid(browser: Browser, api: OAuth2Api, rp: RP) -> None:
+    """Every response type listed, in the default mode, through ``rp`` (which has them all)."""
+    for response_type in rp.doc["response_types_supported"]:
+        params = {"client_id": rp.id, "response_type": response_type, "scope": "openid offline",
+                  "redirect_uri": REDIRECT, "state": secrets.token_urlsafe(12),
+                  "nonce": secrets.token_urlsafe(12)}  # fmt: skip
+        url = str(httpx.URL(rp.doc["authorization_endpoint"], params=params))
+        got = _answer(browser, api, url, "query" if response_type == "code" else "fragment")
+        assert got["state"] == params["state"]
+        expected = {"token": "access_token"}
+        for part in response_type.split():
+            assert expected.get(part, part) in got, (response_type, got)
 
 
 def _device_flow(browser: Browser, api: OAuth2Api, rp: RP) -> dict[str, Any]:
@@ -214,6 +244,9 @@ def test_every_listed_endpoint_grant_and_method_works(h: Hydra) -> None:
                 headers={"Authorization": f"Bearer {token['access_token']}"},
             )
             assert again.status_code == 401
+
+            _implicit_and_hybrid(browser, api, rp)
+            exercised.add("implicit")
 
             device = _device_flow(browser, api, rp)
             assert device["access_token"] and device["id_token"]

@@ -20,6 +20,7 @@ from roost.core.errors import ConfigError
 from roost.core.observability import with_shared_keys
 from roost.identity.browser_config import BROWSER_FLOW_KEYS, BrowserConfig
 from roost.identity.mfa_config import MFA_METHOD_KEYS, WHOAMI_KEYS, MfaConfig
+from roost.identity.recovery_config import ADDRESS_FLOW_KEYS, ADDRESS_METHOD_KEYS, AddressConfig
 from roost.identity.selfservice.hooks.config import HOOK_LIST, HookConfig, extend_schema
 
 _PORT = {"type": "integer", "minimum": 0, "maximum": 65535}
@@ -96,6 +97,7 @@ SCHEMA: dict[str, Any] = _obj(
                             }
                         ),
                         **MFA_METHOD_KEYS,
+                        **ADDRESS_METHOD_KEYS,
                     }
                 ),
                 "flows": _obj(
@@ -134,6 +136,7 @@ SCHEMA: dict[str, Any] = _obj(
                             }
                         ),
                         **BROWSER_FLOW_KEYS,
+                        **ADDRESS_FLOW_KEYS,
                     }
                 ),
             }
@@ -247,13 +250,15 @@ KNOWN = frozenset(
         "serve.admin.request_log",
         "serve.admin.socket",
         "selfservice.methods.profile",
-        "selfservice.methods.link",
-        "selfservice.methods.code",
+        "selfservice.methods.code.mfa_enabled",
+        "selfservice.methods.code.config.missing_credential_fallback_enabled",
         "selfservice.methods.oidc",
         "selfservice.flows.error",
         "selfservice.flows.settings.after.oidc",
-        "selfservice.flows.recovery",
-        "selfservice.flows.verification",
+        "selfservice.flows.recovery.before",
+        "selfservice.flows.recovery.after.hooks",
+        "selfservice.flows.verification.before",
+        "selfservice.flows.verification.after.hooks",
         "selfservice.flows.logout",
         "selfservice.flows.login.after.oidc",
         "selfservice.flows.login.style",
@@ -370,6 +375,8 @@ class IdentityConfig:
     cleanup_batch_size: int
     courier: CourierConfig
     browser: BrowserConfig
+    addresses: AddressConfig
+    """Recovery, verification, ``code`` and ``link`` (decision 0023)."""
     mfa: MfaConfig = field(default_factory=MfaConfig)
     hooks: HookConfig = field(default_factory=HookConfig)
 
@@ -444,5 +451,6 @@ class IdentityConfig:
             ),
             browser=BrowserConfig.from_values(v, public.base_url, cookie_name),
             mfa=MfaConfig.from_values(v, public.base_url),
+            addresses=AddressConfig.from_values(v),
             hooks=HookConfig.from_values(v),
         )

@@ -29,12 +29,15 @@ from roost.identity.identities.manager import IdentityManager
 from roost.identity.identities.model import now
 from roost.identity.metrics import Counters
 from roost.identity.schemas.manager import Schemas, fetch_document, load_schemas
+from roost.identity.selfservice.code_login import CodeLogin
+from roost.identity.selfservice.codes import CodeHmac
 from roost.identity.selfservice.error_flow import ErrorFlows
 from roost.identity.selfservice.flows import Flows
 from roost.identity.selfservice.hooks.runner import FlowHooks
 from roost.identity.selfservice.login import Login, LoginStrategy
 from roost.identity.selfservice.lookup_secret import LookupLogin, LookupSettings
 from roost.identity.selfservice.password import PasswordLogin, PasswordRegistration
+from roost.identity.selfservice.recovery import Recovery
 from roost.identity.selfservice.registration import (
     ProfileStep,
     Registration,
@@ -44,8 +47,10 @@ from roost.identity.selfservice.settings import Settings, SettingsStrategy
 from roost.identity.selfservice.settings_methods import PasswordSettings, ProfileSettings
 from roost.identity.selfservice.step_up import SecondFactor, StepUp
 from roost.identity.selfservice.totp import TotpLogin, TotpSettings
+from roost.identity.selfservice.verification import Verification
 from roost.identity.selfservice.webauthn import KeyLogin, KeySettings, PasskeyLogin
 from roost.identity.sessions.manager import SessionManager
+from roost.identity.sql.codes import CodeStore
 from roost.identity.sql.courier import CourierStore
 from roost.identity.sql.credentials import CredentialConfigs
 from roost.identity.sql.errors import ErrorStore
@@ -88,6 +93,8 @@ class IdentityParts:
     """Reads the admin API's message list and message."""
     errors: ErrorFlows
     settings: Settings
+    recovery: Recovery
+    verification: Verification
     hooks: FlowHooks | None = None
     """The configured web hooks (decision 0029); closed with the service."""
 
@@ -113,10 +120,11 @@ class IdentityService(Service[IdentityParts]):
             "login": cfg.login_lifespan,
             "registration": cfg.registration_lifespan,
             "settings": cfg.browser.settings_lifespan,
+            "recovery": cfg.addresses.recovery.lifespan,
+            "verification": cfg.addresses.verification.lifespan,
         }
-        flows = Flows(
-            SelfServiceStore(self.db, nid, identities, sessions), self.public_url, lifespans
-        )
+        store = SelfServiceStore(self.db, nid, identities, sessions)
+        flows = Flows(store, self.public_url, lifespans)
         throttle = LoginThrottle(LoginFailureStore(self.db, nid), cfg.cookie_secrets[0], now)
         logins: dict[str, LoginStrategy] = {}
         registrations: dict[str, RegistrationStrategy] = {"profile": ProfileStep()}
@@ -143,20 +151,54 @@ class IdentityService(Service[IdentityParts]):
             pull_wait=c.pull_wait,
         )
         hooks = FlowHooks(cfg.hooks, self.public_url, self.schemas) if cfg.hooks.places else None
+        settings_flow = Settings(
+            flows,
+            manager,
+            identities,
+            self.schemas,
+            settings,
+            privileged_max_age=cfg.browser.privileged_session_max_age,
+            required_aal=cfg.mfa.settings_required_aal,
+            hooks=hooks,
+        )
+        codes = CodeStore(self.db, nid, store, identities, sessions)
+        hmac = CodeHmac(cfg.cookie_secrets)
+        a = cfg.addresses
+        if a.passwordless and a.code_enabled:
+            logins["code"] = CodeLogin(
+                identities,
+                codes,
+                hmac,
+                courier,
+                lifespan=a.code_lifespan,
+                max_submissions=a.max_submissions,
+            )
+        verification = Verification(
+            flows,
+            codes,
+            hmac,
+            courier,
+            a,
+            ui_url=cfg.browser.ui_url("verification"),
+            return_url=a.verification.after_return_url or cfg.browser.default_return_url,
+        )
         return IdentityParts(
             nid=nid,
             hooks=hooks,
             errors=ErrorFlows(ErrorStore(self.db, nid)),
-            settings=Settings(
+            settings=settings_flow,
+            recovery=Recovery(
                 flows,
-                manager,
-                identities,
-                self.schemas,
-                settings,
+                codes,
+                hmac,
+                courier,
+                a,
+                sessions=manager,
+                identities=identities,
+                settings=settings_flow,
                 privileged_max_age=cfg.browser.privileged_session_max_age,
-                required_aal=cfg.mfa.settings_required_aal,
-                hooks=hooks,
             ),
+            verification=verification,
             courier=courier,
             courier_store=courier_store,
             identity_store=identities,
@@ -181,6 +223,7 @@ class IdentityService(Service[IdentityParts]):
                 registrations,
                 enabled=cfg.registration_enabled,
                 session_hook=cfg.registration_session_hook,
+                after=(verification,),
                 hooks=hooks,
             ),
         )

@@ -195,3 +195,114 @@ def no_settings_strategy() -> Text:
         4010004,
         "Could not find a strategy to update your settings. Did you fill out the form correctly?",
     )
+
+
+# --- recovery and verification (decision 0023) ---------------------------------------------
+
+_SENT = (
+    "An email containing a {kind} {what} has been sent to the email address you provided. "
+    "If you have not received an email, check the spelling of the address and make sure to "
+    "use the address you registered with."
+)
+
+
+def email_sent(kind: str, method: str) -> Text:
+    """1060002/1060003 (recovery link/code), 1080001/1080003 (verification link/code)."""
+    ids = {"recovery": (1060002, 1060003), "verification": (1080001, 1080003)}[kind]
+    what = "code" if method == "code" else "link"
+    return _msg(ids[method == "code"], _SENT.format(kind=kind, what=what), "info")
+
+
+def recovery_successful(minutes: float, expires_unix: int) -> Text:
+    return _msg(
+        1060001,
+        "You successfully recovered your account. Please change your password or set up an "
+        "alternative login method (e.g. social sign in) within the next "
+        f"{minutes:.2f} minutes.",
+        "success",
+        privileged_session_expires_at_unix=expires_unix,
+    )
+
+
+def verification_successful() -> Text:
+    return _msg(1080002, "You successfully verified your email address.", "success")
+
+
+def label_submit() -> Text:
+    return _msg(1070005, "Submit", "info")
+
+
+def label_email() -> Text:
+    return _msg(1070007, "Email", "info")
+
+
+def resend_code() -> Text:
+    return _msg(1070008, "Resend code", "info")
+
+
+def label_continue() -> Text:
+    return _msg(1070009, "Continue", "info")
+
+
+def label_code(kind: str) -> Text:
+    """1070010 "Recovery code", 1070011 "Verification code"."""
+    if kind == "recovery":
+        return _msg(1070010, "Recovery code", "info")
+    return _msg(1070011, "Verification code", "info")
+
+
+def code_invalid(kind: str) -> Text:
+    """4060006 / 4070006: a wrong, used or expired code."""
+    ident = 4060006 if kind == "recovery" else 4070006
+    return _msg(ident, f"The {kind} code is invalid or has already been used. Please try again.")
+
+
+def token_invalid(kind: str) -> Text:
+    """4060004 / 4070001: a wrong, used or expired link."""
+    ident = 4060004 if kind == "recovery" else 4070001
+    return _msg(
+        ident, f"The {kind} token is invalid or has already been used. Please retry the flow."
+    )
+
+
+def retry_success(kind: str) -> Text:
+    """4060001 / 4070002: the flow already succeeded."""
+    ident = 4060001 if kind == "recovery" else 4070002
+    return _msg(ident, "The request was already completed successfully and can not be retried.")
+
+
+def no_address_strategy(kind: str) -> Text:
+    """4010005 (recovery) / 4010006 (verification)."""
+    ident = 4010005 if kind == "recovery" else 4010006
+    verb = "recover your account" if kind == "recovery" else "verify your account"
+    return _msg(
+        ident, f"Could not find a strategy to {verb} with. Did you fill out the form correctly?"
+    )
+
+
+# --- passwordless login by code (decision 0023) ----------------------------------------------
+
+
+def send_sign_in_code() -> Text:
+    return _msg(1010015, "Send sign in code", "info")
+
+
+def login_code_sent() -> Text:
+    return _msg(
+        1010014,
+        "A code was sent to the address you provided. If you didn't receive it, please check "
+        "the spelling of the address and try again.",
+        "info",
+    )
+
+
+def label_login_code() -> Text:
+    return _msg(1070013, "Login code", "info")
+
+
+def login_code_invalid() -> Text:
+    return _msg(4010008, "The login code is invalid or has already been used. Please try again.")
+
+
+def no_code_user() -> Text:
+    return _msg(4000035, "This account does not exist or has not setup sign in with code.")

@@ -9,7 +9,7 @@ revoked tokens, which Hydra only offers as a CLI command).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -21,6 +21,37 @@ from roost.oauth2 import durations
 _PORT = {"type": "integer", "minimum": 0, "maximum": 65535}
 _DURATION = {"type": "string", "pattern": r"^[0-9]+(ns|us|ms|s|m|h)([0-9]+(ns|us|ms|s|m|h))*$"}
 _STRINGS = {"type": "array", "items": {"type": "string"}}
+_WEBHOOK = {
+    "oneOf": [
+        {"type": "string", "format": "uri"},
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["url"],
+            "properties": {
+                "url": {"type": "string", "format": "uri"},
+                "auth": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["type", "config"],
+                    "properties": {
+                        "type": {"const": "api_key"},
+                        "config": {
+                            "type": "object",
+                            "additionalProperties": False,
+                            "required": ["name", "value"],
+                            "properties": {
+                                "in": {"enum": ["header", "cookie"]},
+                                "name": {"type": "string"},
+                                "value": {"type": "string"},
+                            },
+                        },
+                    },
+                },
+            },
+        },
+    ]
+}
 
 
 def _obj(**props: Any) -> dict[str, Any]:
@@ -65,6 +96,8 @@ SCHEMA: dict[str, Any] = _obj(
         jwt=_obj(scope_claim={"type": "string", "enum": ["list", "string", "both"]}),
     ),
     oauth2=_obj(
+        token_hook=_WEBHOOK,
+        refresh_token_hook=_WEBHOOK,
         expose_internal_errors={"type": "boolean"},
         exclude_not_before_claim={"type": "boolean"},
         mirror_top_level_claims={"type": "boolean"},
@@ -104,7 +137,14 @@ SCHEMA: dict[str, Any] = _obj(
         ),
     ),
     oidc=_obj(
-        dynamic_client_registration=_obj(enabled={"type": "boolean"}, default_scope=_STRINGS)
+        dynamic_client_registration=_obj(enabled={"type": "boolean"}, default_scope=_STRINGS),
+        subject_identifiers=_obj(
+            supported_types={
+                "type": "array",
+                "items": {"type": "string", "enum": ["public", "pairwise"]},
+            },
+            pairwise=_obj(salt={"type": "string"}),
+        ),
     ),
     janitor=_obj(
         interval=_DURATION,
@@ -140,10 +180,7 @@ KNOWN = frozenset(
         "urls.identity_provider",
         "secrets.cookie",
         "oauth2.preserve_ext_claims",
-        "oauth2.token_hook",
-        "oauth2.refresh_token_hook",
         "oauth2.grant.refresh_token",
-        "oidc.subject_identifiers",
     }
 )
 
@@ -212,6 +249,10 @@ class OAuth2Config:
     user_code_length: int
     user_code_alphabet: str
     pkce_enforced_for_public_clients: bool
+    token_hook: Any = field(default=None, repr=False)  # the raw value; HookConfig.parse reads it
+    refresh_token_hook: Any = field(default=None, repr=False)
+    subject_types: tuple[str, ...] = ("public",)
+    pairwise_salt: str = field(default="", repr=False)
 
     @classmethod
     def from_values(cls, v: dict[str, Any]) -> OAuth2Config:
@@ -226,7 +267,20 @@ class OAuth2Config:
         janitor = get(v, "janitor.interval", None)
         base = public_url.rstrip("/")
         code = _user_code(get(v, "oauth2.device_authorization.user_code", None) or {})
+        subject_types = tuple(
+            dict.fromkeys(get(v, "oidc.subject_identifiers.supported_types", None) or ["public"])
+        )
+        salt = get(v, "oidc.subject_identifiers.pairwise.salt", "") or ""
+        if "pairwise" in subject_types and not salt:
+            raise ConfigError(
+                "oauth2: oidc.subject_identifiers.pairwise.salt must be set when pairwise "
+                "subject identifiers are enabled"
+            )
         return cls(
+            token_hook=get(v, "oauth2.token_hook", None),
+            refresh_token_hook=get(v, "oauth2.refresh_token_hook", None),
+            subject_types=subject_types,
+            pairwise_salt=salt,
             dsn=v.get("dsn", "memory"),
             public=public,
             admin=admin,

@@ -94,6 +94,9 @@ class Introspector:
         if record.granted_audience:
             out["aud"] = record.granted_audience
         out["sub"] = record.subject
+        claims = (record.session.get("id_token") or {}).get("id_token_claims") or {}
+        if claims.get("sub") and claims["sub"] != record.subject:
+            out["obfuscated_subject"] = claims["sub"]  # the pairwise ``sub`` of the ID token
         out["token_type"] = "Bearer"  # noqa: S105
         out["token_use"] = use
         if record.extra:

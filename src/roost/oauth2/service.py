@@ -18,6 +18,7 @@ from roost.core.throttle import FailureThrottle
 from roost.oauth2 import scopes as sc
 from roost.oauth2.clients.hashing import SecretHasher
 from roost.oauth2.clients.registration import Registration
+from roost.oauth2.clients.rules import ClientRules, http_fetch
 from roost.oauth2.config import OAuth2Config
 from roost.oauth2.consent.challenges import Challenges
 from roost.oauth2.consent.logout import Logout, LogoutURLs
@@ -26,8 +27,10 @@ from roost.oauth2.consent.sessions import ConsentSessions
 from roost.oauth2.consent.strategy import FlowURLs, LoginConsentStrategy
 from roost.oauth2.janitor import Janitor
 from roost.oauth2.jwk.manager import KeyManager
+from roost.oauth2.oidc.authorize_response import AuthorizeResponder
 from roost.oauth2.oidc.backchannel import BackChannelLogout
 from roost.oauth2.oidc.id_token import IDTokenSigner
+from roost.oauth2.oidc.pairwise import SubjectIdentifiers
 from roost.oauth2.oidc.userinfo import UserInfo
 from roost.oauth2.rfc6749.authorization import AuthorizationValidator
 from roost.oauth2.rfc6749.client_auth import AuthCounters, ClientAuthenticator
@@ -64,6 +67,7 @@ from roost.oauth2.sql.tokens import TokenStore
 from roost.oauth2.sql.trust import TrustStore
 from roost.oauth2.tokens.aead import AEAD
 from roost.oauth2.tokens.hmac import HMACStrategy
+from roost.oauth2.tokens.hook import token_hooks
 from roost.oauth2.tokens.issuer import TokenIssuer, now_utc
 from roost.oauth2.tokens.jwt import JWTStrategy
 from roost.runtime.service import Service
@@ -103,6 +107,8 @@ class Parts:
     registration: Registration
     device_authorization: DeviceAuthorization
     device_verification: DeviceVerification
+    client_rules: ClientRules
+    subjects: SubjectIdentifiers
 
 
 @dataclass(kw_only=True)
@@ -118,6 +124,12 @@ class OAuth2Service(Service[Parts]):
         nid = await ensure_network(self.db)
         cfg = self.config
         strategy = sc.STRATEGIES[cfg.scope_strategy]
+        subjects = SubjectIdentifiers(cfg.subject_types, cfg.pairwise_salt)
+        client_rules = ClientRules(
+            default_scope=cfg.default_client_scope,
+            subject_types=cfg.subject_types,
+            fetch=http_fetch,
+        )
         clients = ClientStore(self.db, nid)
         tokens = TokenStore(self.db, nid, self.aead if cfg.encrypt_at_rest else None)
         keys = KeyManager(KeyStore(self.db, nid, self.aead))
@@ -131,6 +143,7 @@ class OAuth2Service(Service[Parts]):
             access_ttl=cfg.access_token_ttl,
             refresh_ttl=cfg.refresh_token_ttl,
             mirror_claims=cfg.mirror_top_level_claims,
+            hooks=token_hooks(cfg.refresh_token_hook, cfg.token_hook),
         )
         rules = AssertionRules(
             token_urls=tuple(
@@ -155,22 +168,19 @@ class OAuth2Service(Service[Parts]):
             dummy_hash=await asyncio.to_thread(self.hasher.hash, secrets.token_urlsafe(32)),
             counters=self.counters.auth,
         )
-        code_grant = AuthorizationCodeGrant(
-            issuer,
-            tokens,
-            self.hmac,
-            IDTokenSigner(keys, cfg.issuer, cfg.id_token_ttl),
-            code_ttl=cfg.auth_code_ttl,
-        )
-        devices = DeviceStore(self.db, nid, self.aead if cfg.encrypt_at_rest else None)
         id_signer = IDTokenSigner(keys, cfg.issuer, cfg.id_token_ttl)
+        code_grant = AuthorizationCodeGrant(
+            issuer, tokens, self.hmac, id_signer, code_ttl=cfg.auth_code_ttl
+        )
+        responder = AuthorizeResponder(code_grant, issuer, id_signer)
+        devices = DeviceStore(self.db, nid, self.aead if cfg.encrypt_at_rest else None)
         grants: list[Grant] = [
             code_grant,
             DeviceCodeGrant(
                 issuer, tokens, self.hmac, id_signer, devices, interval=cfg.device_polling_interval
             ),
             ClientCredentialsGrant(issuer, strategy, grant_all=cfg.default_grant_allowed_scope),
-            RefreshTokenGrant(issuer, tokens, self.hmac, strategy),
+            RefreshTokenGrant(issuer, tokens, self.hmac, strategy, id_signer),
             JWTBearerGrant(issuer, trust, tokens, rules, strategy),
         ]
         introspector = Introspector(tokens, self.hmac, jwt, cfg.issuer, strategy)
@@ -181,11 +191,12 @@ class OAuth2Service(Service[Parts]):
             AuthorizationValidator(clients, strategy, pkce),
             flows,
             challenges,
-            code_grant,
+            responder,
             FlowURLs(cfg.login_url, cfg.consent_url, cfg.registration_url),
             ttl=cfg.login_consent_ttl,
             session_ttl=cfg.authentication_session_ttl,
             strategy=strategy,
+            subjects=subjects,
         )
         device_urls = DeviceFlowURLs(
             cfg.device_verification_url,
@@ -198,11 +209,12 @@ class OAuth2Service(Service[Parts]):
             DeviceRequests(devices, clients, challenges, device_urls),
             flows,
             challenges,
-            code_grant,
+            responder,
             FlowURLs(cfg.login_url, cfg.consent_url, cfg.registration_url),
             ttl=cfg.login_consent_ttl,
             session_ttl=cfg.authentication_session_ttl,
             strategy=strategy,
+            subjects=subjects,
         )
         backchannel = BackChannelLogout(keys, cfg.issuer)
         logout = Logout(
@@ -217,8 +229,11 @@ class OAuth2Service(Service[Parts]):
             ),
             issuer=cfg.issuer,
             ttl=cfg.login_consent_ttl,
+            subjects=subjects,
         )
         return Parts(
+            client_rules=client_rules,
+            subjects=subjects,
             clients=clients,
             tokens=tokens,
             keys=keys,
@@ -231,7 +246,7 @@ class OAuth2Service(Service[Parts]):
             janitor=Janitor(tokens, cfg.janitor_batch_size, auth_failures),
             authorization=authorization,
             consent_requests=ConsentRequests(flows, challenges, clients, cfg.login_consent_ttl),
-            userinfo=UserInfo(introspector),
+            userinfo=UserInfo(introspector, clients, id_signer),
             logout=logout,
             consent_sessions=ConsentSessions(
                 ConsentSessionStore(self.db, nid), clients, challenges, logout
@@ -261,7 +276,7 @@ class OAuth2Service(Service[Parts]):
                 self.hmac,
                 self._hash_secret,
                 enabled=cfg.dynamic_registration,
-                default_scope=cfg.default_client_scope,
+                rules=client_rules,
                 endpoint=f"{cfg.public_url}/oauth2/register",
             ),
         )

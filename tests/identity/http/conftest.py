@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -149,3 +150,139 @@ def mfa(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
     yield Site(Kratos(server), ui)
     server.stop()
     ui.stop()
+
+
+# --- recovery and verification (decision 0023): a site that mails ------------------------
+
+MAIL_SECRET = "recovery-verification-secret-0023"
+
+
+@dataclass
+class MailSite(Site):
+    """A site whose courier delivers to a real SMTP server (aiosmtpd) in the test run."""
+
+    smtp: Any = None
+
+    def mail_to(self, address: str, count: int = 1, timeout: float = 20) -> Any:
+        """The ``count``-th mail received for ``address`` (waits for the courier)."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = [m for m in self.smtp.inbox.mails if str(m["To"]) == address]
+            if len(found) >= count:
+                return found[count - 1]
+            time.sleep(0.05)
+        raise AssertionError(f"no mail #{count} for {address}")
+
+    def mails_to(self, address: str) -> list[Any]:
+        return [m for m in self.smtp.inbox.mails if str(m["To"]) == address]
+
+
+QUICKSTART_SCHEMA: dict[str, Any] = {
+    "$id": "https://roost.test/quickstart.schema.json",
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "type": "object",
+    "properties": {
+        "traits": {
+            "type": "object",
+            "properties": {
+                "email": {
+                    "type": "string",
+                    "format": "email",
+                    "title": "E-Mail",
+                    "ory.sh/kratos": {
+                        "credentials": {
+                            "password": {"identifier": True},
+                            "code": {"identifier": True, "via": "email"},
+                        },
+                        "verification": {"via": "email"},
+                        "recovery": {"via": "email"},
+                    },
+                },
+                "name": {
+                    "type": "object",
+                    "properties": {"first": {"type": "string"}, "last": {"type": "string"}},
+                },
+            },
+            "required": ["email"],
+            "additionalProperties": False,
+        }
+    },
+}
+"""Kratos's quickstart schema: the e-mail is identifier (password and code), verification
+and recovery address."""
+
+
+def _mail_config(ui: UIServer, smtp_port: int, extra: dict[str, Any]) -> dict[str, Any]:
+    flows = {
+        "recovery": {"enabled": True, **extra},
+        "verification": {"enabled": True, **extra},
+        "settings": {"privileged_session_max_age": "15m"},
+    }
+    cfg = _config(ui, {"flows": flows})
+    cfg["selfservice"]["methods"] = {
+        "link": {"enabled": True},
+        "code": {"passwordless_enabled": True},
+    }
+    after = cfg["selfservice"]["flows"]["registration"]["after"]["password"]
+    after["hooks"] = [{"hook": "session"}, {"hook": "show_verification_ui"}]
+    cfg["secrets"] = {"cookie": [MAIL_SECRET]}
+    cfg["courier"] = {
+        "smtp": {"connection_uri": f"smtp://127.0.0.1:{smtp_port}/?disable_starttls=true"},
+        "worker": {"pull_wait": "50ms"},
+    }
+    return cfg
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def mail_site(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[MailSite]:
+    """Recovery and verification on (code by default, link enabled), ``--watch-courier``."""
+    yield from _mail_site(request.param, tmp_path_factory, {})
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def notifying_site(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[MailSite]:
+    """As ``mail_site``, with ``notify_unknown_recipients`` and flows of two seconds."""
+    extra = {"notify_unknown_recipients": True, "lifespan": "2s"}
+    yield from _mail_site(request.param, tmp_path_factory, extra)
+
+
+def _mail_site(
+    backend: str, tmp_path_factory: pytest.TempPathFactory, extra: dict[str, Any]
+) -> Iterator[MailSite]:
+    from tests.conftest import new_dsn, postgres_admin_dsn
+    from tests.identity.conftest import FAST
+    from tests.identity.courier.smtp_server import SMTPServer
+    from tests.support.server import free_port, start_server
+
+    if backend == "postgres":
+        postgres_admin_dsn()
+    tmp = tmp_path_factory.mktemp(f"mail-{backend}")
+    smtp = SMTPServer(free_port()).start()
+    ui = UIServer()
+    dsn = new_dsn(backend, tmp)
+    schema = tmp / "quickstart.schema.json"
+    schema.write_text(json.dumps(QUICKSTART_SCHEMA))
+    config = {"dsn": dsn, **FAST, **_mail_config(ui, smtp.port, extra)}
+    config["identity"] = {
+        "default_schema_id": "default",
+        "schemas": [{"id": "default", "url": f"file://{schema}"}],
+    }
+    server = start_server(
+        tmp,
+        config,
+        service="identity",
+        listeners=("public", "admin"),
+        extra_args=("--watch-courier",),
+    )
+    server.dsn = dsn  # type: ignore[attr-defined]
+    ui.kratos = server.urls["public"]
+    yield MailSite(Kratos(server), ui, smtp)
+    server.stop()
+    ui.stop()
+    smtp.stop()

@@ -29,6 +29,7 @@ from roost.identity.http.common import (
     service,
 )
 from roost.identity.http.courier import courier_routes
+from roost.identity.http.recovery import admin_recovery_routes
 from roost.identity.identities.bodies import check_body
 from roost.identity.identities.manager import IdentityManager
 from roost.identity.identities.model import Identity
@@ -313,5 +314,6 @@ admin_routes = [
     route("/admin/sessions/{id}", GET=get_session, DELETE=disable_session),
     route("/admin/sessions/{id}/extend", PATCH=extend_session),
     *courier_routes,
+    *admin_recovery_routes,
     route("/{path:path}", **{m: to_admin for m in ("GET", "POST", "PUT", "PATCH", "DELETE")}),
 ]

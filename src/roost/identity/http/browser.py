@@ -120,11 +120,13 @@ class CSRFCookie:
         return response
 
 
-def rotate_csrf(response: Response, svc: IdentityService) -> None:
+def rotate_csrf(response: Response, svc: IdentityService, raw: str | None = None) -> None:
     """A fresh anti-CSRF token with a new session (Kratos's ``IssueCookie``): a token seen
-    before sign-in (on a shared machine, or planted) is worthless after it."""
+    before sign-in (on a shared machine, or planted) is worthless after it. ``raw``: the
+    token flows created in the same request were given (masked)."""
     cfg = svc.config.browser.csrf_cookie
-    _set_cookie(response, svc, cfg, csrf_cookie_name(svc), csrf.new_token(), csrf.MAX_AGE)
+    value = raw or csrf.new_token()
+    _set_cookie(response, svc, cfg, csrf_cookie_name(svc), value, csrf.MAX_AGE)
 
 
 # --- the session cookie ----------------------------------------------------------------
@@ -176,6 +178,7 @@ def start(svc: IdentityService, request: Request, cookie: CSRFCookie | None) -> 
 
 def submission(svc: IdentityService, request: Request) -> Submission:
     """A submit's plain values, with the CSRF cookie, header and session it carries."""
+    request.state.next_csrf = csrf.new_token()
     return Submission(
         flow_id=flow_id(request),
         browser=browser_signal(request),
@@ -185,6 +188,7 @@ def submission(svc: IdentityService, request: Request) -> Submission:
         csrf_cookie=csrf_cookie(svc, request),
         csrf_header=request.headers.get(csrf.HEADER),
         session_token=session_token(svc, request),
+        next_csrf=csrf.mask(request.state.next_csrf),
     )
 
 

@@ -82,15 +82,20 @@ def registered(svc: IdentityService, request: Request, done: Registered) -> Resp
     assert done.flow is not None
     if browser.wants_json(request):
         url = svc.schemas.url(ident.schema_id)
-        body: dict[str, Any] = {"identity": ident.to_json(url), "continue_with": None}
+        body: dict[str, Any] = {
+            "identity": ident.to_json(url),
+            "continue_with": done.continue_with or None,
+        }
         if session is not None:
             body["session"] = session.to_json(url)
         response: Response = JSON(body)
+    elif done.continue_with and svc.config.addresses.show_verification_ui:
+        response = browser.redirect(done.continue_with[0]["flow"]["url"])
     else:
         response = browser.redirect(browser.finished(svc, done.flow, done.flow.active))
     if session is not None:
         browser.set_session_cookie(response, svc, session)
-        browser.rotate_csrf(response, svc)
+        browser.rotate_csrf(response, svc, getattr(request.state, "next_csrf", None))
     return response
 
 

@@ -22,6 +22,7 @@ from roost.identity.http.common import (
     path_uuid,
     service,
 )
+from roost.identity.http.recovery import address_routes
 from roost.identity.http.sessions import token_of
 from roost.identity.http.settings import settings_routes
 from roost.identity.http.submission import lookup_id
@@ -99,12 +100,13 @@ def _registered(svc: IdentityService, done: Registered) -> dict[str, Any]:
     ident, session = done.identity, done.session
     url = svc.schemas.url(ident.schema_id)
     if session is None:
-        return {"identity": ident.to_json(url), "continue_with": None}
+        return {"identity": ident.to_json(url), "continue_with": done.continue_with or None}
+    token = {"action": "set_ory_session_token", "ory_session_token": session.token}
     return {
         "session_token": session.token,
         "session": session.to_json(url),
         "identity": ident.to_json(url),
-        "continue_with": [{"action": "set_ory_session_token", "ory_session_token": session.token}],
+        "continue_with": [token, *done.continue_with],
     }
 
 
@@ -218,4 +220,5 @@ public_routes = [
     route("/schemas/{id}", GET=get_schema),
     *browser_routes,
     *settings_routes,
+    *address_routes,
 ]

@@ -66,6 +66,12 @@ def derive(schema: IdentitySchema, ident: Identity) -> None:
         cred = ident.credentials.get("password") or Credential("password", [], {})
         cred.identifiers = ids
         ident.credentials["password"] = cred
+    codes = schema.code_addresses(ident.traits)
+    if codes:  # passwordless login by code (decision 0023), Kratos's credential shape
+        addresses = [{"channel": via, "address": value} for via, value in codes]
+        cred = ident.credentials.get("code") or Credential("code", [], {})
+        cred.identifiers, cred.config = [v for _, v in codes], {"addresses": addresses}
+        ident.credentials["code"] = cred
     old_v = {(a.via, a.value): a for a in ident.verifiable_addresses}
     ident.verifiable_addresses = [
         old_v.get(pair) or Address(*pair) for pair in schema.addresses(ident.traits, "verification")

@@ -21,6 +21,8 @@ from roost.identity.migrations import (
     v20261206100001_courier,
     v20261206200001_settings_flows_and_errors,
     v20261206900001_uuids_as_text,
+    v20261207300001_recovery_verification,
+    v20261207300002_login_codes,
 )
 
 __all__ = ["MIGRATIONS"]
@@ -37,4 +39,6 @@ MIGRATIONS = [
     v20261206100001_courier.STEP,
     v20261206200001_settings_flows_and_errors.STEP,
     v20261206900001_uuids_as_text.STEP,
+    v20261207300001_recovery_verification.STEP,
+    v20261207300002_login_codes.STEP,
 ]

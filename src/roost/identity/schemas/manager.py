@@ -52,6 +52,9 @@ class TraitField:
     password_identifier: bool
     verification_via: str | None
     recovery_via: str | None
+    code_via: str | None = None
+    """``credentials.code.via`` of a trait marked ``credentials.code.identifier``: the
+    address a passwordless login code is mailed to (decision 0023)."""
 
 
 def _type_name(value: Any) -> str:
@@ -105,6 +108,17 @@ class IdentitySchema:
                     out.append(pair)
         return out
 
+    def code_addresses(self, traits: Any) -> list[tuple[str, str]]:
+        """``(via, value)`` of the traits marked as ``code`` identifiers, normalised."""
+        out = []
+        for f in self.fields:
+            value = _lookup(traits, f.path)
+            if f.code_via and isinstance(value, str) and value.strip():
+                pair = (f.code_via, value.strip().lower())
+                if pair not in out:
+                    out.append(pair)
+        return out
+
     def validate(self, traits: Any) -> list[tuple[str, text.Text]]:
         """Every schema violation of ``traits`` as ``(node name, message)``; empty when valid."""
         errors = []
@@ -133,7 +147,12 @@ def _walk(schema: dict[str, Any], prefix: str) -> Iterator[TraitField]:
             password_identifier=bool((creds.get("password") or {}).get("identifier")),
             verification_via=(ext.get("verification") or {}).get("via"),
             recovery_via=(ext.get("recovery") or {}).get("via"),
+            code_via=_code_via(creds.get("code") or {}),
         )
+
+
+def _code_via(mark: dict[str, Any]) -> str | None:
+    return str(mark.get("via") or "email") if mark.get("identifier") else None
 
 
 def _lookup(traits: Any, path: str) -> Any:

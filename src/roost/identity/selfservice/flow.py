@@ -22,6 +22,10 @@ from roost.identity.schemas.manager import IdentitySchema, TraitField
 
 Node = dict[str, Any]
 
+SKIP_CSRF = "dangerous_skip_csrf_check"
+"""``internal_context`` key of flows an admin created for a link (Kratos's
+``DangerousSkipCSRFCheck``): no browser holds their CSRF cookie."""
+
 
 def input_node(
     name: str,

@@ -25,7 +25,7 @@ from roost.identity import text
 from roost.identity.errors import GONE, KratosError
 from roost.identity.identities.model import Identity, now, ts
 from roost.identity.selfservice import csrf
-from roost.identity.selfservice.flow import Flow, Node
+from roost.identity.selfservice.flow import SKIP_CSRF, Flow, Node
 from roost.identity.selfservice.hooks.request import HookRequest
 from roost.identity.sessions.model import Device, Session
 
@@ -62,6 +62,9 @@ class Submission:
     """``X-CSRF-Token``, the alternative to the body's ``csrf_token``."""
     session_token: str | None = None
     """The session the request carries (cookie or header), for flows that need one."""
+    next_csrf: str = ""
+    """The masked token of the CSRF cookie the response sets if it issues a session, for
+    flows created in the same request (verification after registration)."""
     request: HookRequest | None = None
     """What web hooks are shown of the HTTP request (decision 0029)."""
 
@@ -163,7 +166,8 @@ class Flows:
         """A flow for its getter: a browser flow only with its CSRF cookie (else 403); an
         expired one is a 410 pointing at the init endpoint."""
         f = await self.load(kind, flow_id)
-        if f.browser and not csrf.matches(csrf_cookie, f.csrf_token):
+        skip = f.internal_context.get(SKIP_CSRF)
+        if f.browser and not skip and not csrf.matches(csrf_cookie, f.csrf_token):
             raise csrf.violation(csrf.MISMATCH if csrf_cookie else csrf.MISSING_COOKIE)
         if f.expired():
             init = f"{self.public_url}/self-service/{kind}/{'browser' if f.browser else 'api'}"
@@ -179,11 +183,17 @@ class Flows:
         return f
 
     async def open(
-        self, kind: str, sub: Submission, fresh: Callable[[Flow], list[Node]]
+        self,
+        kind: str,
+        sub: Submission,
+        fresh: Callable[[Flow], list[Node]],
+        *,
+        check_token: bool = True,
     ) -> tuple[Flow, dict[str, Any]]:
         """The flow a submit may proceed with, and its body (Kratos's order of refusals).
 
-        ``fresh`` gives the nodes of the successor flow when this one expired.
+        ``fresh`` gives the nodes of the successor flow when this one expired;
+        ``check_token=False`` for the links of recovery and verification mails.
         """
         f = await self.load(kind, sub.flow_id)
         if f.type == "api" and sub.browser is not None:
@@ -193,7 +203,7 @@ class Flows:
         if f.state == "passed_challenge":
             raise already_completed()
         body = await sub.body()
-        if f.browser:
+        if check_token and f.browser and not f.internal_context.get(SKIP_CSRF):
             token = body.get(csrf.FIELD)
             sent = token if isinstance(token, str) and token else sub.csrf_header
             csrf.check(sub.csrf_cookie, sent)

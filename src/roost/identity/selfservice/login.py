@@ -113,7 +113,11 @@ class Login:
         self.hooks = hooks
 
     def _nodes(self, _f: Flow | None = None) -> list[dict[str, Any]]:
-        return login_nodes(self.schemas.get(self.schemas.default_id))
+        nodes = login_nodes(self.schemas.get(self.schemas.default_id))
+        for strategy in self.strategies.values():  # e.g. code's "send sign in code"
+            extra = getattr(strategy, "nodes", None)
+            nodes += extra() if callable(extra) else []
+        return nodes
 
     async def create_api_flow(
         self, request_url: str, refresh: bool, token: str | None, aal_: str = "aal1"

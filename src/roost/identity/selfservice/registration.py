@@ -11,8 +11,8 @@ on the form.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from roost.core.errors import Conflict
@@ -29,7 +29,7 @@ from roost.identity.selfservice.flow import (
 from roost.identity.selfservice.flows import Flows, FormError, Start, Submission
 from roost.identity.selfservice.hooks.places import PersistingHooks
 from roost.identity.selfservice.login import Sessions, already_signed_in, refuse_if_signed_in
-from roost.identity.sessions.model import Device, Session
+from roost.identity.sessions.model import Session
 
 
 class RegistrationStrategy(Protocol):
@@ -42,11 +42,23 @@ class RegistrationStrategy(Protocol):
         ...
 
 
+class AfterRegistration(Protocol):
+    """A hook run once the identity is written (verification's mail, decision 0023)."""
+
+    async def after_registration(
+        self, identity: Identity, registration: Flow, csrf_token: str
+    ) -> list[Any]:
+        """``continue_with`` items for the client; browser flows it creates carry
+        ``csrf_token`` (the cookie the response sets)."""
+        ...
+
+
 @dataclass(frozen=True)
 class Registered:
     identity: Identity
     session: Session | None
     flow: Flow | None = None
+    continue_with: list[Any] = field(default_factory=list)
 
 
 class ProfileStep:
@@ -89,6 +101,7 @@ class Registration:
         *,
         enabled: bool,
         session_hook: bool,
+        after: Sequence[AfterRegistration] = (),
         hooks: PersistingHooks | None = None,
     ) -> None:
         self.flows = flows
@@ -97,6 +110,7 @@ class Registration:
         self.strategies = strategies
         self.enabled = enabled
         self.session_hook = session_hook
+        self.after = after
         self.hooks = hooks
 
     def _schema(self, f: Flow) -> IdentitySchema:
@@ -144,7 +158,7 @@ class Registration:
             method = str(body.get("method"))
             if self.hooks is not None:
                 await self.hooks.pre_persist("registration", method, f, ident, sub.request)
-            done = await self._persist(f, ident, sub.device)
+            done = await self._persist(f, ident, sub)
         except FormError as exc:
             raise await self.flows.rejected(exc) from None
         if self.hooks is not None:
@@ -153,8 +167,8 @@ class Registration:
             )
         return done
 
-    async def _persist(self, f: Flow, ident: Identity, device: Device) -> Registered:
-        session = self.sessions.issue(ident, device) if self.session_hook else None
+    async def _persist(self, f: Flow, ident: Identity, sub: Submission) -> Registered:
+        session = self.sessions.issue(ident, sub.device) if self.session_hook else None
         f.state = "passed_challenge"
         try:
             await self.flows.store.complete(f, identity=ident, session=session)
@@ -162,4 +176,9 @@ class Registration:
             f.state = "choose_method"
             f.messages.append(text.duplicate_credentials())
             raise FormError(f) from None
-        return Registered(ident, session, f)
+        items: list[Any] = []
+        for hook in self.after:
+            # with a session the response rotates the CSRF cookie (to sub.next_csrf)
+            token = sub.next_csrf if session is not None else f.csrf_token
+            items += await hook.after_registration(ident, f, token)
+        return Registered(ident, session, f, items)

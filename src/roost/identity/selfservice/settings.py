@@ -167,7 +167,8 @@ class Settings:
             raise aal.aal2_required(aal.step_up_url(self.flows.public_url, request_url))
         return session, identity
 
-    async def create_flow(self, start: Start) -> Flow:
+    async def create_flow(self, start: Start, messages: list[text.Text] | None = None) -> Flow:
+        """A settings flow for the caller (``messages``: shown on it, e.g. after recovery)."""
         _, identity = await self._caller(start.session_token, start.request_url)
         f = self.flows.new("settings", start, [])
         f.nodes = self._nodes(identity, f)
@@ -175,6 +176,7 @@ class Settings:
             f.set_csrf(f.csrf_token)
         f.identity_id = identity.id
         f.state = "show_form"
+        f.messages = list(messages or [])
         if self.hooks is not None:
             await self.hooks.before("settings", f, start.request)
         await self.flows.store.create(f)

@@ -20,7 +20,7 @@ from sqlalchemy import Table, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from roost.identity.identities.model import now
-from roost.identity.selfservice.flow import Flow
+from roost.identity.selfservice.flow import SKIP_CSRF, Flow
 from roost.identity.sql.tables import FLOW_TABLES, sessions
 from roost.storage.database import Database
 
@@ -29,7 +29,6 @@ def _login_values(f: Flow) -> dict[str, object]:
     return {
         "forced": f.refresh,
         "requested_aal": f.requested_aal,
-        "submit_count": f.submit_count,
         "identity_schema_id": f.identity_schema_id,
     }
 
@@ -41,7 +40,7 @@ def _login_read(row: Any, f: Flow) -> None:
 
 
 def _registration_values(f: Flow) -> dict[str, object]:
-    return {"submit_count": f.submit_count, "identity_schema_id": f.identity_schema_id}
+    return {"identity_schema_id": f.identity_schema_id}
 
 
 def _registration_read(row: Any, f: Flow) -> None:
@@ -55,6 +54,20 @@ def _settings_values(f: Flow) -> dict[str, object]:
 
 def _settings_read(row: Any, f: Flow) -> None:
     f.identity_id = row.identity_id
+
+
+def _address_values(f: Flow) -> dict[str, object]:
+    values: dict[str, object] = {}
+    if f.kind == "recovery":
+        values["recovered_identity_id"] = f.identity_id
+        values["skip_csrf_check"] = bool(f.internal_context.get(SKIP_CSRF))
+    return values
+
+
+def _address_read(row: Any, f: Flow) -> None:
+    f.submit_count = row.submit_count or 0
+    if f.kind == "recovery":
+        f.identity_id = row.recovered_identity_id
 
 
 @dataclass(frozen=True)
@@ -73,6 +86,8 @@ FLOW_KINDS: dict[str, FlowKind] = {
     "login": FlowKind(FLOW_TABLES["login"], _login_values, _login_read),
     "registration": FlowKind(FLOW_TABLES["registration"], _registration_values, _registration_read),
     "settings": FlowKind(FLOW_TABLES["settings"], _settings_values, _settings_read),
+    "recovery": FlowKind(FLOW_TABLES["recovery"], _address_values, _address_read),
+    "verification": FlowKind(FLOW_TABLES["verification"], _address_values, _address_read),
 }
 
 
@@ -100,27 +115,35 @@ class FlowStore:
         values.update(self.kinds[f.kind].values(f))
         return values
 
-    async def create(self, f: Flow) -> None:
+    async def insert_in(self, conn: AsyncConnection, f: Flow) -> None:
+        """Insert the flow inside the caller's transaction (admin recovery: with its code)."""
         table = self.kinds[f.kind].table
+        values = self._values(f)
+        if "submit_count" in table.c:
+            # written when the flow is created, later only by the code store's counter:
+            # an update of a flow read before a submission was counted must not undo it
+            values["submit_count"] = f.submit_count
+        await conn.execute(
+            table.insert().values(id=f.id, nid=self.nid, created_at=f.created_at, **values)
+        )
 
+    async def create(self, f: Flow) -> None:
         async def run(conn: AsyncConnection) -> None:
-            await conn.execute(
-                table.insert().values(
-                    id=f.id, nid=self.nid, created_at=f.created_at, **self._values(f)
-                )
-            )
+            await self.insert_in(conn, f)
 
         await self.db.transaction(run)
 
     async def save_in(self, conn: AsyncConnection, f: Flow) -> None:
-        """Update the flow inside the caller's transaction (with the identity or session)."""
+        """Update the flow inside the caller's transaction (with the identity or session).
+
+        By primary key alone: ``f`` was read with its network (``get``), and with ``nid``
+        beside the id PostgreSQL, before it has statistics, may scan ``(nid, expires_at)``
+        for every flow of the network — under SERIALIZABLE a predicate lock on all of
+        them, so concurrent flows conflict (decision 0023, as identity-0002 for whoami).
+        """
         table = self.kinds[f.kind].table
         f.updated_at = now()
-        await conn.execute(
-            update(table)
-            .where(table.c.id == f.id, table.c.nid == self.nid)
-            .values(**self._values(f))
-        )
+        await conn.execute(update(table).where(table.c.id == f.id).values(**self._values(f)))
 
     async def save(self, f: Flow) -> None:
         async def run(conn: AsyncConnection) -> None:

@@ -385,3 +385,8 @@ Index(
     courier_dispatches.c.message_id,
     courier_dispatches.c.created_at,
 )
+
+
+# Recovery and verification (decision 0023): their own module, on this metadata; it adds
+# its two flow tables to FLOW_TABLES.
+from roost.identity.sql import code_tables as _code_tables  # noqa: E402, F401

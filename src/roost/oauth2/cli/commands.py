@@ -340,13 +340,17 @@ def perform_client_credentials(
     data = call(
         "POST", _public(endpoint, "/oauth2/token"), data=form, auth=(client_id, client_secret)
     ).json()
-    rows = [
+    emit(fmt, data, token_rows(data))
+
+
+def token_rows(data: dict[str, Any]) -> list[tuple[str, str]]:
+    """Hydra's table of a token response (``perform client-credentials|authorization-code``)."""
+    return [
         ("ACCESS TOKEN", data.get("access_token") or "<empty>"),
         ("REFRESH TOKEN", data.get("refresh_token") or "<empty>"),
         ("ID TOKEN", data.get("id_token") or "<empty>"),
         ("EXPIRY", "\t" + _expiry(data.get("expires_in"))),
     ]
-    emit(fmt, data, rows)
 
 
 @oauth2.command()

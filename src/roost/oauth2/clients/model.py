@@ -242,9 +242,6 @@ def validate(
     for uri in doc["redirect_uris"]:
         _absolute_uri(uri, "redirect_uris")
     _check_post_logout(doc)
-    doc["subject_type"] = doc["subject_type"] or "public"
-    if doc["subject_type"] != "public":
-        raise InvalidClientMetadata("Subject type pairwise is not supported by this server.")
     doc["userinfo_signed_response_alg"] = doc["userinfo_signed_response_alg"] or "none"
     if doc["userinfo_signed_response_alg"] not in ("none", "RS256"):
         raise InvalidClientMetadata(

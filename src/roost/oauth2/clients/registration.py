@@ -27,8 +27,8 @@ from roost.oauth2.clients.model import (
     InvalidClientMetadata,
     generate_secret,
     stamp,
-    validate,
 )
+from roost.oauth2.clients.rules import ClientRules
 from roost.oauth2.clients.schema import client_body_error
 from roost.oauth2.tokens.hmac import ACCESS_PREFIX as TOKEN_PREFIX  # Hydra mints them so
 
@@ -81,14 +81,14 @@ class Registration:
         hash_secret: Hash,
         *,
         enabled: bool,
-        default_scope: tuple[str, ...],
+        rules: ClientRules,
         endpoint: str,
     ) -> None:
+        self.rules = rules
         self.store = store
         self.tokens = tokens
         self.hash_secret = hash_secret
         self.enabled = enabled
-        self.default_scope = default_scope
         self.endpoint = endpoint
 
     def _on(self) -> None:
@@ -104,7 +104,7 @@ class Registration:
 
     async def register(self, body: Any) -> dict[str, Any]:
         self._on()
-        doc, _ = validate(_dynamic_body(body), default_scope=self.default_scope)
+        doc, _ = await self.rules.validate(_dynamic_body(body))
         doc["client_id"] = str(uuid.uuid4())
         public = Client(doc, "").is_public
         secret = None if public else generate_secret()
@@ -140,7 +140,7 @@ class Registration:
         plain = _dynamic_body(body)
         if plain.get("client_id") not in (None, "", current.id):
             raise InvalidClientMetadata("The client_id in the body does not match the path.")
-        doc, _ = validate(plain, default_scope=self.default_scope, existing=current)
+        doc, _ = await self.rules.validate(plain, existing=current)
         doc["client_id"] = current.id
         doc["metadata"] = current.doc.get("metadata") or {}
         stamp(doc, None)

@@ -36,7 +36,8 @@ from roost.oauth2.consent.requests import ClientSource, now_utc, token, with_par
 from roost.oauth2.consent.strategy import SESSION_COOKIE, Cookie, Redirect
 from roost.oauth2.oidc.backchannel import BackChannelLogout, Recipient
 from roost.oauth2.oidc.id_token import InvalidHint, VerificationKeys, verify_hint
-from roost.oauth2.rfc6749.errors import InvalidRequest, RequestUnauthorized
+from roost.oauth2.oidc.pairwise import SubjectIdentifiers
+from roost.oauth2.rfc6749.errors import InvalidRequest, OAuth2Error, RequestUnauthorized
 
 
 @dataclass
@@ -120,7 +121,9 @@ class Logout:
         *,
         issuer: str,
         ttl: timedelta,
+        subjects: SubjectIdentifiers | None = None,
     ) -> None:
+        self.subjects = subjects or SubjectIdentifiers()
         self.store = store
         self.sessions = sessions
         self.clients = clients
@@ -154,6 +157,16 @@ class Logout:
             raise InvalidRequest("The id_token_hint names a client that does not exist.")
         return claims, client
 
+    def _same_subject(self, claims: dict[str, Any], client: Client | None, subject: str) -> bool:
+        """The hint's ``sub`` is the session's subject, as that client sees it (maybe pairwise)."""
+        sub = claims.get("sub")
+        if sub == subject or client is None:
+            return sub == subject
+        try:
+            return bool(sub == self.subjects.for_client(client, subject))
+        except OAuth2Error:
+            return False
+
     async def _begin(
         self, params: dict[str, str], request_url: str, cookies: dict[str, str]
     ) -> Redirect | LogoutPage:
@@ -181,7 +194,7 @@ class Logout:
                 )
             redirect_to = with_param(post, "state", state) if state else post
         session = await self._session(cookies)
-        if session is None or (claims and claims.get("sub") != session.subject):
+        if session is None or (claims and not self._same_subject(claims, client, session.subject)):
             # Nothing to log out here (already logged out, or another user's hint).
             return Redirect(redirect_to, [Cookie(SESSION_COOKIE, "", 0)] if session else [])
         now = now_utc()

@@ -7,7 +7,8 @@
    one the flow was made for; mark login used (once); remember the login;
    look for a remembered consent; send the user agent to ``urls.consent``.
 3. ``consent_verifier``: the same checks; mark consent used (once); hand the
-   decision to the code issuer and redirect to the client with the code.
+   decision to the responder (code, tokens, ID token per response type) and
+   send them to the client in the request's response mode.
 
 Errors after the request is validated go to the client's redirect URI
 (:class:`RedirectedError`); before that they are shown, never redirected.
@@ -21,7 +22,7 @@ import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from roost.oauth2 import scopes as sc
 from roost.oauth2.consent import challenges as ch
@@ -29,13 +30,16 @@ from roost.oauth2.consent import flow as fl
 from roost.oauth2.consent.errors import ReportedError
 from roost.oauth2.consent.flow import Flow, FlowStore, LoginSession
 from roost.oauth2.consent.requests import now_utc, token, with_param
+from roost.oauth2.oidc.pairwise import SubjectIdentifiers
 from roost.oauth2.rfc6749.authorization import AuthorizationRequest
 from roost.oauth2.rfc6749.errors import (
     AccessDenied,
     ConsentRequired,
     LoginRequired,
+    OAuth2Error,
     RequestForbidden,
 )
+from roost.oauth2.rfc6749.response_mode import FORM_POST, AuthorizationResponse
 
 SESSION_COOKIE = "ory_hydra_session"
 VERIFIERS = ("login_verifier", "consent_verifier")
@@ -52,8 +56,12 @@ class Cookie:
 
 @dataclass(frozen=True)
 class Redirect:
+    """Where the user agent goes next; with ``form``, a ``form_post`` of it to ``location``."""
+
     location: str
     cookies: list[Cookie] = field(default_factory=list)
+    form: dict[str, str] | None = None
+    final: bool = False  # the answer to the client (303, as fosite), not a hop to a UI
 
 
 @dataclass(frozen=True)
@@ -63,6 +71,8 @@ class Decision:
     request: AuthorizationRequest
     flow: Flow
     auth_time: datetime | None
+    id_subject: str = ""
+    """The ``sub`` of the client's ID tokens and userinfo (public or pairwise)."""
 
 
 class RequestValidator(Protocol):
@@ -71,9 +81,9 @@ class RequestValidator(Protocol):
         ...
 
 
-class CodeIssuer(Protocol):
-    async def create_code(self, decision: Decision) -> str:
-        """A new authorization code for the decision."""
+class Responder(Protocol):
+    async def respond(self, decision: Decision) -> dict[str, str]:
+        """The authorization response's parameters (code, tokens, ``state``) for the decision."""
         ...
 
 
@@ -99,17 +109,19 @@ class LoginConsentStrategy:
         validator: RequestValidator,
         flows: FlowStore,
         challenges: ch.Challenges,
-        codes: CodeIssuer,
+        responder: Responder,
         urls: FlowURLs,
         *,
         ttl: timedelta,
         session_ttl: timedelta,
         strategy: sc.ScopeStrategy,
+        subjects: SubjectIdentifiers | None = None,
     ) -> None:
         self.validator = validator
+        self.subjects = subjects or SubjectIdentifiers()
         self.flows = flows
         self.challenges = challenges
-        self.codes = codes
+        self.responder = responder
         self.urls = urls
         self.ttl = ttl
         self.session_ttl = session_ttl
@@ -312,15 +324,20 @@ class LoginConsentStrategy:
         flow = await self._verified(req, plain, ch.CONSENT_VERIFIER, verifier, cookies)
         if flow.consent_error is not None:
             raise req.fail(ReportedError(flow.consent_error))
-        return Redirect(await self.finish(Decision(req, flow, flow.login_authenticated_at)))
+        try:
+            sub = self.subjects.for_client(req.client, flow.subject, flow.forced_subject_identifier)
+        except OAuth2Error as exc:
+            raise req.fail(exc) from exc
+        return await self.finish(Decision(req, flow, flow.login_authenticated_at, sub))
 
-    async def finish(self, decision: Decision) -> str:
-        """Where the user agent goes once consent is given: the client, with its code."""
-        req, flow = decision.request, decision.flow
-        code = await self.codes.create_code(decision)
-        params = {"code": code, "scope": " ".join(flow.granted_scope), "state": req.state}
-        sep = "&" if "?" in req.redirect_uri else "?"
-        return f"{req.redirect_uri}{sep}{urlencode(params)}"
+    async def finish(self, decision: Decision) -> Redirect:
+        """Where the user agent goes once consent is given: the client, in its response mode."""
+        req = decision.request
+        response = AuthorizationResponse(
+            req.redirect_uri, await self.responder.respond(decision), req.response_mode
+        )
+        form = response.params if response.mode == FORM_POST else None
+        return Redirect(response.location(), form=form, final=True)
 
 
 def _trusted_redirect(req: AuthorizationRequest) -> bool:

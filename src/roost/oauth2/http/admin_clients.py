@@ -30,7 +30,6 @@ from roost.oauth2.clients.model import (
     InvalidClientMetadata,
     generate_secret,
     stamp,
-    validate,
 )
 from roost.oauth2.http.common import (
     NO_CACHE,
@@ -60,7 +59,7 @@ async def create_client(request: Request) -> Response:
     svc = service(request)
     p = await parts(request)
     body = await read_json_body(request)
-    doc, secret = validate(body, default_scope=svc.config.default_client_scope)
+    doc, secret = await p.client_rules.validate(body)
     doc["client_id"] = doc["client_id"] or str(uuid.uuid4())
     if Client(doc, "").is_public:
         secret_hash, shown = "", None
@@ -109,11 +108,10 @@ async def list_clients(request: Request) -> Response:
 
 async def _save(request: Request, current: Client, body: Any) -> Response:
     """Validate a full client document and write it; the secret is rehashed only if given."""
-    svc = service(request)
     p = await parts(request)
     if isinstance(body, dict) and body.get("client_id") not in (None, "", current.id):
         raise InvalidClientMetadata("The client_id in the body does not match the path.")
-    doc, secret = validate(body, default_scope=svc.config.default_client_scope, existing=current)
+    doc, secret = await p.client_rules.validate(body, existing=current)
     doc["client_id"] = current.id
     stamp(doc, None)
     doc["created_at"] = current.doc["created_at"]

@@ -10,12 +10,13 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from roost.core.http import JSON
 from roost.oauth2.consent.strategy import Redirect
 from roost.oauth2.http.common import NO_STORE, parts, read_form, service
 from roost.oauth2.oidc.userinfo import bearer
+from roost.oauth2.rfc6749.response_mode import form_post_page
 
 
 async def _params(request: Request) -> dict[str, str]:
@@ -24,8 +25,15 @@ async def _params(request: Request) -> dict[str, str]:
     return dict(request.query_params)
 
 
-def write_redirect(redirect: Redirect, status: int = 302) -> Response:
-    response = RedirectResponse(redirect.location, status_code=status, headers=NO_STORE)
+def write_redirect(redirect: Redirect) -> Response:
+    """The hop (302), the client's redirect (303, as fosite) or its ``form_post`` page (200)."""
+    response: Response
+    if redirect.form is not None:
+        page = form_post_page(redirect.location, redirect.form)
+        response = HTMLResponse(page, headers=NO_STORE)
+    else:
+        status = 303 if redirect.final else 302
+        response = RedirectResponse(redirect.location, status_code=status, headers=NO_STORE)
     for cookie in redirect.cookies:
         response.set_cookie(
             cookie.name,
@@ -44,13 +52,14 @@ async def authorize(request: Request) -> Response:
     base = {k: v for k, v in params.items() if k not in ("login_verifier", "consent_verifier")}
     request_url = f"{service(request).config.public_url}/oauth2/auth?{urlencode(base)}"
     redirect = await p.authorization.authorize(params, request_url, dict(request.cookies))
-    # The client's redirect is a 303 (fosite); the hops to the login and consent UIs are 302s.
-    final = "code=" in redirect.location and not redirect.cookies
-    return write_redirect(redirect, 303 if final else 302)
+    return write_redirect(redirect)
 
 
 async def userinfo(request: Request) -> Response:
     p = await parts(request)
     form = await read_form(request) if request.method == "POST" else {}
     token = bearer(request.headers.get("authorization"), form)
-    return JSON(await p.userinfo.claims(token), headers=NO_STORE)
+    answer = await p.userinfo.answer(token)
+    if answer.jwt is not None:
+        return Response(answer.jwt, media_type="application/jwt", headers=NO_STORE)
+    return JSON(answer.claims, headers=NO_STORE)

@@ -11,15 +11,15 @@ from __future__ import annotations
 
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import urlencode
 
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 
 from roost.core.errors import MethodNotAllowed, RoostError
 from roost.core.http import JSON, ErrorTable, message_of, status_of
 from roost.core.http.errors import allow_header
 from roost.oauth2.consent.errors import RequestHandled
 from roost.oauth2.rfc6749.errors import OAuth2Error, RedirectedError
+from roost.oauth2.rfc6749.response_mode import FORM_POST, AuthorizationResponse, form_post_page
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
@@ -61,13 +61,15 @@ def domain_error(exc: RoostError) -> Response:
 
 
 def redirected_error(exc: RedirectedError) -> Response:
-    """§4.1.2.1: the error as query parameters of the (validated) redirect URI, 303 as fosite."""
+    """§4.1.2.1: the error sent to the (validated) redirect URI in the request's response
+    mode: a 303 (as fosite) with it in the query or fragment, or a ``form_post`` page."""
     params = {"error": exc.error.error, "error_description": exc.error.body()["error_description"]}
     if exc.state:
         params["state"] = exc.state
-    sep = "&" if "?" in exc.redirect_uri else "?"
-    location = f"{exc.redirect_uri}{sep}{urlencode(params)}"
-    return Response(status_code=303, headers={**NO_STORE, "Location": location})
+    response = AuthorizationResponse(exc.redirect_uri, params, exc.mode)
+    if exc.mode == FORM_POST:
+        return HTMLResponse(form_post_page(exc.redirect_uri, params), headers=NO_STORE)
+    return Response(status_code=303, headers={**NO_STORE, "Location": response.location()})
 
 
 def request_handled(exc: RequestHandled) -> Response:

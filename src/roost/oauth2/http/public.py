@@ -16,6 +16,10 @@ from roost.oauth2.http.logout import logged_out, logout
 from roost.oauth2.http.register import register_routes
 from roost.oauth2.service import OAuth2Service
 
+# Hydra's spelling and order of the six (``rfc6749.authorization.RESPONSE_TYPES``).
+RESPONSE_TYPES_LISTED = ("code", "code id_token", "id_token", "token id_token", "token",
+                         "token id_token code")  # fmt: skip
+
 
 async def token(request: Request) -> Response:
     p = await parts(request)
@@ -39,9 +43,8 @@ def discovery_document(svc: OAuth2Service) -> dict[str, Any]:
     Only working endpoints and features are listed, and
     ``tests/oauth2/test_discovery.py`` calls every endpoint, grant, response
     type and mode, PKCE method and client authentication method listed here:
-    no implicit or hybrid response types, no request objects, no pairwise
-    subjects, no signed userinfo yet; ``registration_endpoint`` only while
-    dynamic registration is enabled.
+    no request objects;
+    ``registration_endpoint`` only while dynamic registration is enabled.
     """
     iss = svc.config.issuer
     base = svc.config.public_url
@@ -54,8 +57,8 @@ def discovery_document(svc: OAuth2Service) -> dict[str, Any]:
         "revocation_endpoint": f"{base}/oauth2/revoke",
         "end_session_endpoint": f"{base}/oauth2/sessions/logout",
         "device_authorization_endpoint": f"{base}/oauth2/device/auth",
-        "subject_types_supported": ["public"],
-        "response_types_supported": ["code"],
+        "subject_types_supported": list(svc.config.subject_types),
+        "response_types_supported": list(RESPONSE_TYPES_LISTED),
         "claims_supported": [
             "sub",
             "iss",
@@ -65,6 +68,7 @@ def discovery_document(svc: OAuth2Service) -> dict[str, Any]:
             "auth_time",
             "nonce",
             "at_hash",
+            "c_hash",
             "acr",
             "amr",
             "sid",
@@ -72,15 +76,16 @@ def discovery_document(svc: OAuth2Service) -> dict[str, Any]:
         ],
         "grant_types_supported": [
             "authorization_code",
+            "implicit",
             "client_credentials",
             "refresh_token",
             "urn:ietf:params:oauth:grant-type:device_code",
         ],
-        "response_modes_supported": ["query"],
-        "userinfo_signing_alg_values_supported": ["none"],
+        "response_modes_supported": ["query", "fragment", "form_post"],
+        "userinfo_signing_alg_values_supported": ["none", "RS256"],
         "id_token_signing_alg_values_supported": ["RS256"],
         "id_token_signed_response_alg": ["RS256"],
-        "userinfo_signed_response_alg": ["none"],
+        "userinfo_signed_response_alg": ["none", "RS256"],
         "request_parameter_supported": False,
         "request_uri_parameter_supported": False,
         "claims_parameter_supported": False,

@@ -13,10 +13,11 @@ import uuid
 from typing import Any, Protocol
 
 from joserfc.errors import JoseError
-from joserfc.jwk import ECKey, Key, KeyParameters, KeySet, OctKey, OKPKey, RSAKey, import_key
+from joserfc.jwk import ECKey, Key, KeyParameters, OctKey, OKPKey, RSAKey, import_key
 
 from roost.core.errors import Invalid, NotFound
 from roost.oauth2.clients.schema import jwk_error
+from roost.oauth2.jwk.parsed import ParsedKeys
 
 ACCESS_TOKEN_SET = "hydra.jwt.access-token"  # noqa: S105 - a key set name
 ID_TOKEN_SET = "hydra.openid.id-token"  # noqa: S105 - a key set name
@@ -87,14 +88,11 @@ def parse_jwk(data: Any) -> dict[str, Any]:
     return out
 
 
-def key_set(keys: list[dict[str, Any]]) -> KeySet:
-    return KeySet([import_key(k) for k in keys])
-
-
 class KeyManager:
     def __init__(self, store: KeyStore) -> None:
         self.store = store
         self._lock = asyncio.Lock()
+        self.key_object = ParsedKeys()  # the joserfc key of a stored JWK, parsed once
 
     async def create(self, set_id: str, alg: str, kid: str, use: str) -> list[dict[str, Any]]:
         if use not in ("sig", "enc"):

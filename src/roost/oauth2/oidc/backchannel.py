@@ -23,7 +23,6 @@ from typing import Any
 
 import httpx
 from joserfc import jwt
-from joserfc.jwk import import_key
 
 from roost.oauth2.oidc.id_token import ID_TOKEN_SET, SigningKeys, epoch
 
@@ -77,7 +76,7 @@ class BackChannelLogout:
             "sid": sid,
         }
         header = {"alg": key.get("alg", "RS256"), "kid": key["kid"], "typ": "logout+jwt"}
-        return jwt.encode(header, claims, import_key(key))
+        return jwt.encode(header, claims, self.keys.key_object(key))
 
     def notify(self, recipients: list[Recipient], subject: str, sid: str) -> None:
         """Start delivery to every recipient and return at once."""

@@ -1,16 +1,22 @@
-"""The UserInfo endpoint (OpenID Connect Core §5.3), answered as plain JSON.
+"""The UserInfo endpoint (OpenID Connect Core §5.3), as JSON or as a signed JWT.
 
 The bearer access token must be active and carry the ``openid`` scope; the
 answer is the ID token's claims kept with the token, less the ones that only
 make sense in an ID token (``nonce at_hash c_hash exp sid jti``), with the
-client in ``aud`` — the claims Hydra's userinfo shows.
+client in ``aud`` — the claims Hydra's userinfo shows. A client registered
+with ``userinfo_signed_response_alg: RS256`` gets them as a JWT (§5.3.2,
+``application/jwt``) signed with the ID-token key, with a fresh ``iat`` and
+``jti``, as Hydra does.
 """
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from roost.oauth2.clients.model import Client
 from roost.oauth2.rfc6749.errors import OAuth2Error, RequestUnauthorized
 from roost.oauth2.tokens.record import TokenRecord
 
@@ -38,11 +44,44 @@ def bearer(authorization: str | None, form: dict[str, str]) -> str:
     return form.get("access_token", "")
 
 
+class ClientSource(Protocol):
+    async def get(self, client_id: str) -> Client | None: ...
+
+
+class Signer(Protocol):
+    async def sign(self, claims: dict[str, Any], access_token: str | None) -> str:
+        """A JWT of ``claims`` signed with the ID-token key."""
+        ...
+
+
+@dataclass(frozen=True)
+class Answer:
+    claims: dict[str, Any]
+    jwt: str | None = None  # set when the client asked for signed userinfo
+
+
 class UserInfo:
-    def __init__(self, tokens: AccessTokens) -> None:
+    def __init__(self, tokens: AccessTokens, clients: ClientSource, signer: Signer) -> None:
         self.tokens = tokens
+        self.clients = clients
+        self.signer = signer
+
+    async def answer(self, token: str) -> Answer:
+        """The claims, signed when the token's client registered an algorithm for it."""
+        record = await self._record(token)
+        claims = _claims(record)
+        client = await self.clients.get(record.client_id)
+        if client is None or client.doc.get("userinfo_signed_response_alg") != "RS256":
+            return Answer(claims)
+        now = int(datetime.now(UTC).timestamp())
+        return Answer(claims, await self.signer.sign(
+            {**claims, "iat": now, "jti": str(uuid.uuid4())}, None))  # fmt: skip
 
     async def claims(self, token: str) -> dict[str, Any]:
+        return _claims(await self._record(token))
+
+    async def _record(self, token: str) -> TokenRecord:
+        """The token's record if it is an active access token with ``openid``."""
         found = await self.tokens.find(token) if token else None
         now = datetime.now(UTC).replace(tzinfo=None)
         if found is None or found[1] != "access_token":
@@ -54,10 +93,14 @@ class UserInfo:
             raise RequestUnauthorized("The access token expired or was revoked.")
         if "openid" not in record.granted_scope:
             raise InsufficientScope("The access token was not granted the 'openid' scope.")
-        stored = (record.session.get("id_token") or {}).get("id_token_claims") or {}
-        out = {k: v for k, v in stored.items() if k not in HIDDEN}
-        out["sub"] = record.subject
-        stored_aud = out.get("aud")
-        aud: list[Any] = stored_aud if isinstance(stored_aud, list) else []
-        out["aud"] = aud if record.client_id in aud else [*aud, record.client_id]
-        return out
+        return record
+
+
+def _claims(record: TokenRecord) -> dict[str, Any]:
+    stored = (record.session.get("id_token") or {}).get("id_token_claims") or {}
+    out = {k: v for k, v in stored.items() if k not in HIDDEN}
+    out["sub"] = stored.get("sub") or record.subject  # the ID token's: pairwise if so
+    stored_aud = out.get("aud")
+    aud: list[Any] = stored_aud if isinstance(stored_aud, list) else []
+    out["aud"] = aud if record.client_id in aud else [*aud, record.client_id]
+    return out

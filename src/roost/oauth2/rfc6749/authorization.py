@@ -8,7 +8,18 @@ the now-trusted redirect URI with the request's ``state``.
 
 Redirect URIs match exactly, except that a loopback IP URI (``http://127.0.0.1``,
 ``http://[::1]``) matches a registered one on any port (RFC 8252 §7.3), as in
-fosite. Only ``response_type=code`` with ``response_mode=query`` is served.
+fosite.
+
+Response types are fosite's six (:data:`RESPONSE_TYPES`): ``code``, the
+implicit ``token``, ``id_token`` and ``id_token token`` (OIDC Core §3.2), and
+the hybrid ``code id_token``, ``code token`` and ``code id_token token``
+(§3.3). One of them must be registered on the client as the same set. Every
+type other than ``code`` and ``token`` is OpenID Connect and needs ``openid``;
+a ``nonce`` is required whenever an ID token comes from this endpoint
+(§3.2.2.1, §3.3.2.11); ``token`` needs the client's ``implicit`` grant and a
+hybrid ``code`` its ``authorization_code`` grant (fosite's checks, made here
+before login rather than after consent, so a user never signs in for a
+request that must fail).
 """
 
 from __future__ import annotations
@@ -20,20 +31,26 @@ from urllib.parse import urlsplit
 
 from roost.oauth2 import scopes as sc
 from roost.oauth2.clients.model import Client
+from roost.oauth2.rfc6749 import response_mode as rm
 from roost.oauth2.rfc6749.errors import (
     InvalidClient,
+    InvalidGrant,
     InvalidRequest,
     InvalidScope,
     InvalidState,
     OAuth2Error,
     RedirectedError,
-    UnsupportedResponseMode,
     UnsupportedResponseType,
 )
 from roost.oauth2.rfc7636 import PKCEPolicy, check_challenge
 
 MIN_ENTROPY = 8  # fosite's minimum length of ``state`` and ``nonce``
 PROMPTS = frozenset({"none", "login", "consent", "select_account", "registration"})
+RESPONSE_TYPES = frozenset(
+    frozenset(t.split())
+    for t in ("code", "token", "id_token", "id_token token", "code id_token", "code token",
+              "code id_token token")
+)  # fmt: skip
 
 
 class ClientSource(Protocol):
@@ -57,9 +74,14 @@ class AuthorizationRequest:
     code_challenge: str = ""
     code_challenge_method: str = ""
     oidc_context: dict[str, object] = field(default_factory=dict)
+    response_mode: str = rm.QUERY
+
+    @property
+    def response_types(self) -> frozenset[str]:
+        return frozenset(self.response_type.split())
 
     def fail(self, error: OAuth2Error) -> RedirectedError:
-        return RedirectedError(error, self.redirect_uri, self.state)
+        return RedirectedError(error, self.redirect_uri, self.state, self.response_mode)
 
 
 def _loopback(host: str | None) -> bool:
@@ -103,6 +125,34 @@ def _redirect_uri(client: Client, given: str, openid: bool) -> str:
             "pre-registered redirect urls."
         )
     return given
+
+
+def _response_types(params: dict[str, str], client: Client, scope: list[str]) -> frozenset[str]:
+    """The requested response types, if served, registered and allowed to this client."""
+    raw = params.get("response_type", "")
+    types = frozenset(sc.split(raw))
+    if not types:
+        raise UnsupportedResponseType("The request is missing the 'response_type' parameter.")
+    if types not in RESPONSE_TYPES:
+        raise UnsupportedResponseType(f"The response_type '{raw}' is not supported.")
+    registered = (frozenset(sc.split(str(t))) for t in client.doc.get("response_types") or [])
+    if types not in set(registered):
+        raise UnsupportedResponseType(
+            f"The client is not allowed to request response_type '{raw}'."
+        )
+    if types not in ({"code"}, {"token"}) and "openid" not in scope:
+        raise UnsupportedResponseType(
+            f"The response_type '{raw}' is an OpenID Connect flow and needs the 'openid' scope."
+        )
+    if "token" in types and "implicit" not in client.grant_types:
+        raise InvalidGrant(
+            "The OAuth 2.0 Client is not allowed to use the authorization grant 'implicit'."
+        )
+    if "code" in types and len(types) > 1 and "authorization_code" not in client.grant_types:
+        raise InvalidGrant(
+            "The OAuth 2.0 Client is not allowed to use authorization grant 'authorization_code'."
+        )
+    return types
 
 
 def _prompt(params: dict[str, str]) -> frozenset[str]:
@@ -155,9 +205,12 @@ class AuthorizationValidator:
         given = params.get("redirect_uri", "")
         redirect_uri = _redirect_uri(client, given, "openid" in scope)
         state = params.get("state", "")
+        mode = rm.lenient_mode(
+            params.get("response_mode", ""), frozenset(sc.split(params.get("response_type")))
+        )
 
         def fail(error: OAuth2Error) -> RedirectedError:
-            return RedirectedError(error, redirect_uri, state)
+            return RedirectedError(error, redirect_uri, state, mode)
 
         try:
             return self._checked(params, client, scope, redirect_uri, bool(given))
@@ -172,20 +225,8 @@ class AuthorizationValidator:
         redirect_uri: str,
         given: bool,
     ) -> AuthorizationRequest:
-        response_type = " ".join(sorted(sc.split(params.get("response_type"))))
-        if response_type != "code":
-            raise UnsupportedResponseType(
-                f"The response_type '{params.get('response_type', '')}' is not supported; "
-                "only 'code' is."
-            )
-        if "code" not in (client.doc.get("response_types") or []):
-            raise UnsupportedResponseType(
-                "The client is not allowed to request response_type 'code'."
-            )
-        if params.get("response_mode", "query") != "query":
-            raise UnsupportedResponseMode(
-                f"The response_mode '{params['response_mode']}' is not supported; only 'query' is."
-            )
+        types = _response_types(params, client, scope)
+        mode = rm.response_mode(params.get("response_mode", ""), types)
         state = params.get("state", "")
         if len(state) < MIN_ENTROPY:
             raise InvalidState(
@@ -205,22 +246,32 @@ class AuthorizationValidator:
                     "Client."
                 )
         nonce = params.get("nonce", "")
+        if not nonce and "id_token" in types:
+            raise InvalidRequest(
+                "Parameter 'nonce' must be set when using the OpenID Connect Implicit or "
+                "Hybrid Flow."
+            )
         if nonce and len(nonce) < MIN_ENTROPY:
             raise InvalidRequest(
                 f"Parameter 'nonce' is set but does not fulfil the minimum entropy of "
                 f"{MIN_ENTROPY} characters."
             )
-        challenge, method = check_challenge(
-            params.get("code_challenge", ""),
-            params.get("code_challenge_method", ""),
-            public_client=client.is_public,
-            policy=self.pkce,
+        challenge, method = (
+            check_challenge(
+                params.get("code_challenge", ""),
+                params.get("code_challenge_method", ""),
+                public_client=client.is_public,
+                policy=self.pkce,
+            )
+            if "code" in types
+            else ("", "")  # fosite's PKCE handler looks only at requests for a code
         )
         return AuthorizationRequest(
             client=client,
             redirect_uri=redirect_uri,
             redirect_uri_given=given,
-            response_type=response_type,
+            response_type=" ".join(sorted(types)),
+            response_mode=mode,
             scope=scope,
             audience=audience,
             state=state,

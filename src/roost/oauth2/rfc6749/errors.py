@@ -163,8 +163,11 @@ class RedirectedError(Exception):
     error is shown to the user agent instead, never redirected.
     """
 
-    def __init__(self, error: OAuth2Error, redirect_uri: str, state: str) -> None:
+    def __init__(
+        self, error: OAuth2Error, redirect_uri: str, state: str, mode: str = "query"
+    ) -> None:
         super().__init__(error.error)
         self.error = error
         self.redirect_uri = redirect_uri
         self.state = state
+        self.mode = mode  # the request's response mode (``query``, ``fragment``, ``form_post``)

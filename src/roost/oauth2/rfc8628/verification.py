@@ -135,7 +135,7 @@ class DeviceLoginConsent(LoginConsentStrategy):
     ) -> bool:
         return False  # reference §2.6: "consent is never skipped for devices"
 
-    async def finish(self, decision: Decision) -> str:
+    async def finish(self, decision: Decision) -> Redirect:
         req, flow = decision.request, decision.flow
         assert isinstance(req, DeviceAuthorizationRequest)
         device = await self.devices.by_request_id(req.request_id)
@@ -148,7 +148,7 @@ class DeviceLoginConsent(LoginConsentStrategy):
         }
         if device is None or not await self.devices.move(device, dv.VERIFIED, values):
             raise req.fail(InvalidRequest("The device request was completed already."))
-        return req.redirect_uri
+        return Redirect(req.redirect_uri)
 
 
 class DeviceVerification:

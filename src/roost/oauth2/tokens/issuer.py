@@ -9,6 +9,7 @@ builds the stored records and writes them in one transaction.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -21,6 +22,7 @@ from roost.oauth2.tokens.hmac import (
     signature_hash,
     signature_of,
 )
+from roost.oauth2.tokens.hook import HookCall, TokenHook
 from roost.oauth2.tokens.jwt import JWTStrategy
 from roost.oauth2.tokens.record import TokenRecord
 
@@ -30,6 +32,7 @@ GRANT_LIFESPAN_PREFIX = {
     "refresh_token": "refresh_token_grant",
     "urn:ietf:params:oauth:grant-type:jwt-bearer": "jwt_bearer_grant",
     "authorization_code": "authorization_code_grant",
+    "implicit": "implicit_grant",
     "urn:ietf:params:oauth:grant-type:device_code": "device_authorization_grant",
 }
 # Fields of the request form kept in ``form_data`` (never secrets, codes or assertions).
@@ -68,6 +71,8 @@ class Granted:
     request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     id_token_claims: dict[str, Any] = field(default_factory=dict)
     """The ID token's claims, kept with the tokens for userinfo (OpenID grants only)."""
+    hooked: bool = False
+    """The token hook has had its say (``TokenIssuer.run_hook``)."""
 
 
 @dataclass(frozen=True)
@@ -87,7 +92,9 @@ class TokenIssuer:
         access_ttl: timedelta,
         refresh_ttl: timedelta | None,
         mirror_claims: bool,
+        hooks: Sequence[TokenHook] = (),
     ) -> None:
+        self.hooks = tuple(hooks)
         self.store = store
         self.hmac = hmac
         self.jwt = jwt
@@ -95,6 +102,30 @@ class TokenIssuer:
         self.access_ttl = access_ttl
         self.refresh_ttl = refresh_ttl
         self.mirror_claims = mirror_claims
+
+    async def run_hook(self, g: Granted, id_extra: dict[str, Any] | None = None) -> dict[str, Any]:
+        """``oauth2.token_hook`` on ``g``: it may replace ``g.extra``; returns the ID token's
+        custom claims (``id_extra``, or the hook's replacement)."""
+        g.hooked = True
+        id_extra = dict(id_extra or {})
+        for hook in self.hooks:  # each sees what the one before it decided
+            answer = await hook(
+                HookCall(
+                    client_id=g.client.id,
+                    grant_type=g.grant_type,
+                    subject=g.subject,
+                    requested_scope=g.requested_scope,
+                    granted_scope=g.granted_scope,
+                    granted_audience=g.granted_audience,
+                    extra=g.extra,
+                    id_token_claims=g.id_token_claims,
+                    id_extra=id_extra,
+                    request_id=g.request_id,
+                )
+            )
+            if answer is not None:
+                g.extra, id_extra = answer.access_extra, answer.id_extra
+        return id_extra
 
     def lifespans(self, client: Client, grant_type: str) -> Lifespans:
         prefix = GRANT_LIFESPAN_PREFIX.get(grant_type, "")
@@ -139,6 +170,8 @@ class TokenIssuer:
         With ``rotating`` (the presented refresh token) the grant's old tokens
         are retired in the same transaction; None means that rotation lost a race.
         """
+        if not g.hooked:
+            await self.run_hook(g)
         now = now_utc().replace(microsecond=0)
         spans = self.lifespans(g.client, g.grant_type)
         expires = now + spans.access

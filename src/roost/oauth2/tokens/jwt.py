@@ -21,7 +21,6 @@ from typing import Any
 
 from joserfc import jws, jwt
 from joserfc.errors import JoseError
-from joserfc.jwk import import_key
 
 from roost.oauth2.jwk.manager import ACCESS_TOKEN_SET, KeyManager
 
@@ -81,7 +80,7 @@ class JWTStrategy:
         if mirror and extra:
             claims["ext"] = extra
         header = {"alg": key.get("alg", "RS256"), "kid": key["kid"], "typ": "JWT"}
-        return jwt.encode(header, claims, import_key(key))
+        return jwt.encode(header, claims, self.keys.key_object(key))
 
     async def verify(self, token: str) -> dict[str, Any] | None:
         """The claims of a JWT access token this service signed and that is in force, else None.
@@ -102,7 +101,9 @@ class JWTStrategy:
         if key is None:
             return None
         try:
-            decoded = jwt.decode(token, import_key(key), algorithms=[key.get("alg", "RS256")])
+            decoded = jwt.decode(
+                token, self.keys.key_object(key), algorithms=[key.get("alg", "RS256")]
+            )
         except (JoseError, ValueError, TypeError):
             return None
         claims = dict(decoded.claims)

@@ -29,6 +29,7 @@ from roost.oauth2.tokens.issuer import Granted, TokenIssuer, now_utc
 from roost.oauth2.tokens.record import TokenRecord
 
 CODE_PREFIX = "ory_ac_"
+USERINFO_HIDDEN = ("jti", "exp", "nonce")  # kept with the tokens: the claims minus these
 OFFLINE = ("offline", "offline_access")
 
 
@@ -43,6 +44,7 @@ def grant_session(decision: Decision) -> dict[str, Any]:
         "sid": flow.login_session_id or "",
         "rat": epoch(flow.requested_at),
         "extra": flow.session_id_token,
+        "subject": decision.id_subject or flow.subject,
     }
     if decision.auth_time is not None:
         id_facts["auth_time"] = epoch(decision.auth_time)
@@ -158,17 +160,6 @@ class AuthorizationCodeGrant(TokenGrant):
         now = now_utc().replace(microsecond=0)
         id_session = record.session.get("id_token") or {}
         openid = "openid" in scope
-        claims = (
-            self.id_tokens.claims(
-                client_id=client.id,
-                subject=record.subject,
-                now=now,
-                session=id_session,
-                lifespan=client.lifespan(f"{GRANT_PREFIX[self.grant_type]}_id_token_lifespan"),
-            )
-            if openid
-            else {}
-        )
         granted = Granted(
             client=client,
             grant_type=self.grant_type,
@@ -180,8 +171,26 @@ class AuthorizationCodeGrant(TokenGrant):
             form=record.form,
             extra=record.extra,
             request_id=record.request_id,
-            id_token_claims={k: v for k, v in claims.items() if k not in ("jti", "exp", "nonce")},
         )
+        lifespan = client.lifespan(f"{GRANT_PREFIX[self.grant_type]}_id_token_lifespan")
+
+        def id_claims(extra: dict[str, Any]) -> dict[str, Any]:
+            if not openid:
+                return {}
+            return self.id_tokens.claims(
+                client_id=client.id,
+                subject=id_session.get("subject") or record.subject,
+                now=now,
+                session={**id_session, "extra": extra},
+                lifespan=lifespan,
+            )
+
+        claims = id_claims(id_session.get("extra") or {})
+        granted.id_token_claims = {k: v for k, v in claims.items() if k not in USERINFO_HIDDEN}
+        id_extra = await self.issuer.run_hook(granted, id_session.get("extra") or {})
+        if id_extra != (id_session.get("extra") or {}):  # the token hook replaced them
+            claims = id_claims(id_extra)
+            granted.id_token_claims = {k: v for k, v in claims.items() if k not in USERINFO_HIDDEN}
         refresh = any(s in scope for s in OFFLINE) and "refresh_token" in client.grant_types
         result = await self.issuer.issue(granted, refresh=refresh)
         assert result is not None

@@ -1,11 +1,19 @@
-"""Refreshing an access token (RFC 6749 §6), with strict rotation as fosite does."""
+"""Refreshing an access token (RFC 6749 §6), with strict rotation as fosite does.
+
+With ``openid`` granted, the answer carries a new ID token (OIDC Core §12.2,
+fosite's ``OpenIDConnectRefreshHandler``): the grant's stored claims with a new
+``iat``, ``exp`` (``refresh_token_grant_id_token_lifespan`` or ``ttl.id_token``),
+``jti`` and ``at_hash``, and no ``nonce``.
+"""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any, Protocol
 
 from roost.oauth2 import scopes as sc
 from roost.oauth2.clients.model import Client
+from roost.oauth2.oidc.id_token import IDTokenSigner, epoch
 from roost.oauth2.rfc6749.errors import InvalidGrant, InvalidRequest, InvalidScope
 from roost.oauth2.rfc6749.grants.base import TokenGrant, require_grant_type, stored_form
 from roost.oauth2.tokens.hmac import REFRESH_PREFIX, HMACStrategy
@@ -30,7 +38,9 @@ class RefreshTokenGrant(TokenGrant):
         tokens: RefreshTokens,
         hmac: HMACStrategy,
         strategy: sc.ScopeStrategy,
+        id_tokens: IDTokenSigner | None = None,
     ) -> None:
+        self.id_tokens = id_tokens
         self.issuer = issuer
         self.tokens = tokens
         self.hmac = hmac
@@ -72,8 +82,21 @@ class RefreshTokenGrant(TokenGrant):
             form=stored_form(form),
             extra=record.extra,
             request_id=record.request_id,
+            # The ID token's claims stay with the grant: userinfo answers the same after refresh.
+            id_token_claims=(record.session.get("id_token") or {}).get("id_token_claims") or {},
         )
         result = await self.issuer.issue(granted, refresh=True, rotating=record)
         if result is None:
             raise InvalidGrant("The refresh token was already used; the grant has been revoked.")
+        if self.id_tokens is not None and "openid" in requested and granted.id_token_claims:
+            result["id_token"] = await self._id_token(granted, client, result["access_token"])
         return result
+
+    async def _id_token(self, granted: Granted, client: Client, access_token: str) -> str:
+        assert self.id_tokens is not None
+        now = now_utc().replace(microsecond=0)
+        lifespan = client.lifespan("refresh_token_grant_id_token_lifespan") or self.id_tokens.ttl
+        claims = {k: v for k, v in granted.id_token_claims.items()
+                  if k not in ("at_hash", "c_hash", "nonce")}  # fmt: skip
+        claims.update(iat=epoch(now), exp=epoch(now + lifespan), jti=str(uuid.uuid4()))
+        return await self.id_tokens.sign(claims, access_token)
