@@ -21,6 +21,7 @@ from roost.core.observability import with_shared_keys
 from roost.identity.browser_config import BROWSER_FLOW_KEYS, BrowserConfig
 from roost.identity.mfa_config import MFA_METHOD_KEYS, WHOAMI_KEYS, MfaConfig
 from roost.identity.recovery_config import ADDRESS_FLOW_KEYS, ADDRESS_METHOD_KEYS, AddressConfig
+from roost.identity.selfservice.hooks.config import HOOK_LIST, HookConfig, extend_schema
 
 _PORT = {"type": "integer", "minimum": 0, "maximum": 65535}
 _DURATION = {"type": "string", "pattern": "^([0-9]+(ns|us|ms|s|m|h))+$"}
@@ -48,14 +49,7 @@ _TEMPLATE_NAMES = (
     "login_code",
 )
 
-_HOOKS = {
-    "type": "array",
-    "items": {
-        "type": "object",
-        "required": ["hook"],
-        "properties": {"hook": {"type": "string"}, "config": {"type": "object"}},
-    },
-}
+_HOOKS = HOOK_LIST
 
 SCHEMA: dict[str, Any] = _obj(
     {
@@ -260,24 +254,14 @@ KNOWN = frozenset(
         "selfservice.methods.code.config.missing_credential_fallback_enabled",
         "selfservice.methods.oidc",
         "selfservice.flows.error",
-        "selfservice.flows.settings.before",
-        "selfservice.flows.settings.after.hooks",
         "selfservice.flows.settings.after.oidc",
-        "selfservice.flows.settings.after.password.hooks",
-        "selfservice.flows.settings.after.profile.hooks",
-        "selfservice.flows.settings.after.totp.hooks",
-        "selfservice.flows.settings.after.lookup_secret.hooks",
-        "selfservice.flows.settings.after.webauthn.hooks",
-        "selfservice.flows.settings.after.passkey.hooks",
         "selfservice.flows.recovery.before",
         "selfservice.flows.recovery.after.hooks",
         "selfservice.flows.verification.before",
         "selfservice.flows.verification.after.hooks",
         "selfservice.flows.logout",
-        "selfservice.flows.login.after",
-        "selfservice.flows.login.before",
+        "selfservice.flows.login.after.oidc",
         "selfservice.flows.login.style",
-        "selfservice.flows.registration.before",
         "selfservice.flows.registration.style",
         "selfservice.flows.registration.login_hints",
         "selfservice.flows.registration.enable_legacy_one_step",
@@ -291,6 +275,7 @@ KNOWN = frozenset(
     }
 )
 
+extend_schema(SCHEMA["properties"]["selfservice"]["properties"]["flows"])
 SPEC = ConfigSpec("identity", with_shared_keys(SCHEMA), KNOWN)
 
 _UNITS = {
@@ -393,6 +378,7 @@ class IdentityConfig:
     addresses: AddressConfig
     """Recovery, verification, ``code`` and ``link`` (decision 0023)."""
     mfa: MfaConfig = field(default_factory=MfaConfig)
+    hooks: HookConfig = field(default_factory=HookConfig)
 
     @classmethod
     def from_values(cls, v: dict[str, Any], *, generated_secret: str) -> IdentityConfig:
@@ -466,4 +452,5 @@ class IdentityConfig:
             browser=BrowserConfig.from_values(v, public.base_url, cookie_name),
             mfa=MfaConfig.from_values(v, public.base_url),
             addresses=AddressConfig.from_values(v),
+            hooks=HookConfig.from_values(v),
         )

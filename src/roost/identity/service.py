@@ -33,6 +33,7 @@ from roost.identity.selfservice.code_login import CodeLogin
 from roost.identity.selfservice.codes import CodeHmac
 from roost.identity.selfservice.error_flow import ErrorFlows
 from roost.identity.selfservice.flows import Flows
+from roost.identity.selfservice.hooks.runner import FlowHooks
 from roost.identity.selfservice.login import Login, LoginStrategy
 from roost.identity.selfservice.lookup_secret import LookupLogin, LookupSettings
 from roost.identity.selfservice.password import PasswordLogin, PasswordRegistration
@@ -94,6 +95,8 @@ class IdentityParts:
     settings: Settings
     recovery: Recovery
     verification: Verification
+    hooks: FlowHooks | None = None
+    """The configured web hooks (decision 0029); closed with the service."""
 
 
 @dataclass(kw_only=True)
@@ -147,6 +150,7 @@ class IdentityService(Service[IdentityParts]):
             pull_count=c.pull_count,
             pull_wait=c.pull_wait,
         )
+        hooks = FlowHooks(cfg.hooks, self.public_url, self.schemas) if cfg.hooks.places else None
         settings_flow = Settings(
             flows,
             manager,
@@ -155,6 +159,7 @@ class IdentityService(Service[IdentityParts]):
             settings,
             privileged_max_age=cfg.browser.privileged_session_max_age,
             required_aal=cfg.mfa.settings_required_aal,
+            hooks=hooks,
         )
         codes = CodeStore(self.db, nid, store, identities, sessions)
         hmac = CodeHmac(cfg.cookie_secrets)
@@ -179,6 +184,7 @@ class IdentityService(Service[IdentityParts]):
         )
         return IdentityParts(
             nid=nid,
+            hooks=hooks,
             errors=ErrorFlows(ErrorStore(self.db, nid)),
             settings=settings_flow,
             recovery=Recovery(
@@ -208,6 +214,7 @@ class IdentityService(Service[IdentityParts]):
                 self._oauth2_provider(),
                 StepUp(identities, factors, self._second_factor_throttle(nid)),
                 cfg.mfa.whoami_required_aal,
+                hooks,
             ),
             registration=Registration(
                 flows,
@@ -217,6 +224,7 @@ class IdentityService(Service[IdentityParts]):
                 enabled=cfg.registration_enabled,
                 session_hook=cfg.registration_session_hook,
                 after=(verification,),
+                hooks=hooks,
             ),
         )
 
@@ -259,6 +267,8 @@ class IdentityService(Service[IdentityParts]):
         provider = self._parts.login.oauth2 if self._parts is not None else None
         if isinstance(provider, HydraAdmin):
             await provider.close()
+        if self._parts is not None and self._parts.hooks is not None:
+            await self._parts.hooks.close()
         await super().close()
 
     async def begin(self, parts: IdentityParts) -> None:

@@ -36,7 +36,7 @@ from roost.identity.browser_config import CookieConfig
 from roost.identity.http import errors as rendering
 from roost.identity.http.common import service
 from roost.identity.http.sessions import device_of, token_of
-from roost.identity.http.submission import browser_signal, flow_id, read_submission
+from roost.identity.http.submission import browser_signal, flow_id, for_hooks, read_submission
 from roost.identity.selfservice import csrf
 from roost.identity.selfservice.flow import Flow
 from roost.identity.selfservice.flows import FormError, Start, Submission
@@ -172,6 +172,7 @@ def start(svc: IdentityService, request: Request, cookie: CSRFCookie | None) -> 
         refresh=request.query_params.get("refresh") in ("true", "1"),
         login_challenge=request.query_params.get("login_challenge"),
         aal=aal.requested(request.query_params.get("aal")),
+        request=for_hooks(request),
     )
 
 
@@ -183,6 +184,7 @@ def submission(svc: IdentityService, request: Request) -> Submission:
         browser=browser_signal(request),
         device=device_of(request),
         body=lambda: read_submission(request),
+        request=for_hooks(request),
         csrf_cookie=csrf_cookie(svc, request),
         csrf_header=request.headers.get(csrf.HEADER),
         session_token=session_token(svc, request),

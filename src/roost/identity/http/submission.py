@@ -19,6 +19,7 @@ from roost.core.http import read_body, reject_nul
 from roost.identity.http.common import NUL_IN_JSON
 from roost.identity.http.sessions import device_of
 from roost.identity.selfservice.flows import BrowserSignal, Submission
+from roost.identity.selfservice.hooks.request import HookRequest, hook_request
 from roost.identity.validation import check_document
 
 MAX_FORM = 64 * 1024
@@ -85,6 +86,11 @@ async def read_submission(request: Request) -> dict[str, Any]:
     return form
 
 
+def for_hooks(request: Request) -> HookRequest:
+    """What web hooks see of ``request`` (allowed headers only)."""
+    return hook_request(request.method, str(request.url), request.headers, request.cookies)
+
+
 def submission(request: Request) -> Submission:
     """A submit's plain values; the body is read when the flow has accepted the request."""
     return Submission(
@@ -92,4 +98,5 @@ def submission(request: Request) -> Submission:
         browser=browser_signal(request),
         device=device_of(request),
         body=lambda: read_submission(request),
+        request=for_hooks(request),
     )

@@ -26,6 +26,7 @@ from roost.identity.errors import GONE, KratosError
 from roost.identity.identities.model import Identity, now, ts
 from roost.identity.selfservice import csrf
 from roost.identity.selfservice.flow import SKIP_CSRF, Flow, Node
+from roost.identity.selfservice.hooks.request import HookRequest
 from roost.identity.sessions.model import Device, Session
 
 BrowserSignal = Literal["origin", "cookie"]
@@ -64,6 +65,8 @@ class Submission:
     next_csrf: str = ""
     """The masked token of the CSRF cookie the response sets if it issues a session, for
     flows created in the same request (verification after registration)."""
+    request: HookRequest | None = None
+    """What web hooks are shown of the HTTP request (decision 0029)."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,8 @@ class Start:
     """Hydra's ``login_challenge`` (login only; None when absent)."""
     aal: str = "aal1"
     """The ``aal`` a login asks for (``aal2``: the second step of a signed-in session)."""
+    request: HookRequest | None = None
+    """What web hooks are shown of the HTTP request (decision 0029)."""
 
     @property
     def browser(self) -> bool:

@@ -22,6 +22,7 @@ from roost.identity.identities.model import Identity, now, ts
 from roost.identity.schemas.manager import Schemas
 from roost.identity.selfservice.flow import Flow, login_nodes
 from roost.identity.selfservice.flows import Flows, FormError, Start, Submission
+from roost.identity.selfservice.hooks.request import HookRequest
 from roost.identity.selfservice.oauth2_login import (
     CHALLENGE,
     OAuth2Provider,
@@ -48,6 +49,16 @@ class Sessions(Protocol):
     async def active(self, token: str | None) -> Session | None: ...
 
     def issue(self, identity: Identity, device: Device) -> Session: ...
+
+
+class LoginHooks(Protocol):
+    """Web hooks at login's places (``selfservice.hooks.runner.FlowHooks``)."""
+
+    async def before(self, kind: str, f: Flow, request: HookRequest | None) -> None: ...
+
+    async def login_after(
+        self, method: str, f: Flow, session: Session, ident: Identity, req: HookRequest | None
+    ) -> None: ...
 
 
 def already_signed_in() -> KratosError:
@@ -90,6 +101,7 @@ class Login:
         oauth2: OAuth2Provider | None = None,
         step_up: StepUp | None = None,
         required_aal: str = "aal1",
+        hooks: LoginHooks | None = None,
     ) -> None:
         self.flows = flows
         self.sessions = sessions
@@ -98,6 +110,7 @@ class Login:
         self.oauth2 = oauth2
         self.step_up = step_up
         self.required_aal = required_aal
+        self.hooks = hooks
 
     def _nodes(self, _f: Flow | None = None) -> list[dict[str, Any]]:
         nodes = login_nodes(self.schemas.get(self.schemas.default_id))
@@ -135,6 +148,8 @@ class Login:
             f.internal_context[CHALLENGE] = challenge
         if refresh and current is not None:
             f.messages.append(text.confirm_it_is_you())
+        if self.hooks is not None:
+            await self.hooks.before("login", f, start.request)
         await self.flows.store.create(f)
         return f
 
@@ -214,6 +229,19 @@ class Login:
         redirect = await self.oauth2.accept_login(str(challenge), done.session)
         return replace(done, redirect_to=redirect)
 
+    async def _after_hooks(
+        self, method: str, f: Flow, session: Session, ident: Identity, req: HookRequest | None
+    ) -> None:
+        """Login's after-hooks, before the session is written; an interruption shows the
+        hook's messages on the flow."""
+        if self.hooks is None:
+            return
+        try:
+            await self.hooks.login_after(method, f, session, ident, req)
+        except FormError as exc:
+            f.state = "choose_method"
+            raise await self.flows.rejected(exc) from None
+
     async def submit(self, sub: Submission) -> LoggedIn:
         """The session a successful submit issues (already written with the flow)."""
         f, body = await self.flows.open("login", sub, self._nodes)
@@ -243,12 +271,14 @@ class Login:
                     {"method": method, "aal": "aal1", "completed_at": ts(at)},
                 ],
             )
+            await self._after_hooks(method, f, again, ident, sub.request)
             await self.flows.store.complete(f, refreshed=again)
             done = LoggedIn(again, f, refreshed=True)
             return self._pending_aal2(f, done, ident) or await self._accepted(f, done)
         session = self.sessions.issue(ident, sub.device)
         if method != "password":
             session.authentication_methods = [aal.method(method, "aal1", session.authenticated_at)]
+        await self._after_hooks(method, f, session, ident, sub.request)
         await self.flows.store.complete(f, session=session)
         done = LoggedIn(session, f)
         return self._pending_aal2(f, done, ident) or await self._accepted(f, done)

@@ -27,6 +27,7 @@ from roost.identity.selfservice.flow import (
     registration_nodes,
 )
 from roost.identity.selfservice.flows import Flows, FormError, Start, Submission
+from roost.identity.selfservice.hooks.places import PersistingHooks
 from roost.identity.selfservice.login import Sessions, already_signed_in, refuse_if_signed_in
 from roost.identity.sessions.model import Session
 
@@ -101,6 +102,7 @@ class Registration:
         enabled: bool,
         session_hook: bool,
         after: Sequence[AfterRegistration] = (),
+        hooks: PersistingHooks | None = None,
     ) -> None:
         self.flows = flows
         self.sessions = sessions
@@ -109,6 +111,7 @@ class Registration:
         self.enabled = enabled
         self.session_hook = session_hook
         self.after = after
+        self.hooks = hooks
 
     def _schema(self, f: Flow) -> IdentitySchema:
         return self.schemas.get(f.identity_schema_id or self.schemas.default_id)
@@ -128,6 +131,8 @@ class Registration:
             )
         schema = self.schemas.get(self.schemas.default_id)
         f = self.flows.new("registration", start, registration_nodes(schema))
+        if self.hooks is not None:
+            await self.hooks.before("registration", f, start.request)
         await self.flows.store.create(f)
         return f
 
@@ -150,9 +155,17 @@ class Registration:
             if ident is None:
                 await self.flows.store.save(f)
                 return f
-            return await self._persist(f, ident, sub)
+            method = str(body.get("method"))
+            if self.hooks is not None:
+                await self.hooks.pre_persist("registration", method, f, ident, sub.request)
+            done = await self._persist(f, ident, sub)
         except FormError as exc:
             raise await self.flows.rejected(exc) from None
+        if self.hooks is not None:
+            await self.hooks.post_persist(
+                "registration", method, f, ident, done.session, sub.request
+            )
+        return done
 
     async def _persist(self, f: Flow, ident: Identity, sub: Submission) -> Registered:
         session = self.sessions.issue(ident, sub.device) if self.session_hook else None

@@ -32,6 +32,7 @@ from roost.identity.identities.model import Identity, now
 from roost.identity.schemas.manager import IdentitySchema, Schemas
 from roost.identity.selfservice.flow import Flow, Node, csrf_node
 from roost.identity.selfservice.flows import Flows, FormError, Start, Submission
+from roost.identity.selfservice.hooks.places import PersistingHooks
 from roost.identity.sessions import aal
 from roost.identity.sessions.model import Session
 
@@ -137,7 +138,9 @@ class Settings:
         *,
         privileged_max_age: timedelta,
         required_aal: str = "aal1",
+        hooks: PersistingHooks | None = None,
     ) -> None:
+        self.hooks = hooks
         self.flows = flows
         self.sessions = sessions
         self.identities = identities
@@ -174,6 +177,8 @@ class Settings:
         f.identity_id = identity.id
         f.state = "show_form"
         f.messages = list(messages or [])
+        if self.hooks is not None:
+            await self.hooks.before("settings", f, start.request)
         await self.flows.store.create(f)
         return f
 
@@ -248,6 +253,8 @@ class Settings:
             except StayOnForm:
                 return await self._stay(f, identity, method)
             updated.updated_at = now()
+            if self.hooks is not None:
+                await self.hooks.pre_persist("settings", method, f, updated, sub.request)
             f.active, f.state = method, "success"
             f.nodes = self._nodes(updated, f)
             if f.browser:
@@ -260,4 +267,6 @@ class Settings:
                 raise FormError(f) from None
         except FormError as exc:
             raise await self.flows.rejected(exc) from None
+        if self.hooks is not None:
+            await self.hooks.post_persist("settings", method, f, updated, session, sub.request)
         return f
