@@ -450,7 +450,8 @@ class LookupEngine:
         candidates: Iterable[uuid.UUID],
     ) -> list[uuid.UUID]:
         return sorted(
-            [o for o in candidates if await self.check((namespace, o, relation), subject, depth)]
+            [o for o in candidates if await self.check((namespace, o, relation), subject, depth)],
+            key=_uuid_order,
         )
 
     async def subjects(self, key: Key, max_depth: int = 0) -> list[uuid.UUID]:
@@ -464,7 +465,7 @@ class LookupEngine:
             candidates = set(await self.store.subject_ids())
         else:
             candidates = await self._walk_forward((key[0], key[1]), depth)
-        return sorted([s for s in candidates if await self.check(key, s, depth)])
+        return sorted([s for s in candidates if await self.check(key, s, depth)], key=_uuid_order)
 
     async def _walk_forward(self, start: ObjectRef, depth: int) -> set[uuid.UUID]:
         ids: set[uuid.UUID] = set()
