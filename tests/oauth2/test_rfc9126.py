@@ -182,3 +182,45 @@ def test_a_server_can_require_pushed_requests(tmp_path_factory: pytest.TempPathF
         assert httpx.get(auth_url(rp, pushed.json()["request_uri"])).status_code == 302
     finally:
         server.server.stop()
+
+
+def test_bad_input_is_refused_never_a_500(h: Hydra) -> None:
+    rp = new_rp(h)
+    creds = (rp.client["client_id"], rp.client["client_secret"])
+    bodies: list[dict[str, Any]] = [
+        {"content": b'{"scope": "openid"}', "headers": {"content-type": "application/json"}},
+        {
+            "content": b"scope=%ZZ&state=%",
+            "headers": {"content-type": "application/x-www-form-urlencoded"},
+        },
+        {"data": {"response_type": "code", "state": "x" * 20, "redirect_uri": "\x00"}},
+        {"data": {"response_type": "code" * 5000}},
+        {"content": b"state=a&state=b&response_type=code"},
+    ]
+    for body in bodies:
+        answer = httpx.post(f"{h.public}/oauth2/par", auth=creds, **body)
+        assert 400 <= answer.status_code < 500, answer.text
+        assert answer.json()["error"]
+    for uri in ("", "x", URN, URN + "\u00e9" * 300, URN + "a" * 10_000):
+        answer = httpx.get(
+            f"{h.public}/oauth2/auth",
+            params={"client_id": rp.client["client_id"], "request_uri": uri},
+        )
+        assert answer.status_code == 400 and answer.json()["error"] in (
+            "invalid_request",
+            "invalid_request_uri",
+        )
+    nobody = httpx.get(f"{h.public}/oauth2/auth", params={"request_uri": URN + "x"})
+    assert nobody.status_code == 400
+
+
+def test_unstorable_text_in_a_flow_is_refused_on_every_backend(h: Hydra) -> None:
+    """The flow row is written by hand-written SQL (decision 0031): a value PostgreSQL
+    refuses (NUL) is a 400 there and on SQLite alike, never a 500 or a stored row."""
+    value = "nul\x00here"
+    rp = new_rp(h)
+    params = pushed_params(rp)[0]
+    direct = httpx.get(f"{h.public}/oauth2/auth", params={**params, "login_hint": value})
+    assert direct.status_code == 400, direct.text
+    pushed = push(rp, {**params, "login_hint": value})
+    assert pushed.status_code == 400, pushed.text

@@ -372,6 +372,7 @@ class Database:
     async def _fetch_on(self, driver: Any, sql: str, params: Any) -> list[Sequence[Any]]:
         self.queries += 1
         if self.dialect == "sqlite":
+            refuse_unstorable(params)  # the same net as SQLAlchemy's statements get
             async with driver.execute(sql, params) as cursor:
                 return list(await cursor.fetchall())
         return list(await driver.fetch(sql, *params))
