@@ -75,7 +75,7 @@ class RawInsert:
         self.db = db
         self.names = [c.name for c in table.columns]
         self.binders = _binders(db, table.columns)
-        marks = ", ".join(_marks(db, len(self.names)))
+        marks = self.marks = ", ".join(_marks(db, len(self.names)))
         action = "DO NOTHING"
         if replace_on:
             sets = ", ".join(f"{n} = excluded.{n}" for n in self.names if n != replace_on)
@@ -94,6 +94,28 @@ class RawInsert:
 
     async def insert(self, row: dict[str, Any]) -> None:
         await self.db.raw_write(self.sql, self.params(row), idempotent=True)
+
+
+async def insert_together(db: Database, rows: list[tuple[RawInsert, dict[str, Any]]]) -> None:
+    """Several rows, all or none, idempotently (each insert ignores its key's conflict).
+
+    On PostgreSQL (and CockroachDB) one statement — the inserts as data-modifying
+    CTEs before the last — so one round trip instead of BEGIN, one per row and
+    COMMIT; a statement is atomic by itself. SQLite, in-process, runs them in one
+    transaction (``Database.raw_transaction``).
+    """
+    if db.dialect == "sqlite":
+        await db.raw_transaction([(i.sql, i.params(r)) for i, r in rows], idempotent=True)
+        return
+    parts: list[str] = []
+    params: list[Any] = []
+    for insert, row in rows:
+        values = insert.params(row)
+        marks = ", ".join(f"${len(params) + i + 1}" for i in range(len(values)))
+        parts.append(insert.sql.replace(insert.marks, marks))
+        params.extend(values)
+    ctes = ", ".join(f"w{i} AS ({sql})" for i, sql in enumerate(parts[:-1]))
+    await db.raw_write(f"WITH {ctes} {parts[-1]}", params, idempotent=True)
 
 
 class GuardedUpdate:

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from roost.core.errors import Conflict
 from roost.oauth2.janitor import TokenKind
-from roost.oauth2.sql.raw import GuardedUpdate, KeyLookup, RawInsert
+from roost.oauth2.sql.raw import GuardedUpdate, KeyLookup, RawInsert, insert_together
 from roost.oauth2.sql.tables import hydra_oauth2_access as access_t
 from roost.oauth2.sql.tables import hydra_oauth2_code as code_t
 from roost.oauth2.sql.tables import hydra_oauth2_jti_blacklist as jti_t
@@ -113,14 +113,10 @@ class TokenStore:
         refresh_row.update(
             access_token_signature=access.signature, used_times=0, first_used_at=None
         )
-        # Both rows or neither, in one transaction of hand-written inserts (random keys,
-        # conflicts ignored: safe to run again after an ambiguous commit).
-        await self.db.raw_transaction(
-            [
-                (self._insert_access.sql, self._insert_access.params(self._row(access))),
-                (self._insert_refresh.sql, self._insert_refresh.params(refresh_row)),
-            ],
-            idempotent=True,
+        # Both rows or neither (sql/raw.py): one statement on PostgreSQL, one transaction
+        # on SQLite; conflicts on the random keys ignored, so safe to run again.
+        await insert_together(
+            self.db, [(self._insert_access, self._row(access)), (self._insert_refresh, refresh_row)]
         )
 
     async def rotate_refresh(
