@@ -372,7 +372,6 @@ class Database:
     async def _fetch_on(self, driver: Any, sql: str, params: Any) -> list[Sequence[Any]]:
         self.queries += 1
         if self.dialect == "sqlite":
-            refuse_unstorable(params)  # the same net as SQLAlchemy's statements get
             async with driver.execute(sql, params) as cursor:
                 return list(await cursor.fetchall())
         return list(await driver.fetch(sql, *params))
@@ -391,6 +390,7 @@ class Database:
         statement may safely run twice (for instance ``INSERT ... ON CONFLICT
         DO NOTHING`` of a row with a unique key).
         """
+        self._storable([params])
         deadline = Deadline()
         for attempt in range(MAX_ATTEMPTS):
             sent = False
@@ -418,6 +418,7 @@ class Database:
         """Hand-written statements in one SERIALIZABLE transaction, retried like
         :meth:`transaction`: for a hot write of several rows that must land together
         (an access and a refresh token). Placeholders are the driver's."""
+        self._storable([params for _, params in statements])
         deadline = Deadline()
         for attempt in range(MAX_ATTEMPTS):
             committing = False
@@ -444,6 +445,16 @@ class Database:
             self.retries += 1
             await asyncio.sleep(_backoff(attempt))
         raise ConcurrentUpdate()
+
+    def _storable(self, params: Sequence[Any]) -> None:
+        """SQLite: the NUL/surrogate net SQLAlchemy's statements get (``refuse_unstorable``),
+        for hand-written writes too; a 400 (``Invalid``), as PostgreSQL would answer."""
+        if self.dialect != "sqlite":
+            return
+        try:
+            refuse_unstorable(params)
+        except sqlite3.DataError as exc:
+            _raise_domain(exc)
 
     async def _sqlite_transaction(
         self, driver: Any, statements: Sequence[tuple[str, Sequence[Any]]]

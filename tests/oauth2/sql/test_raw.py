@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select, text
 
-from roost.core.errors import Conflict, NotFound, Unavailable
+from roost.core.errors import Conflict, Invalid, NotFound, Unavailable
 from roost.oauth2.clients.model import Client, stamp, validate
 from roost.oauth2.migrations import MIGRATIONS
 from roost.oauth2.sql.clients import ClientStore
@@ -234,3 +234,15 @@ async def test_access_and_refresh_rows_land_together_or_not_at_all(env: Env) -> 
     with pytest.raises(NotFound):
         await env.tokens.create(lone, record(env, "half-refresh", client_id="no-such-client"))
     assert await env.tokens.get_access("half-access") is None
+
+
+async def test_unstorable_text_in_a_hand_written_write_is_invalid_everywhere(env: Env) -> None:
+    """SQLite keeps NUL that PostgreSQL refuses; hand-written writes refuse it on both."""
+    rec = record(env, "nul-" + "g" * 60)
+    rec.subject = "nul\x00subject"
+    with pytest.raises(Invalid):
+        await env.tokens.create_code(rec)
+    with pytest.raises(Invalid):
+        await env.tokens.create(record(env, "pair-nul"), rec)
+    assert await env.tokens.get_code(rec.signature) is None
+    assert await env.tokens.get_access("pair-nul") is None
