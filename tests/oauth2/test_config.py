@@ -13,7 +13,7 @@ from roost.core.errors import ConfigError
 from roost.oauth2.config import KNOWN, SCHEMA, SPEC, OAuth2Config
 from roost.oauth2.module import MODULE
 
-ROOST_ONLY = {"janitor"}
+ROOST_ONLY = {"janitor", "oauth2.pushed_authorization_requests"}  # beyond Hydra (0031)
 
 
 def _paths(schema: dict[str, Any], prefix: str = "") -> set[str]:
@@ -38,9 +38,24 @@ def test_keys_exist_in_hydras_schema(shared_dir: Path) -> None:
             node = props[key]
         return True
 
-    ours = {p for p in _paths(SCHEMA) if p.split(".")[0] not in ROOST_ONLY | {"$schema"}}
+    def roost_only(path: str) -> bool:
+        return any(path == k or path.startswith(k + ".") for k in ROOST_ONLY | {"$schema"})
+
+    ours = {p for p in _paths(SCHEMA) if not roost_only(p)}
     missing = sorted(p for p in ours | set(KNOWN) if not resolves(p))
     assert missing == []
+
+
+def test_pushed_authorization_requests_are_off_unless_configured() -> None:
+    base = {"dsn": "memory", "secrets": {"system": ["x" * 32]}}
+    off = OAuth2Config.from_values(load(base, SPEC, {}).values)
+    assert not off.par_enabled and not off.par_required and off.par_ttl.total_seconds() == 60
+    on = {**base, "oauth2": {"pushed_authorization_requests": {"enabled": True, "ttl": "90s"}}}
+    cfg = OAuth2Config.from_values(load(on, SPEC, {}).values)
+    assert cfg.par_enabled and cfg.par_ttl.total_seconds() == 90
+    bad = {**base, "oauth2": {"pushed_authorization_requests": {"ttl": "soon"}}}
+    with pytest.raises(ConfigError):
+        load(bad, SPEC, {})
 
 
 def test_defaults_and_generated_secret(tmp_path: Path) -> None:

@@ -110,6 +110,9 @@ SCHEMA: dict[str, Any] = _obj(
         ),
         client_credentials=_obj(default_grant_allowed_scope={"type": "boolean"}),
         pkce=_obj(enforced={"type": "boolean"}, enforced_for_public_clients={"type": "boolean"}),
+        pushed_authorization_requests=_obj(
+            enabled={"type": "boolean"}, required={"type": "boolean"}, ttl=_DURATION
+        ),
         device_authorization=_obj(
             token_polling_interval=_DURATION,
             user_code={
@@ -253,6 +256,9 @@ class OAuth2Config:
     refresh_token_hook: Any = field(default=None, repr=False)
     subject_types: tuple[str, ...] = ("public",)
     pairwise_salt: str = field(default="", repr=False)
+    par_enabled: bool = False  # RFC 9126, beyond Hydra: oauth2.pushed_authorization_requests
+    par_required: bool = False
+    par_ttl: timedelta = timedelta(seconds=60)
 
     @classmethod
     def from_values(cls, v: dict[str, Any]) -> OAuth2Config:
@@ -346,6 +352,9 @@ class OAuth2Config:
             pkce_enforced_for_public_clients=get(
                 v, "oauth2.pkce.enforced_for_public_clients", False
             ),
+            par_enabled=get(v, "oauth2.pushed_authorization_requests.enabled", False),
+            par_required=get(v, "oauth2.pushed_authorization_requests.required", False),
+            par_ttl=durations.parse(get(v, "oauth2.pushed_authorization_requests.ttl", "60s")),
         )
 
 

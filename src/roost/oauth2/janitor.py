@@ -33,13 +33,24 @@ class StaleCounts(Protocol):
     async def cleanup(self, before: datetime, batch: int) -> int: ...
 
 
+class ExpiredRequests(Protocol):
+    """Pushed authorization requests nobody used (RFC 9126)."""
+
+    async def flush(self, now: datetime) -> None: ...
+
+
 class Janitor:
     def __init__(
-        self, tokens: ExpiredTokens, batch_size: int, failures: StaleCounts | None = None
+        self,
+        tokens: ExpiredTokens,
+        batch_size: int,
+        failures: StaleCounts | None = None,
+        pushed: ExpiredRequests | None = None,
     ) -> None:
         self.tokens = tokens
         self.batch_size = batch_size
         self.failures = failures
+        self.pushed = pushed
 
     async def run(self, *, limit: int = 100_000) -> int:
         """Delete up to ``limit`` expired or revoked rows; returns how many went."""
@@ -53,6 +64,8 @@ class Janitor:
                 if count < batch:
                     break
         await self.tokens.flush_jti(now)
+        if self.pushed is not None:
+            await self.pushed.flush(now)
         while self.failures is not None and removed < limit:
             batch = min(self.batch_size, limit - removed)
             count = await self.failures.cleanup(now - WINDOW, batch)

@@ -55,6 +55,7 @@ from roost.oauth2.rfc8628.verification import (
     DeviceRequests,
     DeviceVerification,
 )
+from roost.oauth2.rfc9126 import PARPolicy, PushedAuthorization
 from roost.oauth2.sql.client_failures import ClientAuthFailureStore
 from roost.oauth2.sql.clients import ClientStore
 from roost.oauth2.sql.devices import DeviceStore
@@ -62,6 +63,7 @@ from roost.oauth2.sql.flows import FlowStore
 from roost.oauth2.sql.keys import KeyStore
 from roost.oauth2.sql.logout import LogoutStore
 from roost.oauth2.sql.network import ensure_network
+from roost.oauth2.sql.pushed import PushedRequestStore
 from roost.oauth2.sql.sessions import ConsentSessionStore
 from roost.oauth2.sql.tokens import TokenStore
 from roost.oauth2.sql.trust import TrustStore
@@ -109,6 +111,7 @@ class Parts:
     device_verification: DeviceVerification
     client_rules: ClientRules
     subjects: SubjectIdentifiers
+    pushed: PushedAuthorization
 
 
 @dataclass(kw_only=True)
@@ -187,8 +190,17 @@ class OAuth2Service(Service[Parts]):
         flows = FlowStore(self.db, nid)
         challenges = Challenges(self.aead)
         pkce = PKCEPolicy(cfg.pkce_enforced, cfg.pkce_enforced_for_public_clients)
+        validator = AuthorizationValidator(clients, strategy, pkce)
+        pushed_store = PushedRequestStore(self.db, nid)
+        pushed = PushedAuthorization(
+            PARPolicy(cfg.par_enabled or cfg.par_required, cfg.par_required, cfg.par_ttl),
+            pushed_store,
+            auth,
+            validator,
+            clients,
+        )
         authorization = LoginConsentStrategy(
-            AuthorizationValidator(clients, strategy, pkce),
+            validator,
             flows,
             challenges,
             responder,
@@ -243,7 +255,8 @@ class OAuth2Service(Service[Parts]):
             client_auth=auth,
             introspector=introspector,
             revoker=Revoker(introspector, tokens),
-            janitor=Janitor(tokens, cfg.janitor_batch_size, auth_failures),
+            janitor=Janitor(tokens, cfg.janitor_batch_size, auth_failures, pushed_store),
+            pushed=pushed,
             authorization=authorization,
             consent_requests=ConsentRequests(flows, challenges, clients, cfg.login_consent_ttl),
             userinfo=UserInfo(introspector, clients, id_signer),

@@ -376,25 +376,28 @@ class Database:
                 return list(await cursor.fetchall())
         return list(await driver.fetch(sql, *params))
 
-    async def raw_write(self, sql: str, params: Sequence[Any], *, idempotent: bool = False) -> None:
-        """One hand-written statement in autocommit, retried like :meth:`transaction`.
+    async def raw_write(
+        self, sql: str, params: Sequence[Any], *, idempotent: bool = False
+    ) -> list[Sequence[Any]]:
+        """One hand-written statement in autocommit, retried like :meth:`transaction`;
+        the rows it returns (``RETURNING``), if any.
 
-        For the hottest single-row write only (an access token at the token
-        endpoint): no BEGIN/COMMIT round trips and no SQLAlchemy statement
-        machinery. Placeholders are the driver's, as in :meth:`raw_reader`.
+        For the hottest single-row writes only (an access token at the token
+        endpoint, a login/consent flow's steps): no BEGIN/COMMIT round trips and no
+        SQLAlchemy statement machinery. Placeholders are the driver's, as in :meth:`raw_reader`.
         40001 (and SQLite's busy writer) is retried; 40003, and a connection
         lost after the statement was sent, only when ``idempotent`` says the
         statement may safely run twice (for instance ``INSERT ... ON CONFLICT
         DO NOTHING`` of a row with a unique key).
         """
+        self._storable([params])
         deadline = Deadline()
         for attempt in range(MAX_ATTEMPTS):
             sent = False
             try:
                 async with self._hot_connection() as driver:
                     sent = True
-                    await self._fetch_on(driver, sql, params)
-                return
+                    return await self._fetch_on(driver, sql, params)
             except (DBAPIError, *_DRIVER_ERRORS) as exc:
                 code = sqlstate(exc)
                 lost = connection_lost(exc) and not deadline.passed()
@@ -408,6 +411,63 @@ class Database:
             self.retries += 1
             await asyncio.sleep(_backoff(attempt))
         raise ConcurrentUpdate()
+
+    async def raw_transaction(
+        self, statements: Sequence[tuple[str, Sequence[Any]]], *, idempotent: bool = False
+    ) -> None:
+        """Hand-written statements in one SERIALIZABLE transaction, retried like
+        :meth:`transaction`: for a hot write of several rows that must land together
+        (an access and a refresh token). Placeholders are the driver's."""
+        self._storable([params for _, params in statements])
+        deadline = Deadline()
+        for attempt in range(MAX_ATTEMPTS):
+            committing = False
+            try:
+                async with self._hot_connection() as driver:
+                    if self.dialect == "sqlite":
+                        await self._sqlite_transaction(driver, statements)
+                        return
+                    async with driver.transaction(isolation="serializable"):
+                        for sql, params in statements:
+                            await self._fetch_on(driver, sql, params)
+                        committing = True
+                return
+            except (DBAPIError, *_DRIVER_ERRORS) as exc:
+                code = sqlstate(exc)
+                lost = connection_lost(exc) and not deadline.passed()
+                safe = idempotent or not committing or nothing_sent(exc)
+                retry = code in RETRYABLE or (code == AMBIGUOUS and idempotent) or (lost and safe)
+                if not retry or attempt == MAX_ATTEMPTS - 1:
+                    _raise_domain(exc)
+            log.debug(
+                "retrying transaction after %s (attempt %d)", code or "a lost connection", attempt
+            )
+            self.retries += 1
+            await asyncio.sleep(_backoff(attempt))
+        raise ConcurrentUpdate()
+
+    def _storable(self, params: Sequence[Any]) -> None:
+        """SQLite: the NUL/surrogate net SQLAlchemy's statements get (``refuse_unstorable``),
+        for hand-written writes too; a 400 (``Invalid``), as PostgreSQL would answer."""
+        if self.dialect != "sqlite":
+            return
+        try:
+            refuse_unstorable(params)
+        except sqlite3.DataError as exc:
+            _raise_domain(exc)
+
+    async def _sqlite_transaction(
+        self, driver: Any, statements: Sequence[tuple[str, Sequence[Any]]]
+    ) -> None:
+        """SQLite's writer lock taken up front (``BEGIN IMMEDIATE``), as :meth:`transaction`."""
+        await driver.execute("BEGIN IMMEDIATE")
+        try:
+            for sql, params in statements:
+                await self._fetch_on(driver, sql, params)
+        except BaseException:
+            await driver.execute("ROLLBACK")
+            raise
+        await driver.execute("COMMIT")
 
     async def transaction(
         self,

@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from roost.storage.database import Database
+from roost.storage.raw import converters, normalized
 
 __all__ = ["FailureCountStore"]
 
@@ -29,17 +30,27 @@ class FailureCountStore:
         self.db = db
         self.nid = nid
         self.table = table
+        dialect = db.engine.dialect
+        bind = table.c.nid.type.dialect_impl(dialect).bind_processor(dialect)
+        self._nid = nid if bind is None else bind(nid)
+        m = ("$1", "$2") if db.dialect != "sqlite" else ("?", "?")
+        self._get = (
+            f"SELECT failures, first_failed_at FROM {table.name} "  # noqa: S608 - fixed names
+            f"WHERE nid = {m[0]} AND identifier_key = {m[1]}"
+        )
+        self._convert = converters([table.c.failures, table.c.first_failed_at], db.dialect)
 
     async def get(self, key: str, since: datetime) -> tuple[int, bool]:
-        """(failures counted since ``since``, whether a row exists at all)."""
-        t = self.table
-        stmt = select(t.c.failures, t.c.first_failed_at).where(
-            t.c.nid == self.nid, t.c.identifier_key == key
-        )
-        row = (await self.db.read(lambda conn: conn.execute(stmt))).first()
-        if row is None:
+        """(failures counted since ``since``, whether a row exists at all).
+
+        Read on every client authentication with a secret, so as hand-written SQL
+        (``Database.raw_reader``)."""
+        async with self.db.raw_reader() as run:
+            rows = await run(self._get, (self._nid, key))
+        if not rows:
             return 0, False
-        return (int(row[0]) if row[1] >= since else 0), True
+        failures, first = normalized(rows[0], self._convert)
+        return (int(failures) if first >= since else 0), True
 
     async def add(self, key: str, now: datetime, since: datetime) -> None:
         """Count one failure; a count whose window began before ``since`` starts over."""

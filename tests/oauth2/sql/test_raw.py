@@ -8,6 +8,7 @@ after an ambiguous commit is safe), and how driver errors are translated.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select, text
 
-from roost.core.errors import Conflict, NotFound, Unavailable
+from roost.core.errors import Conflict, Invalid, NotFound, Unavailable
 from roost.oauth2.clients.model import Client, stamp, validate
 from roost.oauth2.migrations import MIGRATIONS
 from roost.oauth2.sql.clients import ClientStore
@@ -203,3 +204,45 @@ async def test_key_lookups_stay_in_their_network_and_plan_on_the_key(env: Env) -
             plan = "\n".join(r[0] for r in await run(f"EXPLAIN EXECUTE {name}('x')", ()))
             await run(f"DEALLOCATE {name}", ())
         assert index in plan and "Filter" not in plan, plan
+
+
+async def test_a_code_is_spent_once_under_concurrency(env: Env) -> None:
+    """``use_code`` is a guarded single-statement UPDATE: of concurrent redemptions one wins."""
+    rec = record(env, "code-" + "f" * 59)
+    await env.tokens.create_code(rec)
+    read = await env.tokens.get_code(rec.signature)
+    assert read == rec
+    wins = await asyncio.gather(*(env.tokens.use_code(read) for _ in range(5)))
+    assert sorted(wins) == [False, False, False, False, True]
+    spent = await env.tokens.get_code(rec.signature)
+    assert spent is not None and not spent.active and spent.session == rec.session
+    assert spent.expires_at is not None  # kept REUSE_WINDOW to detect replays
+    assert spent.expires_at > now_utc() + timedelta(minutes=29)
+    assert await TokenStore(env.db, uuid.uuid4(), AEAD([SECRET])).get_code(rec.signature) is None
+
+
+async def test_access_and_refresh_rows_land_together_or_not_at_all(env: Env) -> None:
+    """One hand-written transaction: a refresh row that cannot be stored (no such client)
+    leaves no access row behind."""
+    access, refresh = record(env, "pair-access"), record(env, "pair-refresh")
+    await env.tokens.create(access, refresh)
+    assert await env.tokens.get_access("pair-access") is not None
+    got = await env.tokens.get_refresh("pair-refresh")
+    assert got is not None and got.request_id == refresh.request_id
+    await env.tokens.create(access, refresh)  # a retry after an ambiguous commit is harmless
+    lone = record(env, "half-access")
+    with pytest.raises(NotFound):
+        await env.tokens.create(lone, record(env, "half-refresh", client_id="no-such-client"))
+    assert await env.tokens.get_access("half-access") is None
+
+
+async def test_unstorable_text_in_a_hand_written_write_is_invalid_everywhere(env: Env) -> None:
+    """SQLite keeps NUL that PostgreSQL refuses; hand-written writes refuse it on both."""
+    rec = record(env, "nul-" + "g" * 60)
+    rec.subject = "nul\x00subject"
+    with pytest.raises(Invalid):
+        await env.tokens.create_code(rec)
+    with pytest.raises(Invalid):
+        await env.tokens.create(record(env, "pair-nul"), rec)
+    assert await env.tokens.get_code(rec.signature) is None
+    assert await env.tokens.get_access("pair-nul") is None

@@ -48,7 +48,7 @@ def write_redirect(redirect: Redirect) -> Response:
 
 async def authorize(request: Request) -> Response:
     p = await parts(request)
-    params = await _params(request)
+    params = await p.pushed.resolve(await _params(request))
     base = {k: v for k, v in params.items() if k not in ("login_verifier", "consent_verifier")}
     request_url = f"{service(request).config.public_url}/oauth2/auth?{urlencode(base)}"
     redirect = await p.authorization.authorize(params, request_url, dict(request.cookies))

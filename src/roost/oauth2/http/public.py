@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
+from roost.core.errors import NotFound
 from roost.core.http import JSON, route
 from roost.oauth2.http.authorize import authorize, userinfo
 from roost.oauth2.http.common import NO_STORE, parts, read_form, service
@@ -27,6 +28,16 @@ async def token(request: Request) -> Response:
     result = await p.token_endpoint.handle(form, request.headers.get("authorization"))
     service(request).counters.tokens += 1
     return JSON(result, headers=NO_STORE)
+
+
+async def pushed_authorization(request: Request) -> Response:
+    """RFC 9126 §2: 201 with the ``request_uri``; 404 while PAR is off."""
+    p = await parts(request)
+    if not p.pushed.policy.enabled:
+        raise NotFound("Pushed authorization requests are not enabled.")
+    form = await read_form(request)
+    result = await p.pushed.push(form, request.headers.get("authorization"))
+    return JSON(result, status_code=201, headers=NO_STORE)
 
 
 async def revoke(request: Request) -> Response:
@@ -102,10 +113,22 @@ def discovery_document(svc: OAuth2Service) -> dict[str, Any]:
             if svc.config.dynamic_registration
             else {}
         ),
+        **_par_metadata(svc, base),
         "frontchannel_logout_supported": True,
         "frontchannel_logout_session_supported": True,
         "backchannel_logout_supported": True,
         "backchannel_logout_session_supported": True,
+    }
+
+
+def _par_metadata(svc: OAuth2Service, base: str) -> dict[str, Any]:
+    """RFC 9126 §5, only while PAR is on."""
+    cfg = svc.config
+    if not (cfg.par_enabled or cfg.par_required):
+        return {}
+    return {
+        "pushed_authorization_request_endpoint": f"{base}/oauth2/par",
+        "require_pushed_authorization_requests": cfg.par_required,
     }
 
 
@@ -121,6 +144,7 @@ async def jwks(request: Request) -> Response:
 public_routes: list[BaseRoute] = [
     route("/oauth2/auth", GET=authorize, POST=authorize),
     route("/oauth2/token", POST=token),
+    route("/oauth2/par", POST=pushed_authorization),
     route("/userinfo", GET=userinfo, POST=userinfo),
     route("/oauth2/revoke", POST=revoke),
     route("/oauth2/sessions/logout", GET=logout, POST=logout),

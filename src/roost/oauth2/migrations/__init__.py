@@ -19,6 +19,7 @@ from roost.oauth2.migrations import (
     v20261206100008_hydra_oauth2_device_auth_codes,
     v20261206100009_roost_client_auth_failures,
     v20261206900001_uuids_as_text,
+    v20261207100010_roost_oauth2_pushed_requests,
 )
 
 __all__ = ["MIGRATIONS"]
@@ -34,4 +35,5 @@ MIGRATIONS = [
     v20261206100008_hydra_oauth2_device_auth_codes.STEP,
     v20261206100009_roost_client_auth_failures.STEP,
     v20261206900001_uuids_as_text.STEP,
+    v20261207100010_roost_oauth2_pushed_requests.STEP,
 ]

@@ -46,6 +46,15 @@ class InvalidRequest(OAuth2Error):
     )
 
 
+class InvalidRequestURI(OAuth2Error):
+    """OIDC Core §6.2 / RFC 9126 §4: the ``request_uri`` is unknown, used or expired."""
+
+    error, status = "invalid_request_uri", 400
+    description = (
+        "The request_uri in the authorization request returns an error or contains invalid data."
+    )
+
+
 class InvalidClient(OAuth2Error):
     """§5.2: client authentication failed; 401 with ``WWW-Authenticate``."""
 

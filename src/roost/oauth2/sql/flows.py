@@ -4,6 +4,12 @@ A flow is written whole at every step; :meth:`FlowStore.advance` updates it
 only while its stored state is an expected one, which makes every challenge
 and verifier single-use even under concurrent requests (the losing UPDATE
 matches no row).
+
+The statements of a flow's steps (insert, read by challenge, guarded update,
+login-session upsert) are hand-written single statements in autocommit
+(``sql/raw.py``): each step of the code flow made several, and SQLAlchemy's
+statement building for a 38-column row plus BEGIN/COMMIT round trips was most
+of the flow's CPU (README, code-flow benchmark).
 """
 
 from __future__ import annotations
@@ -14,10 +20,11 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from roost.oauth2.consent.flow import CONSENT_USED, Flow, LoginSession
+from roost.oauth2.sql.raw import GuardedUpdate, KeyLookup, RawInsert, bound
 from roost.oauth2.sql.tables import hydra_oauth2_authentication_session as session_t
 from roost.oauth2.sql.tables import hydra_oauth2_flow as flow_t
 from roost.storage.database import Database
@@ -45,93 +52,59 @@ class FlowStore:
     def __init__(self, db: Database, nid: uuid.UUID) -> None:
         self.db = db
         self.nid = nid
-
-    async def create(self, flow: Flow) -> None:
-        row = {**_row(flow), "nid": self.nid}
-
-        async def run(conn: AsyncConnection) -> None:
-            await conn.execute(flow_t.insert().values(**row))
-
-        await self.db.transaction(run)
-
-    async def _one(self, *where: Any) -> Flow | None:
-        query = select(flow_t).where(flow_t.c.nid == self.nid, *where)
-
-        async def run(conn: AsyncConnection) -> Flow | None:
-            row = (await conn.execute(query)).mappings().first()
-            return None if row is None else _flow(row)
-
-        return await self.db.read(run)
-
-    async def get(self, flow_id: str) -> Flow | None:
-        return await self._one(flow_t.c.login_challenge == flow_id)
-
-    async def get_by_consent(self, consent_id: str) -> Flow | None:
-        return await self._one(flow_t.c.consent_challenge_id == consent_id)
-
-    async def advance(self, flow: Flow, expected: tuple[int, ...]) -> bool:
-        row = _row(flow)
-        del row["login_challenge"]
-
-        async def run(conn: AsyncConnection) -> bool:
-            done = await conn.execute(
-                update(flow_t)
-                .where(
-                    flow_t.c.login_challenge == flow.id,
-                    flow_t.c.nid == self.nid,
-                    flow_t.c.state.in_(expected),
-                )
-                .values(**row)
-            )
-            return bool(done.rowcount)
-
-        return await self.db.transaction(run)
-
-    async def remembered_consents(self, subject: str, client_id: str, now: datetime) -> list[Flow]:
-        c = flow_t.c
-        query = (
-            select(flow_t)
-            .where(
-                c.subject == subject,
-                c.client_id == client_id,
-                c.nid == self.nid,
-                c.consent_skip.is_(False),
-                c.consent_remember.is_(True),
-                c.state == CONSENT_USED,
-                c.consent_error.is_(None),
-                or_(c.expires_at.is_(None), c.expires_at > now),
-            )
-            .order_by(c.requested_at.desc())
-            .limit(20)
+        self._insert = RawInsert(db, flow_t)
+        self._by_challenge = KeyLookup(db, flow_t, "login_challenge", nid)
+        self._by_consent = KeyLookup(db, flow_t, "consent_challenge_id", nid)
+        self._advance = GuardedUpdate(db, flow_t, "login_challenge", "state")
+        self._session = KeyLookup(db, session_t, "id", nid)
+        self._save_session = RawInsert(db, session_t, replace_on="id")
+        self._nid = bound(db, flow_t.c.nid, nid)
+        m = ["$1", "$2", "$3", "$4", "$5"] if db.dialect != "sqlite" else ["?"] * 5
+        self._remembered = (
+            f"SELECT {', '.join(self._by_challenge.names)} FROM hydra_oauth2_flow "  # noqa: S608
+            f"WHERE subject = {m[0]} AND client_id = {m[1]} AND nid = {m[2]} "
+            f"AND consent_skip = false AND consent_remember = true AND state = {m[3]} "
+            f"AND consent_error IS NULL AND (expires_at IS NULL OR expires_at > {m[4]}) "
+            "ORDER BY requested_at DESC LIMIT 20"
         )
 
-        async def run(conn: AsyncConnection) -> list[Flow]:
-            return [_flow(r) for r in (await conn.execute(query)).mappings()]
+    async def create(self, flow: Flow) -> None:
+        await self._insert.insert({**_row(flow), "nid": self.nid})
 
-        return await self.db.read(run)
+    async def get(self, flow_id: str) -> Flow | None:
+        row = await self._by_challenge.get(flow_id)
+        return None if row is None else _flow(row)
+
+    async def get_by_consent(self, consent_id: str) -> Flow | None:
+        row = await self._by_consent.get(consent_id)
+        return None if row is None else _flow(row)
+
+    async def advance(self, flow: Flow, expected: tuple[int, ...]) -> bool:
+        """``flow`` was read from this network (or created in it), so its id is ours."""
+        return await self._advance.update(flow.id, _row(flow), expected)
+
+    async def remembered_consents(self, subject: str, client_id: str, now: datetime) -> list[Flow]:
+        """Read once per login verifier, so as hand-written SQL like the steps above."""
+        params = (
+            subject,
+            client_id,
+            self._nid,
+            CONSENT_USED,
+            bound(self.db, flow_t.c.expires_at, now),
+        )
+        async with self.db.raw_reader() as run:
+            rows = await run(self._remembered, params)
+        return [_flow(row) for row in self._by_challenge.rows(rows)]
 
     async def get_session(self, session_id: str) -> LoginSession | None:
-        query = select(session_t).where(session_t.c.id == session_id, session_t.c.nid == self.nid)
-
-        async def run(conn: AsyncConnection) -> LoginSession | None:
-            row = (await conn.execute(query)).mappings().first()
-            if row is None:
-                return None
-            return LoginSession(**{k: v for k, v in row.items() if k != "nid"})
-
-        return await self.db.read(run)
+        row = await self._session.get(session_id)
+        if row is None:
+            return None
+        return LoginSession(**{k: v for k, v in row.items() if k != "nid"})
 
     async def save_session(self, session: LoginSession) -> None:
-        """Insert or replace (Hydra's upsert), as one delete and one insert."""
-        row = {**asdict(session), "nid": self.nid}
-
-        async def run(conn: AsyncConnection) -> None:
-            await conn.execute(
-                delete(session_t).where(session_t.c.id == session.id, session_t.c.nid == self.nid)
-            )
-            await conn.execute(session_t.insert().values(**row))
-
-        await self.db.transaction(run)
+        """Insert or replace (Hydra's upsert), as one statement."""
+        await self._save_session.insert({**asdict(session), "nid": self.nid})
 
     async def delete_session(self, session_id: str) -> None:
         async def run(conn: AsyncConnection) -> None:

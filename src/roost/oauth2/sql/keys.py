@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from roost.oauth2.sql.raw import bound
 from roost.oauth2.sql.tables import hydra_jwk as t
 from roost.oauth2.tokens.aead import AEAD
 from roost.storage.database import Database
@@ -24,6 +25,12 @@ class KeyStore:
         self.db = db
         self.nid = nid
         self.aead = aead
+        self._nid = bound(db, t.c.nid, nid)
+        pg = db.dialect != "sqlite"
+        m = ["$1", "$2", "$3"] if pg else ["?"] * 3
+        base = f"SELECT keydata FROM hydra_jwk WHERE sid = {m[0]} AND nid = {m[1]}"  # noqa: S608
+        order = " ORDER BY created_at DESC, kid"
+        self._by_set, self._by_kid = base + order, f"{base} AND kid = {m[2]}{order}"
 
     def _row(self, set_id: str, key: dict[str, Any], created: datetime) -> dict[str, Any]:
         return {
@@ -55,16 +62,18 @@ class KeyStore:
         await self.db.transaction(run)
 
     async def get(self, set_id: str, kid: str | None = None) -> list[dict[str, Any]]:
-        """The set's keys, newest first (the first one signs)."""
-        query = select(t.c.keydata).where(t.c.sid == set_id, t.c.nid == self.nid)
-        if kid is not None:
-            query = query.where(t.c.kid == kid)
-        query = query.order_by(t.c.created_at.desc(), t.c.kid)
+        """The set's keys, newest first (the first one signs).
 
-        async def run(conn: AsyncConnection) -> list[dict[str, Any]]:
-            return [orjson.loads(self.aead.decrypt(r[0])) for r in await conn.execute(query)]
-
-        return await self.db.read(run)
+        Read on every signature and verification (keys rotate on other replicas), so
+        as hand-written SQL (sql/raw.py)."""
+        params: tuple[Any, ...]
+        if kid is None:
+            sql, params = self._by_set, (set_id, self._nid)
+        else:
+            sql, params = self._by_kid, (set_id, self._nid, kid)
+        async with self.db.raw_reader() as run:
+            rows = await run(sql, params)
+        return [orjson.loads(self.aead.decrypt(r[0])) for r in rows]
 
     async def delete(self, set_id: str, kid: str | None = None) -> bool:
         where = [t.c.sid == set_id, t.c.nid == self.nid]

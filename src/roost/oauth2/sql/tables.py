@@ -311,6 +311,19 @@ roost_client_auth_failures = Table(
 """Roost's own: failed client authentications per client id (keyed by an HMAC of the
 id, never the id), shared by every worker and replica (``roost.core.throttle``)."""
 
+roost_oauth2_pushed_requests = Table(
+    "roost_oauth2_pushed_requests",
+    metadata,
+    Column("signature", String(64), primary_key=True),
+    Column("nid", Uuid, ForeignKey("networks.id", ondelete="CASCADE"), nullable=False),
+    Column("client_id", String(255), nullable=False),
+    Column("parameters", JSON, nullable=False),
+    Column("expires_at", DateTime, nullable=False),
+    Index("roost_oauth2_pushed_requests_expires_at_idx", "nid", "expires_at"),
+)
+"""Roost's own: pushed authorization requests (RFC 9126) by the SHA-256 of their
+``request_uri``; a row is deleted when used, the janitor deletes expired ones."""
+
 hydra_oauth2_logout_request = Table(
     "hydra_oauth2_logout_request",
     metadata,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from roost.core.errors import Conflict
 from roost.oauth2.janitor import TokenKind
-from roost.oauth2.sql.raw import KeyLookup, RawInsert
+from roost.oauth2.sql.raw import GuardedUpdate, KeyLookup, RawInsert, insert_together
 from roost.oauth2.sql.tables import hydra_oauth2_access as access_t
 from roost.oauth2.sql.tables import hydra_oauth2_code as code_t
 from roost.oauth2.sql.tables import hydra_oauth2_jti_blacklist as jti_t
@@ -42,6 +43,10 @@ class TokenStore:
         self.aead = aead
         self._access = KeyLookup(db, access_t, "signature", nid)
         self._insert_access = RawInsert(db, access_t)
+        self._insert_refresh = RawInsert(db, refresh_t)
+        self._code = KeyLookup(db, code_t, "signature", nid)
+        self._insert_code = RawInsert(db, code_t)
+        self._use_code = GuardedUpdate(db, code_t, "signature", "active")
 
     # -- codec -----------------------------------------------------------------
 
@@ -104,16 +109,15 @@ class TokenStore:
             # (sql/raw.py); it ignores a conflict on its random key, so a retry is safe.
             await self._insert_access.insert(self._row(access))
             return
-        rows = [(access_t, self._row(access))]
         refresh_row = self._row(refresh)
-        refresh_row.update(access_token_signature=access.signature, used_times=0)
-        rows.append((refresh_t, refresh_row))
-
-        async def run(conn: AsyncConnection) -> None:
-            for table, row in rows:
-                await conn.execute(table.insert().values(**row))
-
-        await self.db.transaction(run)
+        refresh_row.update(
+            access_token_signature=access.signature, used_times=0, first_used_at=None
+        )
+        # Both rows or neither (sql/raw.py): one statement on PostgreSQL, one transaction
+        # on SQLite; conflicts on the random keys ignored, so safe to run again.
+        await insert_together(
+            self.db, [(self._insert_access, self._row(access)), (self._insert_refresh, refresh_row)]
+        )
 
     async def rotate_refresh(
         self, request_id: str, used: str, access: TokenRecord, refresh: TokenRecord
@@ -200,34 +204,22 @@ class TokenStore:
 
     # -- authorization codes --------------------------------------------------------
 
+    # One hand-written autocommit statement each (sql/raw.py): a code is written,
+    # read and spent once per code flow.
+
     async def create_code(self, record: TokenRecord) -> None:
-        row = self._row(record)
-
-        async def run(conn: AsyncConnection) -> None:
-            await conn.execute(code_t.insert().values(**row))
-
-        await self.db.transaction(run)
+        await self._insert_code.insert(self._row(record))
 
     async def get_code(self, signature: str) -> TokenRecord | None:
-        return await self._get(code_t, signature)
+        row = await self._code.get(signature)
+        return None if row is None else self._record(row)
 
-    async def use_code(self, signature: str) -> bool:
-        """Deactivate a code while it is active; kept ``REUSE_WINDOW`` to detect replays."""
-
-        async def run(conn: AsyncConnection) -> bool:
-            now = datetime.now(UTC).replace(tzinfo=None)
-            done = await conn.execute(
-                update(code_t)
-                .where(
-                    code_t.c.signature == signature,
-                    code_t.c.nid == self.nid,
-                    code_t.c.active.is_(True),
-                )
-                .values(active=False, expires_at=now + REUSE_WINDOW)
-            )
-            return bool(done.rowcount)
-
-        return await self.db.transaction(run)
+    async def use_code(self, record: TokenRecord) -> bool:
+        """Deactivate a code (read from this network) while it is active; kept
+        ``REUSE_WINDOW`` to detect replays. Of concurrent redemptions one wins."""
+        now = datetime.now(UTC).replace(tzinfo=None)
+        spent = replace(record, active=False, expires_at=now + REUSE_WINDOW)
+        return await self._use_code.update(record.signature, self._row(spent), (True,))
 
     # -- JTI replay protection -------------------------------------------------
 

@@ -61,8 +61,9 @@ class CodeStore(Protocol):
 
     async def get_code(self, signature: str) -> TokenRecord | None: ...
 
-    async def use_code(self, signature: str) -> bool:
-        """Mark the code used; False when it already was (or is gone)."""
+    async def use_code(self, record: TokenRecord) -> bool:
+        """Mark the code (as read by ``get_code``) used; False when it already was (or is
+        gone)."""
         ...
 
     async def revoke_request(self, request_id: str) -> None: ...
@@ -145,7 +146,7 @@ class AuthorizationCodeGrant(TokenGrant):
         rfc7636.verify(
             form.get("code_verifier", ""), pkce.get("challenge", ""), pkce.get("method", "")
         )
-        if not await self.codes.use_code(signature):
+        if not await self.codes.use_code(record):
             await self.codes.revoke_request(record.request_id)
             raise InvalidGrant("The authorization code has already been used.")
         return record
