@@ -121,3 +121,9 @@ def text(message: dict[str, Any], language: str = "en") -> str:
         return fallback
     rendered = template.format_map(_Context(message.get("context") or {}))
     return rendered or fallback
+
+
+def humane(name: str) -> str:
+    """A label for a node Kratos sent without one: ``traits.name.first`` reads "First"."""
+    last = name.rsplit(".", 1)[-1].replace("_", " ").strip()
+    return last[:1].upper() + last[1:]

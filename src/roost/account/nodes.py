@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-_ORDER = ("password", "code", "totp", "lookup_secret", "webauthn", "passkey", "link", "profile")
+_ORDER = ("profile", "password", "code", "totp", "lookup_secret", "webauthn", "passkey", "link")
+_FACTORS = ("totp", "lookup_secret")
+"""Second-factor forms: they take no identifier or traits, only the CSRF token."""
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,7 @@ class Form:
 
 
 def forms(nodes: list[dict[str, Any]]) -> list[Form]:
+    """One form per method, in a fixed order, each with the ``default`` nodes it needs."""
     shared = [n for n in nodes if n.get("group") == "default"]
     groups: list[str] = []
     for n in nodes:
@@ -30,13 +33,21 @@ def forms(nodes: list[dict[str, Any]]) -> list[Form]:
     groups.sort(key=lambda g: _ORDER.index(g) if g in _ORDER else len(_ORDER))
     if not groups:
         return [Form("default", _with_ids("default", shared))] if shared else []
-    return [
-        Form(g, _with_ids(g, shared + [n for n in nodes if n.get("group") == g])) for g in groups
-    ]
+    return [Form(g, _with_ids(g, _shared_for(g, shared) + _of(nodes, g))) for g in groups]
+
+
+def _of(nodes: list[dict[str, Any]], group: str) -> list[dict[str, Any]]:
+    return [n for n in nodes if n.get("group") == group]
+
+
+def _shared_for(group: str, shared: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    if group not in _FACTORS:
+        return shared
+    return [n for n in shared if (n.get("attributes") or {}).get("type") == "hidden"]
 
 
 def _with_ids(group: str, nodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    out = []
+    out: list[dict[str, Any]] = []
     for i, n in enumerate(nodes):
         name = str(
             (n.get("attributes") or {}).get("name") or (n.get("attributes") or {}).get("id") or i

@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, select_autoescape
 from starlette.requests import Request
@@ -26,6 +26,7 @@ from starlette.routing import BaseRoute
 from roost.account import catalogue
 from roost.account.clients import IdentityPublic, OAuth2Admin, RemoteError
 from roost.account.nodes import forms
+from roost.core.http.bodies import read_body
 from roost.core.http.routing import route
 
 KINDS = ("login", "registration", "settings", "recovery", "verification")
@@ -60,6 +61,7 @@ class Site:
             lstrip_blocks=True,
         )
         env.filters["t"] = lambda m: catalogue.text(m, self.language)
+        env.filters["humane"] = catalogue.humane
         env.globals["words"] = catalogue.words(self.language)
         return env
 
@@ -91,6 +93,19 @@ class _Pages:
         response = self.render(name, csrf=token, **ctx)
         response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="lax", path="/")
         return response
+
+
+_FORM_LIMIT = 16 * 1024
+"""The consent and logout forms are a few short fields."""
+
+
+async def _form(request: Request) -> dict[str, str]:
+    """The posted ``application/x-www-form-urlencoded`` fields (first value of each)."""
+    body = await read_body(request, _FORM_LIMIT)
+    fields: dict[str, str] = {}
+    for key, value in parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True):
+        fields.setdefault(key, value)
+    return fields
 
 
 def _csrf_ok(request: Request, sent: str) -> bool:
@@ -214,7 +229,7 @@ def _oauth2_pages(pages: _Pages) -> list[BaseRoute]:
         return pages.with_csrf("consent.html", request, req=req, challenge=challenge)
 
     async def consent_submit(request: Request) -> Response:
-        form = await request.form()
+        form = await _form(request)
         if not _csrf_ok(request, str(form.get("csrf_token", ""))):
             return pages.error(403, _CSRF_ERROR)
         challenge = str(form.get("consent_challenge", ""))
@@ -239,7 +254,7 @@ def _oauth2_pages(pages: _Pages) -> list[BaseRoute]:
         return pages.with_csrf("oauth2_logout.html", request, req=req, challenge=challenge)
 
     async def logout_submit(request: Request) -> Response:
-        form = await request.form()
+        form = await _form(request)
         if not _csrf_ok(request, str(form.get("csrf_token", ""))):
             return pages.error(403, _CSRF_ERROR)
         challenge = str(form.get("logout_challenge", ""))
