@@ -7,8 +7,10 @@ SMTP server, signs in and consents; the RP verifies the ID token against the
 JWKS, calls userinfo and refreshes. The user enrols TOTP, the RP logs out
 (RP-initiated), and the next sign-in takes the second factor and skips the
 remembered consent. Then a passkey is registered and used through Chromium's
-virtual authenticator, and the password is recovered by e-mail code. Every page
-is screenshotted (``test-artefacts/account``) and checked with axe-core.
+virtual authenticator, and a last sign-in uses the keyboard alone. The password
+is recovered by e-mail code on the way. Every page is screenshotted
+(``test-artefacts/account``) and checked with axe-core (no serious or critical
+finding).
 """
 
 from __future__ import annotations
@@ -60,7 +62,9 @@ class Journey:
 
         self.page.wait_for_load_state("load")
         self.shots.take(self.page, name)
-        found = Axe().run(self.page).response["violations"]
+        report = Axe().run(self.page).response
+        assert report["passes"], "axe-core checked nothing"
+        found = report["violations"]
         bad = [f"{v['id']}: {v['help']}" for v in found if v["impact"] in ("serious", "critical")]
         if bad:
             self.violations[name] = bad
@@ -206,6 +210,44 @@ def _passkey(j: Journey, context: Any, secret: str) -> None:
     assert j.page.get_by_text("You are signed in as").count() == 1, j.page.content()
 
 
+_FOCUSED = """() => {
+  const e = document.activeElement;
+  const outline = getComputedStyle(e).outlineStyle;
+  return [e.tagName.toLowerCase(), e.getAttribute('name') || e.textContent.trim(), outline];
+}"""
+
+
+def _tab_to(j: Journey, name: str, limit: int = 12) -> list[str]:
+    """Press Tab until the field ``name`` has focus; the names passed on the way."""
+    seen = []
+    for _ in range(limit):
+        j.page.keyboard.press("Tab")
+        tag, label, outline = j.page.evaluate(_FOCUSED)
+        assert outline != "none", f"{tag} {label} has no visible focus"
+        seen.append(label)
+        if label == name:
+            return seen
+    raise AssertionError(f"Tab never reached {name}: {seen}")
+
+
+def _keyboard_sign_in(j: Journey, address: str, secret: str) -> None:
+    """The login form with the keyboard alone: focus order, visible focus, Enter submits."""
+    _sign_out(j)
+    j.page.goto(f"{j.ui}/login")
+    order = _tab_to(j, "identifier")
+    assert order[0] == "Skip to content", order
+    j.page.keyboard.type(address)
+    assert _tab_to(j, "password", limit=1) == ["password"]
+    j.page.keyboard.type(NEW_PASSWORD)
+    with j.page.expect_navigation(url=f"{j.ui}/login**"):
+        j.page.keyboard.press("Enter")
+    _tab_to(j, "totp_code")
+    j.page.keyboard.type(_totp_code(secret))
+    with j.page.expect_navigation(url=f"{j.ui}/"):
+        j.page.keyboard.press("Enter")
+    assert j.page.get_by_text("You are signed in as").count() == 1, j.page.content()
+
+
 def _sign_out(j: Journey) -> None:
     j.page.goto(f"{j.ui}/logout")
     j.look("logout")
@@ -269,6 +311,7 @@ def test_sign_in_with_roost_in_a_real_browser(stack: Stack) -> None:
             again = _second_factor_sign_in(j, rp, address, secret)
             assert rp.verify(again["id_token"])["sub"] == claims["sub"]
             _passkey(j, context, secret)
+            _keyboard_sign_in(j, address, secret)
         except Exception:
             shots.take(j.page, "failure")
             raise
