@@ -70,7 +70,13 @@ def _ports() -> dict[str, int]:
     return {k: free_port() for k in ("account", "id_public", "id_admin", "o_public", "o_admin")}
 
 
-def config(tmp: Path, dsns: dict[str, str], smtp_port: int, p: dict[str, int]) -> dict[str, Any]:
+def config(
+    tmp: Path,
+    dsns: dict[str, str],
+    smtp_port: int,
+    p: dict[str, int],
+    account_extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """The stack's ``roost.yaml``: the wiring plus what a test needs (mail, fast hashes)."""
     urls = _urls(p)
     blocks = sign_in_blocks(urls)
@@ -125,7 +131,9 @@ def config(tmp: Path, dsns: dict[str, str], smtp_port: int, p: dict[str, int]) -
             "oauth2": dict(FAST_HASH),
         },
     )
-    account = merged(blocks["account"], {"serve": {"host": loop, "port": p["account"]}})
+    account = merged(
+        blocks["account"], {"serve": {"host": loop, "port": p["account"]}, **(account_extra or {})}
+    )
     return {"identity": identity, "oauth2": oauth2, "account": account}
 
 
@@ -138,12 +146,14 @@ def _urls(p: dict[str, int]) -> SignInUrls:
     )
 
 
-def start_stack(tmp: Path, dsns: dict[str, str], extra_env: dict[str, str] | None = None) -> Stack:
+def start_stack(
+    tmp: Path, dsns: dict[str, str], account_extra: dict[str, Any] | None = None
+) -> Stack:
     tmp.mkdir(parents=True, exist_ok=True)
     smtp = SMTPServer(free_port()).start()
     p = _ports()
     cfg = tmp / "roost.yaml"
-    cfg.write_text(yaml.safe_dump(config(tmp, dsns, smtp.port, p)))
+    cfg.write_text(yaml.safe_dump(config(tmp, dsns, smtp.port, p, account_extra)))
     log = tmp / "roost.log"
     proc = subprocess.Popen(
         [
@@ -160,7 +170,7 @@ def start_stack(tmp: Path, dsns: dict[str, str], extra_env: dict[str, str] | Non
         stdout=log.open("wb"),
         stderr=subprocess.STDOUT,
         cwd=tmp,
-        env={**os.environ, **(extra_env or {})},
+        env=dict(os.environ),
     )
     stack = Stack(proc, _urls(p), smtp, log, f"http://127.0.0.1:{p['id_admin']}")
     deadline = time.monotonic() + 60
