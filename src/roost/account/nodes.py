@@ -41,9 +41,17 @@ def _of(nodes: list[dict[str, Any]], group: str) -> list[dict[str, Any]]:
 
 
 def _shared_for(group: str, shared: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    if group not in _FACTORS:
-        return shared
-    return [n for n in shared if (n.get("attributes") or {}).get("type") == "hidden"]
+    def hidden(n: dict[str, Any]) -> bool:
+        return (n.get("attributes") or {}).get("type") == "hidden"
+
+    def named(n: dict[str, Any]) -> str:
+        return str((n.get("attributes") or {}).get("name") or "")
+
+    if group in _FACTORS:
+        return [n for n in shared if hidden(n)]
+    if group == "passkey":  # a discoverable key names its user itself
+        return [n for n in shared if hidden(n) or named(n) != "identifier"]
+    return shared
 
 
 def _with_ids(group: str, nodes: list[dict[str, Any]]) -> list[dict[str, Any]]:

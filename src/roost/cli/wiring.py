@@ -1,4 +1,4 @@
-""""Sign in with Roost" out of the box: the cross-service defaults of ``roost serve``
+"""Sign in with Roost out of the box: the cross-service defaults of ``roost serve``
 without a config file (decision 0030).
 
 Each service's own defaults know only itself; these point them at each other:
