@@ -45,3 +45,9 @@ def test_a_config_file_is_taken_as_written(tmp_path: Path) -> None:
     v = _values(tmp_path, cfg)
     assert set(v) == {"oauth2"}
     assert "login" not in (v["oauth2"].get("urls") or {})
+
+
+def test_the_wiring_uses_only_implemented_keys(tmp_path: Path) -> None:
+    """No start-up warning: every key the wiring sets is one Roost implements."""
+    warnings = [w for r in resolve([], None, tmp_path, {}) for w in r.warnings]
+    assert warnings == []
