@@ -56,3 +56,11 @@ def test_catalogue_words_context_and_fallback() -> None:
     # another language falls back to English word by word
     assert catalogue.words("xx")["login"] == "Sign in"
     assert catalogue.humane("traits.name.first") == "First"
+
+
+def test_only_web_urls_reach_links_and_images() -> None:
+    assert catalogue.web_url("https://example.com/privacy") == "https://example.com/privacy"
+    for bad in ("javascript:alert(1)", " JavaScript:alert(1)", "data:text/html,x", "", None):
+        assert catalogue.web_url(bad) == ""
+    assert catalogue.web_url("data:image/png;base64,AAAA", image=True).startswith("data:image/")
+    assert catalogue.web_url("data:image/png;base64,AAAA") == ""

@@ -127,3 +127,16 @@ def humane(name: str) -> str:
     """A label for a node Kratos sent without one: ``traits.name.first`` reads "First"."""
     last = name.rsplit(".", 1)[-1].replace("_", " ").strip()
     return last[:1].upper() + last[1:]
+
+
+def web_url(url: object, *, image: bool = False) -> str:
+    """``url`` if a browser may follow it from our pages (http or https; for images also
+    an inline ``data:image/`` such as the TOTP QR code), else "": client metadata and
+    node attributes never put ``javascript:`` into a link."""
+    text = str(url or "").strip()
+    lowered = text.lower()
+    if lowered.startswith(("https://", "http://")):
+        return text
+    if image and lowered.startswith("data:image/"):
+        return text
+    return ""

@@ -62,6 +62,8 @@ class Site:
         )
         env.filters["t"] = lambda m: catalogue.text(m, self.language)
         env.filters["humane"] = catalogue.humane
+        env.filters["link"] = catalogue.web_url
+        env.filters["image"] = lambda u: catalogue.web_url(u, image=True)
         env.globals["words"] = catalogue.words(self.language)
         return env
 
