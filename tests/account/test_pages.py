@@ -201,3 +201,30 @@ def test_pages_use_no_script_but_webauthn() -> None:
     for t in templates.glob("*.html"):
         text = t.read_text()
         assert "onclick=" not in text and "<script>" not in text, t.name
+
+
+async def test_backup_codes_shown_confirmed_and_used_as_the_second_factor(stack: Stack) -> None:
+    import re
+
+    address = _identity(stack)
+    ui = stack.urls.account
+    async with _browser() as b:
+        page = await b.get(f"{ui}/login")
+        page = await submit(b, form(page, "flow-password"), identifier=address, password=PASSWORD)
+        assert page.url == httpx.URL(f"{ui}/") and address in page.text
+        settings = await b.get(f"{ui}/settings")
+        shown = await submit(
+            b, form(settings, "flow-lookup_secret"), "lookup_secret_regenerate=true"
+        )
+        codes = re.findall(r'<ul class="codes">(.*?)</ul>', shown.text, flags=re.S)
+        assert codes, shown.text
+        found = re.findall(r"<code>([^<]+)</code>", codes[0])
+        assert len(found) >= 8
+        saved = await submit(b, form(shown, "flow-lookup_secret"), "lookup_secret_confirm=true")
+        assert 'data-id="1050001"' in saved.text, saved.text
+    async with _browser() as b:
+        page = await b.get(f"{ui}/login")
+        step = await submit(b, form(page, "flow-password"), identifier=address, password=PASSWORD)
+        assert step.url.path == "/login" and "Confirm it is you" in step.text
+        home = await submit(b, form(step, "flow-lookup_secret"), lookup_secret=found[0].strip())
+        assert home.url == httpx.URL(f"{ui}/") and "You are signed in as" in home.text
