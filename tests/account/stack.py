@@ -114,7 +114,7 @@ def config(
                     },
                     "settings": {"privileged_session_max_age": "15m"},
                 },
-                "methods": {"code": {"enabled": True}},
+                "methods": {"code": {"enabled": True, "passwordless_enabled": True}},
             },
         },
     )

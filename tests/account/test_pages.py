@@ -9,6 +9,7 @@ the right status, never a 500; the operator's templates and CSS win over ours.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -227,4 +228,16 @@ async def test_backup_codes_shown_confirmed_and_used_as_the_second_factor(stack:
         step = await submit(b, form(page, "flow-password"), identifier=address, password=PASSWORD)
         assert step.url.path == "/login" and "Confirm it is you" in step.text
         home = await submit(b, form(step, "flow-lookup_secret"), lookup_secret=found[0].strip())
+        assert home.url == httpx.URL(f"{ui}/") and "You are signed in as" in home.text
+
+
+async def test_sign_in_with_a_code_by_e_mail(stack: Stack) -> None:
+    address = _identity(stack)
+    ui = stack.urls.account
+    async with _browser() as b:
+        page = await b.get(f"{ui}/login")
+        sent = await submit(b, form(page, "flow-code"), "method=code", identifier=address)
+        assert sent.url.path == "/login" and 'data-id="1010014"' in sent.text, sent.text
+        code = await asyncio.to_thread(stack.mail_code, address, 1)
+        home = await submit(b, form(sent, "flow-code"), "method=code", code=code)
         assert home.url == httpx.URL(f"{ui}/") and "You are signed in as" in home.text
