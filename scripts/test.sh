@@ -17,6 +17,14 @@ if ! command -v haproxy >/dev/null; then
   export PATH="$PATH:/usr/sbin"
 fi
 
+# The account UI's browser tests drive Debian's Chromium through Playwright (never a
+# downloaded browser); under CI=true they are required, elsewhere they skip without it.
+if [ ! -x /usr/bin/chromium ]; then
+  echo "installing Chromium from Debian's packages" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 || true
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >&2 || true
+fi
+
 eval "$(scripts/pg-throwaway.sh start)"
 trap 'scripts/pg-throwaway.sh stop "$ROOST_PG_DIR"' EXIT
 export ROOST_REQUIRE_POSTGRES=1

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from roost.account.module import MODULE as ACCOUNT
 from roost.identity.module import MODULE as IDENTITY
 from roost.oauth2.module import MODULE as OAUTH2
 from roost.permissions.module import MODULE as PERMISSIONS
 from roost.runtime.module import ServiceModule
 
-MODULES: dict[str, ServiceModule[Any, Any]] = {m.name: m for m in (PERMISSIONS, IDENTITY, OAUTH2)}
+MODULES: dict[str, ServiceModule[Any, Any]] = {
+    m.name: m for m in (PERMISSIONS, IDENTITY, OAUTH2, ACCOUNT)
+}
 """Roost's name to module, in the order services start and are listed."""
 NAMES = tuple(MODULES)
 ORY_NAMES = {m.ory_name: m.name for m in (OAUTH2, IDENTITY, PERMISSIONS)}

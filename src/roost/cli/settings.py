@@ -1,9 +1,10 @@
 """Which services to run, and with what configuration.
 
 ``roost serve`` takes either nothing (dev defaults: every service on SQLite in
-the data folder), a ``roost.yaml`` with a block per service, or, with one
-service named, a bare Ory-style file (``roost serve permissions --config
-keto.yaml``). Environment variables override file values (roost.core.config).
+the data folder, wired into one sign-in system by ``roost.cli.wiring``), a
+``roost.yaml`` with a block per service, or, with one service named, a bare
+Ory-style file (``roost serve permissions --config keto.yaml``). Environment
+variables override file values (roost.core.config).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from roost.cli.services import MODULES, NAMES
+from roost.cli.wiring import SignInUrls, merged, sign_in_blocks
 from roost.core.config import load, read_file, split_roost_file
 from roost.core.errors import ConfigError
 from roost.runtime.module import ServiceModule
@@ -56,9 +58,12 @@ def resolve(
                 )
             blocks = {names[0]: data}
     out = []
+    # without a file, the services are wired into one sign-in system (decision 0030)
+    wiring = sign_in_blocks(SignInUrls()) if config_path is None else {}
     for name in _selected(names, list(blocks)):
         module = MODULES[name]
-        values = {**module.defaults(data_dir), **blocks.get(name, {})}
+        values = merged(module.defaults(data_dir), wiring.get(name, {}))
+        values = {**values, **blocks.get(name, {})}
         loaded = load(values, module.spec, env)
         out.append(Resolved(module, loaded.values, loaded.warnings))
     return out

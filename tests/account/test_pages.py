@@ -1,0 +1,243 @@
+"""The account pages over HTTP, without a browser, on SQLite and PostgreSQL.
+
+The same one-process stack as the browser test, with an operator theme folder.
+A user signs in with forms read off the pages (``bench.login.user``); the consent
+and logout forms refuse a wrong or missing CSRF token without deciding anything;
+unknown challenges, oversized bodies and unknown paths are HTML error pages with
+the right status, never a 500; the operator's templates and CSS win over ours.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from bench.login.user import form, query, sign_in, submit
+
+from tests.account.stack import PASSWORD, Stack, start_stack
+from tests.conftest import BACKENDS, new_dsn, postgres_admin_dsn
+
+THEME_CSS = "/* operator theme */ body { background: #fff; }"
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def stack(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stack]:
+    if request.param == "postgres":
+        postgres_admin_dsn()
+    tmp = tmp_path_factory.mktemp(f"pages-{request.param}-{uuid.uuid4().hex[:6]}")
+    theme = tmp / "theme"
+    (theme / "templates").mkdir(parents=True)
+    (theme / "static").mkdir()
+    (theme / "static" / "style.css").write_text(THEME_CSS)
+    (theme / "templates" / "error.html").write_text(
+        '{% extends "base.html" %}{% block content %}<p id="operator">Operator error page: '
+        "{{ (error or {}).get('reason') or (error or {}).get('message') }}</p>{% endblock %}"
+    )
+    dsns = {k: new_dsn(request.param, tmp) for k in ("identity", "oauth2")}
+    s = start_stack(tmp, dsns, {"theme_dir": str(theme)})
+    yield s
+    s.stop()
+
+
+def _identity(stack: Stack) -> str:
+    address = f"pages-{uuid.uuid4().hex[:8]}@example.com"
+    r = httpx.post(
+        f"{stack.identity_admin}/admin/identities",
+        json={
+            "schema_id": "default",
+            "traits": {"email": address},
+            "credentials": {"password": {"config": {"password": PASSWORD}}},
+        },
+    )
+    assert r.status_code == 201, r.text
+    return address
+
+
+def _client(stack: Stack) -> tuple[dict[str, Any], str]:
+    client = stack.create_client(
+        client_name="Pages App",
+        grant_types=["authorization_code", "refresh_token"],
+        response_types=["code"],
+        scope="openid email",
+        redirect_uris=[f"{stack.urls.account}/callback"],
+    )
+    url = httpx.URL(
+        f"{stack.urls.oauth2_public}/oauth2/auth",
+        params={
+            "client_id": client["client_id"],
+            "response_type": "code",
+            "scope": "openid email",
+            "redirect_uri": f"{stack.urls.account}/callback",
+            "state": uuid.uuid4().hex,
+        },
+    )
+    return client, str(url)
+
+
+async def _consent_page(stack: Stack, b: httpx.AsyncClient) -> httpx.Response:
+    """A fresh client's consent page (signing in first unless the login is remembered)."""
+    _, url = _client(stack)
+    page = await b.get(url)
+    if page.url.path == "/login":
+        f = form(page, "flow-password")
+        page = await submit(b, f, identifier=_identity(stack), password=PASSWORD)
+    assert page.url.path == "/oauth2/consent", page.url
+    return page
+
+
+def _browser() -> httpx.AsyncClient:
+    return httpx.AsyncClient(follow_redirects=True, timeout=20)
+
+
+async def test_sign_in_over_http_and_deny(stack: Stack) -> None:
+    async with _browser() as b:
+        _, url = _client(stack)
+        done = await sign_in(b, url, _identity(stack), PASSWORD)
+        assert done.url.path == "/callback" and "code" in query(done.url), done.url
+        assert "Signed in with Roost" in done.text
+        # the login page names the application; deny ends the authorization for the RP
+        page = await _consent_page(stack, b)
+        assert "Pages App" in page.text
+        denied = await submit(b, form(page, "consent"), "decision=deny")
+        assert query(denied.url)["error"] == "access_denied"
+        assert "did not finish" in denied.text
+
+
+async def test_consent_refuses_a_forged_post_and_decides_nothing(stack: Stack) -> None:
+    async with _browser() as b:
+        page = await _consent_page(stack, b)
+        f = form(page, "consent")
+        challenge = f.fields["consent_challenge"]
+        for token in ("", "forged-token"):
+            r = await b.post(f.action, data={**f.fields, "csrf_token": token, "decision": "allow"})
+            assert r.status_code == 403 and 'id="operator"' in r.text
+        # another browser (no CSRF cookie) posting the right token is refused too
+        async with _browser() as other:
+            r = await other.post(f.action, data={**f.fields, "decision": "allow"})
+            assert r.status_code == 403
+        async with httpx.AsyncClient() as admin:
+            pending = await admin.get(
+                f"{stack.urls.oauth2_admin}/admin/oauth2/auth/requests/consent",
+                params={"consent_challenge": challenge},
+            )
+        assert pending.status_code == 200 and pending.json().get("handled_at") in (None, "")
+        done = await submit(b, f, "decision=allow")
+        assert done.url.path == "/callback"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/oauth2/consent?consent_challenge=not-a-challenge",
+        "/oauth2/consent",
+        "/oauth2/logout?logout_challenge=nope",
+        "/login?flow=00000000-0000-0000-0000-000000000000",
+        "/error?id=not-an-id",
+        "/no-such-page",
+        "/static/..%2Fpages.py",
+    ],
+)
+async def test_bad_input_is_an_html_page_never_a_500(stack: Stack, path: str) -> None:
+    async with _browser() as b:
+        r = await b.get(f"{stack.urls.account}{path}")
+    assert r.status_code < 500, (path, r.status_code, r.text[:300])
+    assert r.headers["content-type"].startswith(("text/html", "text/plain"))
+    assert "Traceback" not in r.text
+
+
+async def test_oversized_and_odd_posts(stack: Stack) -> None:
+    async with _browser() as b:
+        r = await b.post(f"{stack.urls.account}/oauth2/consent", content=b"a=" + b"x" * 20_000)
+        assert r.status_code == 413 and "text/html" in r.headers["content-type"]
+        r = await b.post(
+            f"{stack.urls.account}/oauth2/consent",
+            content=b"\xff\xfe=\x00",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        assert r.status_code == 403
+        r = await b.delete(f"{stack.urls.account}/oauth2/consent")
+        assert r.status_code == 405
+
+
+async def test_operator_theme_wins_and_our_pages_stay_accessible(stack: Stack) -> None:
+    async with _browser() as b:
+        css = await b.get(f"{stack.urls.account}/static/style.css")
+        assert css.text == THEME_CSS
+        js = await b.get(f"{stack.urls.account}/static/webauthn.js")  # ours, not overridden
+        assert js.status_code == 200 and "navigator.credentials" in js.text
+        page = await b.get(f"{stack.urls.account}/login")
+    assert page.url.path == "/login" and page.status_code == 200
+    html = page.text
+    # every visible input has a label bound to it
+    f = form(page, "flow-password")
+    assert set(f.fields) >= {"csrf_token", "identifier", "password"}
+    ids = _ids_of_visible_inputs(html)
+    assert len(ids) >= 2
+    for dom_id in ids:
+        assert f'<label for="{dom_id}">' in html, dom_id
+    assert '<html lang="en">' in html and 'href="#main"' in html
+
+
+def _ids_of_visible_inputs(html: str) -> list[str]:
+    """Hidden inputs carry no id; every other input does, for its label."""
+    import re
+
+    return re.findall(r'<input id="([^"]+)"', html)
+
+
+def test_pages_use_no_script_but_webauthn() -> None:
+    """Without JavaScript every form still posts: no inline script, only our one file."""
+    from roost.account.pages import _STATIC
+
+    scripts = sorted(p.name for p in _STATIC.glob("*.js"))
+    assert scripts == ["webauthn.js"]
+    templates = Path(_STATIC.parent / "templates")
+    for t in templates.glob("*.html"):
+        text = t.read_text()
+        assert "onclick=" not in text and "<script>" not in text, t.name
+
+
+async def test_backup_codes_shown_confirmed_and_used_as_the_second_factor(stack: Stack) -> None:
+    import re
+
+    address = _identity(stack)
+    ui = stack.urls.account
+    async with _browser() as b:
+        page = await b.get(f"{ui}/login")
+        page = await submit(b, form(page, "flow-password"), identifier=address, password=PASSWORD)
+        assert page.url == httpx.URL(f"{ui}/") and address in page.text
+        settings = await b.get(f"{ui}/settings")
+        shown = await submit(
+            b, form(settings, "flow-lookup_secret"), "lookup_secret_regenerate=true"
+        )
+        codes = re.findall(r'<ul class="codes">(.*?)</ul>', shown.text, flags=re.S)
+        assert codes, shown.text
+        found = re.findall(r"<code>([^<]+)</code>", codes[0])
+        assert len(found) >= 8
+        saved = await submit(b, form(shown, "flow-lookup_secret"), "lookup_secret_confirm=true")
+        assert 'data-id="1050001"' in saved.text, saved.text
+    async with _browser() as b:
+        page = await b.get(f"{ui}/login")
+        step = await submit(b, form(page, "flow-password"), identifier=address, password=PASSWORD)
+        assert step.url.path == "/login" and "Confirm it is you" in step.text
+        home = await submit(b, form(step, "flow-lookup_secret"), lookup_secret=found[0].strip())
+        assert home.url == httpx.URL(f"{ui}/") and "You are signed in as" in home.text
+
+
+async def test_sign_in_with_a_code_by_e_mail(stack: Stack) -> None:
+    address = _identity(stack)
+    ui = stack.urls.account
+    async with _browser() as b:
+        page = await b.get(f"{ui}/login")
+        sent = await submit(b, form(page, "flow-code"), "method=code", identifier=address)
+        assert sent.url.path == "/login" and 'data-id="1010014"' in sent.text, sent.text
+        code = await asyncio.to_thread(stack.mail_code, address, 1)
+        home = await submit(b, form(sent, "flow-code"), "method=code", code=code)
+        assert home.url == httpx.URL(f"{ui}/") and "You are signed in as" in home.text
