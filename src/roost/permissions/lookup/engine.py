@@ -28,6 +28,7 @@ walk, and any write moves a counter and so misses the kept answers.
 from __future__ import annotations
 
 import uuid
+from bisect import bisect_right
 from collections import OrderedDict, defaultdict, deque
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -50,11 +51,50 @@ Edge = tuple[Key, SubjectRef]
 INF = 1 << 30
 
 
+@dataclass(frozen=True)
+class LeafQuery:
+    """A lookup's last level, left to the store: the objects of ``namespace`` holding at
+    least one tuple that matches.
+
+    Used when no tuple points into ``namespace`` (its objects are all leaves) and
+    one tuple is enough for the relation to hold (no ``&&`` or ``!`` on the way):
+    then an object qualifies exactly when one of its tuples does, and which
+    tuples do is known from the costs of what the walk reached. The store
+    answers it a page at a time (``ORDER BY object LIMIT``), so a first page
+    never loads every leaf.
+    """
+
+    namespace: str
+    subject: SubjectRef
+    direct: tuple[str, ...]
+    """Relations whose tuple with ``subject`` qualifies (an id subject only)."""
+    exact: tuple[tuple[str, str, uuid.UUID, str], ...]
+    """(relation, subject set namespace, object, relation): tuples with that subject set."""
+    via: tuple[tuple[str, str, uuid.UUID], ...]
+    """(relation, subject set namespace, object): tuples with a subject set on that
+    object, whatever its relation (what ``traverse`` reads)."""
+
+
+Answer = list[uuid.UUID] | LeafQuery
+"""A whole sorted answer, or the query that pages it."""
+
+
 class LookupStore(Protocol):
     async def pointing_at(
-        self, subject_id: uuid.UUID | None, objects: Sequence[ObjectRef]
+        self, subject_id: uuid.UUID | None, objects: Sequence[ObjectRef], skip: str | None = None
     ) -> list[Edge]:
-        """Tuples whose subject is ``subject_id`` or a subject set on one of ``objects``."""
+        """Tuples whose subject is ``subject_id`` or a subject set on one of ``objects``,
+        leaving out those held in namespace ``skip``."""
+        ...
+
+    async def points_into(self, namespace: str) -> bool:
+        """Whether some tuple has a subject set in ``namespace``."""
+        ...
+
+    async def leaves(
+        self, query: LeafQuery, after: uuid.UUID | None, limit: int
+    ) -> list[uuid.UUID]:
+        """The first ``limit`` objects of ``query`` above ``after``, in UUID order."""
         ...
 
     async def held_by(self, objects: Sequence[ObjectRef]) -> list[Edge]:
@@ -84,6 +124,8 @@ Check = Callable[[Key, SubjectRef, int], Awaitable[bool]]
 Versions = Callable[[], Awaitable[Hashable]]
 KEPT = 64
 """Answers kept per engine (each at most a namespace's objects)."""
+UNLIMITED = 1 << 62
+"""A page size that means all of them (a LIMIT every backend accepts)."""
 
 
 @dataclass
@@ -158,17 +200,8 @@ class _Costs:
         subject sets) and of final costs elsewhere, so leaves with the same
         tuples (the documents of one folder) share one computation.
         """
+        self._relax()
         holders = self.g.holders
-        queue = deque(o for o in self.g.relations if o in holders)
-        queued = set(queue)
-        while queue:
-            obj = queue.popleft()
-            queued.discard(obj)
-            if self._settle(obj):
-                for parent in holders.get(obj, ()):
-                    if parent not in queued and parent in holders:
-                        queued.add(parent)
-                        queue.append(parent)
         found = [
             obj[1]
             for obj in self.g.relations
@@ -178,6 +211,65 @@ class _Costs:
         ]
         found += self._leaves_holding(namespace, relation)
         return sorted(found, key=_uuid_order)
+
+    def _relax(self, everything: bool = False) -> None:
+        """Settle every object some tuple points at (``everything``: every object the
+        walk reached), until no cost moves."""
+        holders = self.g.holders
+        queue = deque(o for o in self.g.relations if everything or o in holders)
+        queued = set(queue)
+        while queue:
+            obj = queue.popleft()
+            queued.discard(obj)
+            if self._settle(obj):
+                for parent in holders.get(obj, ()):
+                    if parent not in queued and (everything or parent in holders):
+                        queued.add(parent)
+                        queue.append(parent)
+
+    def leaf_query(self, namespace: str, relation: str, held: TupleRelations) -> LeafQuery:
+        """Which single tuples make ``namespace#relation`` fit the budget (see LeafQuery).
+
+        The walk left ``namespace`` out, and none of its objects feeds another
+        cost, so every cost a leaf reads is final after the relaxation. Each
+        candidate tuple (a relation of ``held`` with the subject, with a subject
+        set whose cost is finite, or with any subject set on an object a
+        ``traverse`` could follow) is costed on a synthetic leaf holding only
+        that tuple, by the same rules as every other key, and kept when the
+        leaf's ``relation`` fits. Every reached object is settled: the tuples left
+        out may point at any of them.
+        """
+        self._relax(everything=True)
+        g = self.g
+        sets = {k for k in g.direct if k != g.subject}
+        sets |= {k for k, v in self.nodirect.items() if v < INF}
+        if isinstance(g.subject, tuple):
+            sets.add(g.subject)
+        traversed = {(k[0], k[1]) for k, v in self.full.items() if v < INF}
+        fresh = iter(range(1, INF))
+
+        def fits(rel: str, target: SubjectRef) -> bool:
+            obj = (namespace, uuid.UUID(int=next(fresh)))
+            g.add([((*obj, rel), target)])
+            self._settle(obj)
+            return self.full.get((*obj, relation), INF) <= self.depth
+
+        direct: tuple[str, ...] = ()
+        if not isinstance(g.subject, tuple):
+            direct = tuple(sorted(r for r in held.relations if fits(r, g.subject)))
+        exact = tuple(sorted((r, *s) for r in held.relations for s in sets if fits(r, s)))
+        via = tuple(
+            sorted(
+                (
+                    r,
+                    *o,
+                )
+                for r in held.traversed
+                for o in traversed
+                if fits(r, (*o, _ANY))
+            )
+        )
+        return LeafQuery(namespace, g.subject, direct, exact, via)
 
     def _leaves_holding(self, namespace: str, relation: str) -> list[uuid.UUID]:
         """The leaves of ``namespace`` whose ``relation`` fits the budget."""
@@ -293,6 +385,54 @@ class _Costs:
         return 1 + self._rewrite(key, c)
 
 
+_ANY = "\x00"
+"""A subject set relation no tuple holds: a target that only ``traverse`` can follow."""
+
+
+@dataclass(frozen=True)
+class TupleRelations:
+    """The relations of an object whose tuples its relation reads (``held``), and those
+    read through ``traverse`` (any subject set relation)."""
+
+    relations: frozenset[str]
+    traversed: frozenset[str]
+
+
+def _single_tuple(schema: Schema, namespace: str, relation: str) -> TupleRelations | None:
+    """What ``namespace#relation`` reads of its own object's tuples, when one tuple is
+    always enough for it to hold: ``None`` under ``&&`` or ``!``.
+
+    Under unions only, a relation's cost is the least over its tuples of what
+    each costs alone, so an object qualifies exactly when one tuple does.
+    """
+    relations: set[str] = set()
+    traversed: set[str] = set()
+    todo = [relation]
+    space = schema.namespace_of(namespace)
+
+    def reads(c: Child) -> bool:
+        if isinstance(c, ComputedSubjectSet):
+            todo.append(c.relation)
+        elif isinstance(c, TupleToSubjectSet):
+            relations.add(c.relation)
+            traversed.add(c.relation)
+        elif isinstance(c, InvertResult) or c.operator == "and":
+            return False
+        else:
+            return all(reads(x) for x in c.children)
+        return True
+
+    while todo:
+        name = todo.pop()
+        if name in relations:
+            continue
+        relations.add(name)
+        found = space.relation(name) if space is not None and space.relations else None
+        if found is not None and found.rewrite is not None and not reads(found.rewrite):
+            return None
+    return TupleRelations(frozenset(relations), frozenset(traversed))
+
+
 def _uuid_order(u: uuid.UUID) -> int:
     """UUID order as an int: uuid.UUID compares in Python, five times slower than ints."""
     return u.int
@@ -383,11 +523,11 @@ class LookupEngine:
         self.limits = limits
         self.check = check
         self.versions = versions
-        self._kept: OrderedDict[Hashable, list[uuid.UUID]] = OrderedDict()
+        self._kept: OrderedDict[Hashable, Any] = OrderedDict()
 
     async def _kept_or(
-        self, key: tuple[Hashable, ...], compute: Callable[[], Awaitable[list[uuid.UUID]]]
-    ) -> list[uuid.UUID]:
+        self, key: tuple[Hashable, ...], compute: Callable[[], Awaitable[Any]]
+    ) -> Any:
         """``compute()``, or its answer under the same counters and schema."""
         if self.versions is None:
             return await compute()
@@ -407,38 +547,74 @@ class LookupEngine:
         self, namespace: str, relation: str, subject: SubjectRef, max_depth: int = 0
     ) -> list[uuid.UUID]:
         """Objects of ``namespace`` whose ``relation`` holds ``subject``, sorted by UUID."""
+        found, _ = await self.objects_page(namespace, relation, subject, max_depth, None, None)
+        return found
+
+    async def objects_page(
+        self,
+        namespace: str,
+        relation: str,
+        subject: SubjectRef,
+        max_depth: int,
+        after: uuid.UUID | None,
+        limit: int | None,
+    ) -> tuple[list[uuid.UUID], bool]:
+        """The first ``limit`` (None: all) objects of :meth:`objects` above ``after``,
+        and whether more follow. The walk is kept per counter reading; a page of
+        a leaf query costs one statement."""
         depth = self.limits.depth_for(max_depth)
         self.schema.relation_for(namespace, relation)  # an undeclared relation is bad input
-        return await self._kept_or(
+        answer: Answer = await self._kept_or(
             ("objects", namespace, relation, subject, depth),
             lambda: self._objects(namespace, relation, subject, depth),
         )
+        want = UNLIMITED if limit is None else limit + 1
+        if isinstance(answer, LeafQuery):
+            found = await self.store.leaves(answer, after, want)
+        else:
+            start = 0 if after is None else bisect_right(answer, after.int, key=_uuid_order)
+            found = answer[start : start + want]
+        if limit is None:
+            return found, False
+        return found[:limit], len(found) > limit
 
     async def _objects(
         self, namespace: str, relation: str, subject: SubjectRef, depth: int
-    ) -> list[uuid.UUID]:
+    ) -> Answer:
         if _unbounded(self.schema):
             everything = await self.store.objects_in(namespace)
             return await self._confirmed(namespace, relation, subject, depth, everything)
-        graph = await self._walk_back(subject, depth)
+        negates = _negates(self.schema)
+        held = None if negates else _single_tuple(self.schema, namespace, relation)
+        if held is not None and await self.store.points_into(namespace):
+            held = None
+        skip = namespace if held is not None else None
+        graph = await self._walk_back(subject, depth, skip)
+        if held is not None:
+            # every relation is costed: the leaves' tuples, never read, may name any
+            return _Costs(graph, self.schema, self.limits, depth).leaf_query(
+                namespace, relation, held
+            )
         subject_sets = (s for sets in graph.sets_of.values() for s in sets)
         needed = Needed.of(self.schema, subject_sets, namespace, relation)
         found = _Costs(graph, self.schema, self.limits, depth, needed).answer(namespace, relation)
-        if _negates(self.schema):
+        if negates:
             return await self._confirmed(namespace, relation, subject, depth, found)
         return found
 
-    async def _walk_back(self, subject: SubjectRef, depth: int) -> _Graph:
-        """Every tuple on a path of at most ``depth`` levels into ``subject``."""
+    async def _walk_back(self, subject: SubjectRef, depth: int, skip: str | None) -> _Graph:
+        """Every tuple on a path of at most ``depth`` levels into ``subject``, but those
+        held in namespace ``skip`` (left to a leaf query)."""
         graph = _Graph(subject)
+        store = self.store
         if isinstance(subject, tuple):
-            frontier = graph.add(await self.store.pointing_at(None, [(subject[0], subject[1])]))
+            frontier = graph.add(await store.pointing_at(None, [(subject[0], subject[1])], skip))
         else:
-            frontier = graph.add(await self.store.pointing_at(subject, []))
+            frontier = graph.add(await store.pointing_at(subject, [], skip))
         for _ in range(depth):
             if not frontier:
                 break
-            frontier = graph.add(await self.store.pointing_at(None, list(frontier)))
+            frontier = graph.add(await store.pointing_at(None, list(frontier), skip))
         return graph
 
     async def _confirmed(
@@ -458,7 +634,10 @@ class LookupEngine:
         """Subject ids that ``key`` holds (check confirms each), sorted by UUID."""
         depth = self.limits.depth_for(max_depth)
         self.schema.relation_for(key[0], key[2])
-        return await self._kept_or(("subjects", key, depth), lambda: self._subjects(key, depth))
+        found: list[uuid.UUID] = await self._kept_or(
+            ("subjects", key, depth), lambda: self._subjects(key, depth)
+        )
+        return found
 
     async def _subjects(self, key: Key, depth: int) -> list[uuid.UUID]:
         if _unbounded(self.schema):
