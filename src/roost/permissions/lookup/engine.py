@@ -79,22 +79,32 @@ Answer = list[uuid.UUID] | LeafQuery
 """A whole sorted answer, or the query that pages it."""
 
 
+@dataclass
+class _Plan:
+    """What one counter reading keeps of a listing: its leaf query, and the whole
+    answer once a page after the first was asked (later pages are then slices)."""
+
+    query: LeafQuery | None = None
+    found: list[uuid.UUID] | None = None
+
+
 class LookupStore(Protocol):
     async def pointing_at(
-        self, subject_id: uuid.UUID | None, objects: Sequence[ObjectRef], skip: str | None = None
+        self,
+        subject_id: uuid.UUID | None,
+        objects: Sequence[ObjectRef],
+        only: Sequence[str] | None = None,
     ) -> list[Edge]:
         """Tuples whose subject is ``subject_id`` or a subject set on one of ``objects``,
-        leaving out those held in namespace ``skip``."""
+        held in one of the namespaces ``only`` (None: any)."""
         ...
 
     async def points_into(self, namespace: str) -> bool:
         """Whether some tuple has a subject set in ``namespace``."""
         ...
 
-    async def leaves(
-        self, query: LeafQuery, after: uuid.UUID | None, limit: int
-    ) -> list[uuid.UUID]:
-        """The first ``limit`` objects of ``query`` above ``after``, in UUID order."""
+    async def leaves(self, query: LeafQuery, limit: int) -> list[uuid.UUID]:
+        """The first ``limit`` objects of ``query``, in UUID order."""
         ...
 
     async def held_by(self, objects: Sequence[ObjectRef]) -> list[Edge]:
@@ -231,45 +241,61 @@ class _Costs:
         """Which single tuples make ``namespace#relation`` fit the budget (see LeafQuery).
 
         The walk left ``namespace`` out, and none of its objects feeds another
-        cost, so every cost a leaf reads is final after the relaxation. Each
-        candidate tuple (a relation of ``held`` with the subject, with a subject
-        set whose cost is finite, or with any subject set on an object a
-        ``traverse`` could follow) is costed on a synthetic leaf holding only
-        that tuple, by the same rules as every other key, and kept when the
-        leaf's ``relation`` fits. Every reached object is settled: the tuples left
-        out may point at any of them.
+        cost, so every cost a leaf reads is final after the relaxation (every
+        reached object is settled: the tuples left out may point at any of
+        them). A candidate tuple is costed on a synthetic leaf holding only that
+        tuple, by the same rules as every other key. What a tuple with a subject
+        set costs depends only on that set's own cost (following it) and on the
+        costs ``traverse`` reads on its object, so one synthetic leaf per
+        relation and distinct cost answers for every set sharing it.
         """
         self._relax(everything=True)
         g = self.g
-        sets = {k for k in g.direct if k != g.subject}
-        sets |= {k for k, v in self.nodirect.items() if v < INF}
-        if isinstance(g.subject, tuple):
-            sets.add(g.subject)
-        traversed = {(k[0], k[1]) for k, v in self.full.items() if v < INF}
-        fresh = iter(range(1, INF))
+        fresh = (uuid.UUID(int=i) for i in range(1, INF))
 
         def fits(rel: str, target: SubjectRef) -> bool:
-            obj = (namespace, uuid.UUID(int=next(fresh)))
+            obj = (namespace, next(fresh))
             g.add([((*obj, rel), target)])
             self._settle(obj)
             return self.full.get((*obj, relation), INF) <= self.depth
 
-        direct: tuple[str, ...] = ()
-        if not isinstance(g.subject, tuple):
-            direct = tuple(sorted(r for r in held.relations if fits(r, g.subject)))
-        exact = tuple(sorted((r, *s) for r in held.relations for s in sets if fits(r, s)))
-        via = tuple(
-            sorted(
-                (
-                    r,
-                    *o,
-                )
-                for r in held.traversed
-                for o in traversed
-                if fits(r, (*o, _ANY))
-            )
+        def stand_in(costs: dict[str, int], own: int) -> Key:
+            """A subject set on a new object: following it costs 1 + ``own``,
+            ``traverse`` reads ``costs``."""
+            obj = next(fresh)
+            for name, cost in costs.items():
+                self.full[(_ANY, obj, name)] = cost
+            self.nodirect[(_ANY, obj, _ANY)] = own
+            return (_ANY, obj, _ANY)
+
+        direct: list[str] = []
+        exact: list[tuple[str, str, uuid.UUID, str]] = []
+        if isinstance(g.subject, tuple):  # a tuple with the subject set itself holds directly
+            exact += [(r, *g.subject) for r in held.relations if fits(r, g.subject)]
+        else:
+            direct += [r for r in held.relations if fits(r, g.subject)]
+        following: dict[int, list[Key]] = defaultdict(list)
+        for k in g.direct:
+            if k != g.subject:
+                following[1].append(k)  # followed at 2, as 1 + a cost of 1
+        for k, v in self.nodirect.items():
+            if v < INF and k not in g.direct and k != g.subject:
+                following[v].append(k)
+        for own, keys in following.items():
+            for r in held.relations:
+                if fits(r, stand_in({}, own)):
+                    exact += [(r, *k) for k in keys]
+        via: list[tuple[str, str, uuid.UUID]] = []
+        for r, names in held.traversed.items():
+            shapes: dict[tuple[int, ...], list[ObjectRef]] = defaultdict(list)
+            for o in {(k[0], k[1]) for k, v in self.full.items() if v < INF}:
+                shapes[tuple(self.full.get((*o, n), INF) for n in names)].append(o)
+            for shape, objs in shapes.items():
+                if fits(r, stand_in(dict(zip(names, shape, strict=True)), INF)):
+                    via += [(r, *o) for o in objs]
+        return LeafQuery(
+            namespace, g.subject, tuple(sorted(direct)), tuple(sorted(exact)), tuple(sorted(via))
         )
-        return LeafQuery(namespace, g.subject, direct, exact, via)
 
     def _leaves_holding(self, namespace: str, relation: str) -> list[uuid.UUID]:
         """The leaves of ``namespace`` whose ``relation`` fits the budget."""
@@ -391,11 +417,12 @@ _ANY = "\x00"
 
 @dataclass(frozen=True)
 class TupleRelations:
-    """The relations of an object whose tuples its relation reads (``held``), and those
-    read through ``traverse`` (any subject set relation)."""
+    """The relations of an object whose tuples its relation reads, and of those the
+    ones ``traverse`` reads (any subject set relation), each with the relations it
+    then asks of the objects it reaches."""
 
     relations: frozenset[str]
-    traversed: frozenset[str]
+    traversed: dict[str, tuple[str, ...]]
 
 
 def _single_tuple(schema: Schema, namespace: str, relation: str) -> TupleRelations | None:
@@ -406,7 +433,7 @@ def _single_tuple(schema: Schema, namespace: str, relation: str) -> TupleRelatio
     each costs alone, so an object qualifies exactly when one tuple does.
     """
     relations: set[str] = set()
-    traversed: set[str] = set()
+    traversed: dict[str, set[str]] = defaultdict(set)
     todo = [relation]
     space = schema.namespace_of(namespace)
 
@@ -415,22 +442,26 @@ def _single_tuple(schema: Schema, namespace: str, relation: str) -> TupleRelatio
             todo.append(c.relation)
         elif isinstance(c, TupleToSubjectSet):
             relations.add(c.relation)
-            traversed.add(c.relation)
+            traversed[c.relation].add(c.computed_subject_set_relation)
         elif isinstance(c, InvertResult) or c.operator == "and":
             return False
         else:
             return all(reads(x) for x in c.children)
         return True
 
+    seen: set[str] = set()
     while todo:
         name = todo.pop()
-        if name in relations:
+        if name in seen:
             continue
+        seen.add(name)
         relations.add(name)
         found = space.relation(name) if space is not None and space.relations else None
         if found is not None and found.rewrite is not None and not reads(found.rewrite):
             return None
-    return TupleRelations(frozenset(relations), frozenset(traversed))
+    return TupleRelations(
+        frozenset(relations), {r: tuple(sorted(names)) for r, names in traversed.items()}
+    )
 
 
 def _uuid_order(u: uuid.UUID) -> int:
@@ -560,23 +591,35 @@ class LookupEngine:
         limit: int | None,
     ) -> tuple[list[uuid.UUID], bool]:
         """The first ``limit`` (None: all) objects of :meth:`objects` above ``after``,
-        and whether more follow. The walk is kept per counter reading; a page of
-        a leaf query costs one statement."""
+        and whether more follow. The plan is kept per counter reading: a first
+        page of a leaf query costs one statement, the second reads the rest once."""
         depth = self.limits.depth_for(max_depth)
         self.schema.relation_for(namespace, relation)  # an undeclared relation is bad input
-        answer: Answer = await self._kept_or(
+        plan: _Plan = await self._kept_or(
             ("objects", namespace, relation, subject, depth),
-            lambda: self._objects(namespace, relation, subject, depth),
+            lambda: self._plan(namespace, relation, subject, depth),
         )
         want = UNLIMITED if limit is None else limit + 1
-        if isinstance(answer, LeafQuery):
-            found = await self.store.leaves(answer, after, want)
+        if plan.found is None and plan.query is not None and after is not None:
+            # a listing goes on past its first page (here, or on another worker
+            # or replica): read all of it once, keep it, slice at the cursor
+            plan.found = await self.store.leaves(plan.query, UNLIMITED)
+        if plan.found is None:
+            assert plan.query is not None
+            found = await self.store.leaves(plan.query, want)
         else:
+            answer = plan.found
             start = 0 if after is None else bisect_right(answer, after.int, key=_uuid_order)
             found = answer[start : start + want]
         if limit is None:
             return found, False
         return found[:limit], len(found) > limit
+
+    async def _plan(self, namespace: str, relation: str, subject: SubjectRef, depth: int) -> _Plan:
+        answer = await self._objects(namespace, relation, subject, depth)
+        if isinstance(answer, LeafQuery):
+            return _Plan(query=answer)
+        return _Plan(found=answer)
 
     async def _objects(
         self, namespace: str, relation: str, subject: SubjectRef, depth: int
@@ -588,8 +631,10 @@ class LookupEngine:
         held = None if negates else _single_tuple(self.schema, namespace, relation)
         if held is not None and await self.store.points_into(namespace):
             held = None
-        skip = namespace if held is not None else None
-        graph = await self._walk_back(subject, depth, skip)
+        only = None
+        if held is not None:  # a positive list: the index, not the table, filters it
+            only = sorted(ns.name for ns in self.schema.all_namespaces() if ns.name != namespace)
+        graph = await self._walk_back(subject, depth, only)
         if held is not None:
             # every relation is costed: the leaves' tuples, never read, may name any
             return _Costs(graph, self.schema, self.limits, depth).leaf_query(
@@ -602,19 +647,21 @@ class LookupEngine:
             return await self._confirmed(namespace, relation, subject, depth, found)
         return found
 
-    async def _walk_back(self, subject: SubjectRef, depth: int, skip: str | None) -> _Graph:
-        """Every tuple on a path of at most ``depth`` levels into ``subject``, but those
-        held in namespace ``skip`` (left to a leaf query)."""
+    async def _walk_back(
+        self, subject: SubjectRef, depth: int, only: Sequence[str] | None
+    ) -> _Graph:
+        """Every tuple on a path of at most ``depth`` levels into ``subject`` held in
+        the namespaces ``only`` (None: all; the others are left to a leaf query)."""
         graph = _Graph(subject)
         store = self.store
         if isinstance(subject, tuple):
-            frontier = graph.add(await store.pointing_at(None, [(subject[0], subject[1])], skip))
+            frontier = graph.add(await store.pointing_at(None, [(subject[0], subject[1])], only))
         else:
-            frontier = graph.add(await store.pointing_at(subject, [], skip))
+            frontier = graph.add(await store.pointing_at(subject, [], only))
         for _ in range(depth):
             if not frontier:
                 break
-            frontier = graph.add(await store.pointing_at(None, list(frontier), skip))
+            frontier = graph.add(await store.pointing_at(None, list(frontier), only))
         return graph
 
     async def _confirmed(

@@ -32,45 +32,56 @@ _PG_COLUMNS = (
     "namespace, object, relation, subject_id,"
     " subject_set_namespace, subject_set_object, subject_set_relation"
 )
+# the partial reverse index's own predicate, so the planner may use it
+_SET_NULL = (
+    "subject_set_namespace IS NULL AND subject_set_object IS NULL AND subject_set_relation IS NULL"
+)
 _PG_BY_ID = (
     f"SELECT {_PG_COLUMNS} FROM keto_relation_tuples"  # noqa: S608 - fixed identifiers
-    " WHERE nid = $1 AND subject_id = $2 AND namespace <> $3"
+    " WHERE nid = $1 AND subject_id = $2 AND " + _SET_NULL
 )
 _PG_NAMES = "SELECT id, string_representation FROM keto_uuid_mappings WHERE id = ANY($1::uuid[])"
 _PG_BY_SETS = (
     f"SELECT {_PG_COLUMNS} FROM keto_relation_tuples"  # noqa: S608 - fixed identifiers
     " WHERE nid = $1 AND subject_id IS NULL AND subject_set_namespace = $2"
-    " AND subject_set_object = ANY($3::uuid[]) AND namespace <> $4"
+    " AND subject_set_object = ANY($3::uuid[])"
 )
+_PG_ONLY = " AND namespace = ANY(${}::text[])"
+"""Appended to either: a namespace list is an index condition (a ``<>`` would be
+checked on every table row, thousands of documents per level)."""
+# ORDER BY the index's next column: with LIMIT 1 alone, the generic plan of a
+# prepared statement (plan_cache_mode) expects a hit early in a table scan
 _PG_POINTS_INTO = (
     "SELECT 1 FROM keto_relation_tuples"
-    " WHERE nid = $1 AND subject_id IS NULL AND subject_set_namespace = $2 LIMIT 1"
+    " WHERE nid = $1 AND subject_id IS NULL AND subject_set_namespace = $2"
+    " ORDER BY subject_set_object LIMIT 1"
 )
-# A leaf query's page: three index joins (Keto's reverse indexes) merged by UNION,
-# each cut at the cursor, then the page in UUID order. Parallel arrays through
+# A leaf query's first page: three index joins (Keto's reverse indexes) merged by
+# UNION, then the page in UUID order. Parallel arrays through
 # unnest keep it one prepared statement whatever the number of subject sets.
 _PG_LEAVES = """
 SELECT t.object FROM keto_relation_tuples t
- WHERE t.nid = $1 AND t.subject_id = $4 AND t.relation = ANY($5::text[])
-   AND t.namespace = $2 AND t.object > $3
+ WHERE t.nid = $1 AND t.subject_id = $3 AND t.relation = ANY($4::text[])
+   AND t.namespace = $2 AND t.subject_set_namespace IS NULL
+   AND t.subject_set_object IS NULL AND t.subject_set_relation IS NULL
 UNION
-SELECT t.object FROM unnest($6::text[], $7::text[], $8::uuid[], $9::text[])
+SELECT t.object FROM unnest($5::text[], $6::text[], $7::uuid[], $8::text[])
        AS k(relation, namespace, object, set_relation)
   JOIN keto_relation_tuples t ON t.nid = $1 AND t.subject_id IS NULL
    AND t.subject_set_namespace = k.namespace AND t.subject_set_object = k.object
    AND t.subject_set_relation = k.set_relation AND t.relation = k.relation
- WHERE t.namespace = $2 AND t.object > $3
+ WHERE t.namespace = $2
 UNION
-SELECT t.object FROM unnest($10::text[], $11::text[], $12::uuid[])
+SELECT t.object FROM unnest($9::text[], $10::text[], $11::uuid[])
        AS v(relation, namespace, object)
   JOIN keto_relation_tuples t ON t.nid = $1 AND t.subject_id IS NULL
    AND t.subject_set_namespace = v.namespace AND t.subject_set_object = v.object
    AND t.relation = v.relation
- WHERE t.namespace = $2 AND t.object > $3
-ORDER BY 1 LIMIT $13
+ WHERE t.namespace = $2
+ORDER BY 1 LIMIT $12
 """
 NIL = uuid.UUID(int=0)
-"""Below every object id (ids are UUIDv5, never nil): the cursor of a first page."""
+"""No subject id (ids are UUIDv5, never nil): the direct branch of a subject set's query."""
 SQLITE_TERMS = 2000
 """Subject-set terms per SQLite statement (4 parameters each; SQLite allows 32,766)."""
 _COLUMNS = (
@@ -91,7 +102,7 @@ def _edge(r: Any) -> Edge:
 
 
 def _sqlite_leaves(
-    nid: uuid.UUID, query: LeafQuery, after: uuid.UUID, limit: int, terms: list[Any], first: bool
+    nid: uuid.UUID, query: LeafQuery, limit: int, terms: list[Any], first: bool
 ) -> Any:
     """One SQLite statement of a leaf query's page over some of its subject-set terms
     (the direct relations with the first)."""
@@ -115,7 +126,6 @@ def _sqlite_leaves(
         .where(
             rt.c.nid == nid,
             rt.c.namespace == query.namespace,
-            rt.c.object > after,
             or_(*conditions) if conditions else false(),
         )
         .distinct()
@@ -139,12 +149,15 @@ class LookupSql:
         self.nid = nid
 
     async def pointing_at(
-        self, subject_id: uuid.UUID | None, objects: Sequence[ObjectRef], skip: str | None = None
+        self,
+        subject_id: uuid.UUID | None,
+        objects: Sequence[ObjectRef],
+        only: Sequence[str] | None = None,
     ) -> list[Edge]:
         if self.db.dialect != "sqlite":
-            return await self._pointing_at_raw(subject_id, objects, skip)
+            return await self._pointing_at_raw(subject_id, objects, only)
         statements = []
-        kept = rt.c.namespace != skip if skip is not None else true()
+        kept = rt.c.namespace.in_(list(only)) if only is not None else true()
         if subject_id is not None:
             statements.append(
                 select(*_COLUMNS).where(rt.c.nid == self.nid, rt.c.subject_id == subject_id, kept)
@@ -163,16 +176,19 @@ class LookupSql:
         return await self._edges(statements)
 
     async def _pointing_at_raw(
-        self, subject_id: uuid.UUID | None, objects: Sequence[ObjectRef], skip: str | None
+        self, subject_id: uuid.UUID | None, objects: Sequence[ObjectRef], only: Sequence[str] | None
     ) -> list[Edge]:
         edges: list[Edge] = []
-        other = "" if skip is None else skip  # no namespace is called "" (Keto refuses it)
+        by_id, by_sets, extra = _PG_BY_ID, _PG_BY_SETS, []
+        if only is not None:
+            by_id, by_sets = by_id + _PG_ONLY.format(3), by_sets + _PG_ONLY.format(4)
+            extra = [list(only)]
         async with self.db.raw_reader() as run:
             if subject_id is not None:
-                rows = await run(_PG_BY_ID, [self.nid, subject_id, other])
+                rows = await run(by_id, [self.nid, subject_id, *extra])
                 edges.extend(_edge(r) for r in rows)
             for ns, objs in _by_namespace(objects).items():
-                rows = await run(_PG_BY_SETS, [self.nid, ns, objs, other])
+                rows = await run(by_sets, [self.nid, ns, objs, *extra])
                 edges.extend(_edge(r) for r in rows)
         return edges
 
@@ -187,6 +203,7 @@ class LookupSql:
                 rt.c.subject_id.is_(None),
                 rt.c.subject_set_namespace == namespace,
             )
+            .order_by(rt.c.subject_set_object)
             .limit(1)
         )
 
@@ -195,16 +212,14 @@ class LookupSql:
 
         return await self.db.read(run)
 
-    async def leaves(
-        self, query: LeafQuery, after: uuid.UUID | None, limit: int
-    ) -> list[uuid.UUID]:
+    async def leaves(self, query: LeafQuery, limit: int) -> list[uuid.UUID]:
         if self.db.dialect != "sqlite":
-            return await self._leaves_raw(query, after or NIL, limit)
+            return await self._leaves_raw(query, limit)
         # SQLite: the terms in chunks, each statement its own first ``limit``; the
         # page is the first ``limit`` of their union (each holds its own smallest)
         terms: list[Any] = [("exact", t) for t in query.exact] + [("via", t) for t in query.via]
         statements = [
-            _sqlite_leaves(self.nid, query, after or NIL, limit, chunk, first=i == 0)
+            _sqlite_leaves(self.nid, query, limit, chunk, first=i == 0)
             for i, chunk in enumerate(chunks(terms, SQLITE_TERMS) if terms else [[]])
         ]
 
@@ -216,13 +231,12 @@ class LookupSql:
 
         return await self.db.read(run)
 
-    async def _leaves_raw(self, query: LeafQuery, after: uuid.UUID, limit: int) -> list[uuid.UUID]:
+    async def _leaves_raw(self, query: LeafQuery, limit: int) -> list[uuid.UUID]:
         exact, via = query.exact, query.via
         subject = query.subject if isinstance(query.subject, uuid.UUID) else NIL
         params = [
             self.nid,
             query.namespace,
-            after,
             subject,
             list(query.direct),
             *([t[i] for t in exact] for i in range(4)),
