@@ -25,6 +25,16 @@ if [ ! -x /usr/bin/chromium ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >&2 || true
 fi
 
+# Ory's npm gRPC client for Keto (tests/permissions/grpc/test_npm_client.py), kept
+# outside the repository; the test installs it itself too, and skips without npm.
+NPM_DIR="${ROOST_TEST_NPM_DIR:-$HOME/.cache/roost-test/npm}"
+KETO_NPM="$NPM_DIR/@ory+keto-grpc-client@0.13.0-alpha.0"
+if command -v npm >/dev/null && [ ! -f "$KETO_NPM/node_modules/@ory/keto-grpc-client/package.json" ]; then
+  echo "installing @ory/keto-grpc-client@0.13.0-alpha.0 into $KETO_NPM" >&2
+  mkdir -p "$KETO_NPM"
+  npm install --no-audit --no-fund --prefix "$KETO_NPM" @ory/keto-grpc-client@0.13.0-alpha.0 >&2 || true
+fi
+
 eval "$(scripts/pg-throwaway.sh start)"
 trap 'scripts/pg-throwaway.sh stop "$ROOST_PG_DIR"' EXIT
 export ROOST_REQUIRE_POSTGRES=1

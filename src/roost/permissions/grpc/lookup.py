@@ -53,10 +53,16 @@ class Lookup(lookup_grpc.LookupServiceBase):
             self.service.namespaces.get(req.namespace)
             await self.service.await_token(req.snaptoken or None)
             parts = await self.service.parts()
-            found = await parts.lookup.objects(
-                req.namespace, req.relation, parts.store.subject_ref(subject), req.max_depth
-            )
-            pages = [await self._names(found[i : i + size]) for i in range(0, len(found), size)]
+            ref = parts.store.subject_ref(subject)
+            pages: list[list[str]] = []
+            after, more = None, True
+            while more:  # one statement per page when the last level is a leaf query
+                found, more = await parts.lookup.objects_page(
+                    req.namespace, req.relation, ref, req.max_depth, after, size
+                )
+                if found:
+                    pages.append(await self._names(found))
+                    after = found[-1]
         for page in pages:
             await stream.send_message(pb.LookupObjectsResponse(objects=page))
 

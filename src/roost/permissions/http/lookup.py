@@ -39,22 +39,30 @@ def _required(params: dict[str, str], *names: str) -> None:
             raise Invalid(f"query parameter {name!r} is required")
 
 
+def _cursor(svc: PermissionService, params: dict[str, str]) -> uuid.UUID | None:
+    """The last UUID of the previous page, from ``page_token`` (None: the first page)."""
+    token = params.get("page_token")
+    if not token:
+        return None
+    try:
+        return uuid.UUID(svc.pages.decode(token)["after"])
+    except (KeyError, ValueError, TypeError):
+        raise Invalid("The page token is invalid or has expired") from None
+
+
 def _page(
     svc: PermissionService, found: list[uuid.UUID], params: dict[str, str]
 ) -> tuple[list[uuid.UUID], str]:
     """One page of UUID-ordered results, and the token of the next ("" at the end)."""
     size = page_size(params.get("page_size"))
-    token = params.get("page_token")
-    after = None
-    if token:
-        try:
-            after = uuid.UUID(svc.pages.decode(token)["after"])
-        except (KeyError, ValueError, TypeError):
-            raise Invalid("The page token is invalid or has expired") from None
+    after = _cursor(svc, params)
     rest = found if after is None else found[bisect.bisect_right(found, after) :]
     page = rest[:size]
-    more = len(rest) > size
-    return page, svc.pages.encode({"after": str(page[-1])}) if more else ""
+    return page, _next_token(svc, page, len(rest) > size)
+
+
+def _next_token(svc: PermissionService, page: list[uuid.UUID], more: bool) -> str:
+    return svc.pages.encode({"after": str(page[-1])}) if more else ""
 
 
 async def _names(svc: PermissionService, ids: list[uuid.UUID]) -> list[str]:
@@ -75,10 +83,13 @@ async def list_objects(request: Request) -> Response:
     svc.namespaces.get(namespace)
     await svc.await_token(params.get("snaptoken"))
     parts = await svc.parts()
-    found = await parts.lookup.objects(
-        namespace, relation, parts.store.subject_ref(query.subject), max_depth(request)
+    size = page_size(params.get("page_size"))
+    after = _cursor(svc, params)
+    subject = parts.store.subject_ref(query.subject)
+    page, more = await parts.lookup.objects_page(
+        namespace, relation, subject, max_depth(request), after, size
     )
-    page, next_token = _page(svc, found, params)
+    next_token = _next_token(svc, page, more)
     return JSON({"objects": await _names(svc, page), "next_page_token": next_token})
 
 

@@ -28,6 +28,7 @@ walk, and any write moves a counter and so misses the kept answers.
 from __future__ import annotations
 
 import uuid
+from bisect import bisect_right
 from collections import OrderedDict, defaultdict, deque
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -50,11 +51,60 @@ Edge = tuple[Key, SubjectRef]
 INF = 1 << 30
 
 
+@dataclass(frozen=True)
+class LeafQuery:
+    """A lookup's last level, left to the store: the objects of ``namespace`` holding at
+    least one tuple that matches.
+
+    Used when no tuple points into ``namespace`` (its objects are all leaves) and
+    one tuple is enough for the relation to hold (no ``&&`` or ``!`` on the way):
+    then an object qualifies exactly when one of its tuples does, and which
+    tuples do is known from the costs of what the walk reached. The store
+    answers it a page at a time (``ORDER BY object LIMIT``), so a first page
+    never loads every leaf.
+    """
+
+    namespace: str
+    subject: SubjectRef
+    direct: tuple[str, ...]
+    """Relations whose tuple with ``subject`` qualifies (an id subject only)."""
+    exact: tuple[tuple[str, str, uuid.UUID, str], ...]
+    """(relation, subject set namespace, object, relation): tuples with that subject set."""
+    via: tuple[tuple[str, str, uuid.UUID], ...]
+    """(relation, subject set namespace, object): tuples with a subject set on that
+    object, whatever its relation (what ``traverse`` reads)."""
+
+
+Answer = list[uuid.UUID] | LeafQuery
+"""A whole sorted answer, or the query that pages it."""
+
+
+@dataclass
+class _Plan:
+    """What one counter reading keeps of a listing: its leaf query, and the whole
+    answer once a page after the first was asked (later pages are then slices)."""
+
+    query: LeafQuery | None = None
+    found: list[uuid.UUID] | None = None
+
+
 class LookupStore(Protocol):
     async def pointing_at(
-        self, subject_id: uuid.UUID | None, objects: Sequence[ObjectRef]
+        self,
+        subject_id: uuid.UUID | None,
+        objects: Sequence[ObjectRef],
+        only: Sequence[str] | None = None,
     ) -> list[Edge]:
-        """Tuples whose subject is ``subject_id`` or a subject set on one of ``objects``."""
+        """Tuples whose subject is ``subject_id`` or a subject set on one of ``objects``,
+        held in one of the namespaces ``only`` (None: any)."""
+        ...
+
+    async def points_into(self, namespace: str) -> bool:
+        """Whether some tuple has a subject set in ``namespace``."""
+        ...
+
+    async def leaves(self, query: LeafQuery, limit: int) -> list[uuid.UUID]:
+        """The first ``limit`` objects of ``query``, in UUID order."""
         ...
 
     async def held_by(self, objects: Sequence[ObjectRef]) -> list[Edge]:
@@ -84,6 +134,8 @@ Check = Callable[[Key, SubjectRef, int], Awaitable[bool]]
 Versions = Callable[[], Awaitable[Hashable]]
 KEPT = 64
 """Answers kept per engine (each at most a namespace's objects)."""
+UNLIMITED = 1 << 62
+"""A page size that means all of them (a LIMIT every backend accepts)."""
 
 
 @dataclass
@@ -158,17 +210,8 @@ class _Costs:
         subject sets) and of final costs elsewhere, so leaves with the same
         tuples (the documents of one folder) share one computation.
         """
+        self._relax()
         holders = self.g.holders
-        queue = deque(o for o in self.g.relations if o in holders)
-        queued = set(queue)
-        while queue:
-            obj = queue.popleft()
-            queued.discard(obj)
-            if self._settle(obj):
-                for parent in holders.get(obj, ()):
-                    if parent not in queued and parent in holders:
-                        queued.add(parent)
-                        queue.append(parent)
         found = [
             obj[1]
             for obj in self.g.relations
@@ -178,6 +221,81 @@ class _Costs:
         ]
         found += self._leaves_holding(namespace, relation)
         return sorted(found, key=_uuid_order)
+
+    def _relax(self, everything: bool = False) -> None:
+        """Settle every object some tuple points at (``everything``: every object the
+        walk reached), until no cost moves."""
+        holders = self.g.holders
+        queue = deque(o for o in self.g.relations if everything or o in holders)
+        queued = set(queue)
+        while queue:
+            obj = queue.popleft()
+            queued.discard(obj)
+            if self._settle(obj):
+                for parent in holders.get(obj, ()):
+                    if parent not in queued and (everything or parent in holders):
+                        queued.add(parent)
+                        queue.append(parent)
+
+    def leaf_query(self, namespace: str, relation: str, held: TupleRelations) -> LeafQuery:
+        """Which single tuples make ``namespace#relation`` fit the budget (see LeafQuery).
+
+        The walk left ``namespace`` out, and none of its objects feeds another
+        cost, so every cost a leaf reads is final after the relaxation (every
+        reached object is settled: the tuples left out may point at any of
+        them). A candidate tuple is costed on a synthetic leaf holding only that
+        tuple, by the same rules as every other key. What a tuple with a subject
+        set costs depends only on that set's own cost (following it) and on the
+        costs ``traverse`` reads on its object, so one synthetic leaf per
+        relation and distinct cost answers for every set sharing it.
+        """
+        self._relax(everything=True)
+        g = self.g
+        fresh = (uuid.UUID(int=i) for i in range(1, INF))
+
+        def fits(rel: str, target: SubjectRef) -> bool:
+            obj = (namespace, next(fresh))
+            g.add([((*obj, rel), target)])
+            self._settle(obj)
+            return self.full.get((*obj, relation), INF) <= self.depth
+
+        def stand_in(costs: dict[str, int], own: int) -> Key:
+            """A subject set on a new object: following it costs 1 + ``own``,
+            ``traverse`` reads ``costs``."""
+            obj = next(fresh)
+            for name, cost in costs.items():
+                self.full[(_ANY, obj, name)] = cost
+            self.nodirect[(_ANY, obj, _ANY)] = own
+            return (_ANY, obj, _ANY)
+
+        direct: list[str] = []
+        exact: list[tuple[str, str, uuid.UUID, str]] = []
+        if isinstance(g.subject, tuple):  # a tuple with the subject set itself holds directly
+            exact += [(r, *g.subject) for r in held.relations if fits(r, g.subject)]
+        else:
+            direct += [r for r in held.relations if fits(r, g.subject)]
+        following: dict[int, list[Key]] = defaultdict(list)
+        for k in g.direct:
+            if k != g.subject:
+                following[1].append(k)  # followed at 2, as 1 + a cost of 1
+        for k, v in self.nodirect.items():
+            if v < INF and k not in g.direct and k != g.subject:
+                following[v].append(k)
+        for own, keys in following.items():
+            for r in held.relations:
+                if fits(r, stand_in({}, own)):
+                    exact += [(r, *k) for k in keys]
+        via: list[tuple[str, str, uuid.UUID]] = []
+        for r, names in held.traversed.items():
+            shapes: dict[tuple[int, ...], list[ObjectRef]] = defaultdict(list)
+            for o in {(k[0], k[1]) for k, v in self.full.items() if v < INF}:
+                shapes[tuple(self.full.get((*o, n), INF) for n in names)].append(o)
+            for shape, objs in shapes.items():
+                if fits(r, stand_in(dict(zip(names, shape, strict=True)), INF)):
+                    via += [(r, *o) for o in objs]
+        return LeafQuery(
+            namespace, g.subject, tuple(sorted(direct)), tuple(sorted(exact)), tuple(sorted(via))
+        )
 
     def _leaves_holding(self, namespace: str, relation: str) -> list[uuid.UUID]:
         """The leaves of ``namespace`` whose ``relation`` fits the budget."""
@@ -293,6 +411,59 @@ class _Costs:
         return 1 + self._rewrite(key, c)
 
 
+_ANY = "\x00"
+"""A subject set relation no tuple holds: a target that only ``traverse`` can follow."""
+
+
+@dataclass(frozen=True)
+class TupleRelations:
+    """The relations of an object whose tuples its relation reads, and of those the
+    ones ``traverse`` reads (any subject set relation), each with the relations it
+    then asks of the objects it reaches."""
+
+    relations: frozenset[str]
+    traversed: dict[str, tuple[str, ...]]
+
+
+def _single_tuple(schema: Schema, namespace: str, relation: str) -> TupleRelations | None:
+    """What ``namespace#relation`` reads of its own object's tuples, when one tuple is
+    always enough for it to hold: ``None`` under ``&&`` or ``!``.
+
+    Under unions only, a relation's cost is the least over its tuples of what
+    each costs alone, so an object qualifies exactly when one tuple does.
+    """
+    relations: set[str] = set()
+    traversed: dict[str, set[str]] = defaultdict(set)
+    todo = [relation]
+    space = schema.namespace_of(namespace)
+
+    def reads(c: Child) -> bool:
+        if isinstance(c, ComputedSubjectSet):
+            todo.append(c.relation)
+        elif isinstance(c, TupleToSubjectSet):
+            relations.add(c.relation)
+            traversed[c.relation].add(c.computed_subject_set_relation)
+        elif isinstance(c, InvertResult) or c.operator == "and":
+            return False
+        else:
+            return all(reads(x) for x in c.children)
+        return True
+
+    seen: set[str] = set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        relations.add(name)
+        found = space.relation(name) if space is not None and space.relations else None
+        if found is not None and found.rewrite is not None and not reads(found.rewrite):
+            return None
+    return TupleRelations(
+        frozenset(relations), {r: tuple(sorted(names)) for r, names in traversed.items()}
+    )
+
+
 def _uuid_order(u: uuid.UUID) -> int:
     """UUID order as an int: uuid.UUID compares in Python, five times slower than ints."""
     return u.int
@@ -383,11 +554,11 @@ class LookupEngine:
         self.limits = limits
         self.check = check
         self.versions = versions
-        self._kept: OrderedDict[Hashable, list[uuid.UUID]] = OrderedDict()
+        self._kept: OrderedDict[Hashable, Any] = OrderedDict()
 
     async def _kept_or(
-        self, key: tuple[Hashable, ...], compute: Callable[[], Awaitable[list[uuid.UUID]]]
-    ) -> list[uuid.UUID]:
+        self, key: tuple[Hashable, ...], compute: Callable[[], Awaitable[Any]]
+    ) -> Any:
         """``compute()``, or its answer under the same counters and schema."""
         if self.versions is None:
             return await compute()
@@ -407,38 +578,90 @@ class LookupEngine:
         self, namespace: str, relation: str, subject: SubjectRef, max_depth: int = 0
     ) -> list[uuid.UUID]:
         """Objects of ``namespace`` whose ``relation`` holds ``subject``, sorted by UUID."""
+        found, _ = await self.objects_page(namespace, relation, subject, max_depth, None, None)
+        return found
+
+    async def objects_page(
+        self,
+        namespace: str,
+        relation: str,
+        subject: SubjectRef,
+        max_depth: int,
+        after: uuid.UUID | None,
+        limit: int | None,
+    ) -> tuple[list[uuid.UUID], bool]:
+        """The first ``limit`` (None: all) objects of :meth:`objects` above ``after``,
+        and whether more follow. The plan is kept per counter reading: a first
+        page of a leaf query costs one statement, the second reads the rest once."""
         depth = self.limits.depth_for(max_depth)
         self.schema.relation_for(namespace, relation)  # an undeclared relation is bad input
-        return await self._kept_or(
+        plan: _Plan = await self._kept_or(
             ("objects", namespace, relation, subject, depth),
-            lambda: self._objects(namespace, relation, subject, depth),
+            lambda: self._plan(namespace, relation, subject, depth),
         )
+        want = UNLIMITED if limit is None else limit + 1
+        if plan.found is None and plan.query is not None and after is not None:
+            # a listing goes on past its first page (here, or on another worker
+            # or replica): read all of it once, keep it, slice at the cursor
+            plan.found = await self.store.leaves(plan.query, UNLIMITED)
+        if plan.found is None:
+            assert plan.query is not None
+            found = await self.store.leaves(plan.query, want)
+        else:
+            answer = plan.found
+            start = 0 if after is None else bisect_right(answer, after.int, key=_uuid_order)
+            found = answer[start : start + want]
+        if limit is None:
+            return found, False
+        return found[:limit], len(found) > limit
+
+    async def _plan(self, namespace: str, relation: str, subject: SubjectRef, depth: int) -> _Plan:
+        answer = await self._objects(namespace, relation, subject, depth)
+        if isinstance(answer, LeafQuery):
+            return _Plan(query=answer)
+        return _Plan(found=answer)
 
     async def _objects(
         self, namespace: str, relation: str, subject: SubjectRef, depth: int
-    ) -> list[uuid.UUID]:
+    ) -> Answer:
         if _unbounded(self.schema):
             everything = await self.store.objects_in(namespace)
             return await self._confirmed(namespace, relation, subject, depth, everything)
-        graph = await self._walk_back(subject, depth)
+        negates = _negates(self.schema)
+        held = None if negates else _single_tuple(self.schema, namespace, relation)
+        if held is not None and await self.store.points_into(namespace):
+            held = None
+        only = None
+        if held is not None:  # a positive list: the index, not the table, filters it
+            only = sorted(ns.name for ns in self.schema.all_namespaces() if ns.name != namespace)
+        graph = await self._walk_back(subject, depth, only)
+        if held is not None:
+            # every relation is costed: the leaves' tuples, never read, may name any
+            return _Costs(graph, self.schema, self.limits, depth).leaf_query(
+                namespace, relation, held
+            )
         subject_sets = (s for sets in graph.sets_of.values() for s in sets)
         needed = Needed.of(self.schema, subject_sets, namespace, relation)
         found = _Costs(graph, self.schema, self.limits, depth, needed).answer(namespace, relation)
-        if _negates(self.schema):
+        if negates:
             return await self._confirmed(namespace, relation, subject, depth, found)
         return found
 
-    async def _walk_back(self, subject: SubjectRef, depth: int) -> _Graph:
-        """Every tuple on a path of at most ``depth`` levels into ``subject``."""
+    async def _walk_back(
+        self, subject: SubjectRef, depth: int, only: Sequence[str] | None
+    ) -> _Graph:
+        """Every tuple on a path of at most ``depth`` levels into ``subject`` held in
+        the namespaces ``only`` (None: all; the others are left to a leaf query)."""
         graph = _Graph(subject)
+        store = self.store
         if isinstance(subject, tuple):
-            frontier = graph.add(await self.store.pointing_at(None, [(subject[0], subject[1])]))
+            frontier = graph.add(await store.pointing_at(None, [(subject[0], subject[1])], only))
         else:
-            frontier = graph.add(await self.store.pointing_at(subject, []))
+            frontier = graph.add(await store.pointing_at(subject, [], only))
         for _ in range(depth):
             if not frontier:
                 break
-            frontier = graph.add(await self.store.pointing_at(None, list(frontier)))
+            frontier = graph.add(await store.pointing_at(None, list(frontier), only))
         return graph
 
     async def _confirmed(
@@ -458,7 +681,10 @@ class LookupEngine:
         """Subject ids that ``key`` holds (check confirms each), sorted by UUID."""
         depth = self.limits.depth_for(max_depth)
         self.schema.relation_for(key[0], key[2])
-        return await self._kept_or(("subjects", key, depth), lambda: self._subjects(key, depth))
+        found: list[uuid.UUID] = await self._kept_or(
+            ("subjects", key, depth), lambda: self._subjects(key, depth)
+        )
+        return found
 
     async def _subjects(self, key: Key, depth: int) -> list[uuid.UUID]:
         if _unbounded(self.schema):

@@ -16,11 +16,12 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, false, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from roost.permissions.check.engine import ObjectRef, SubjectRef
-from roost.permissions.lookup.engine import Edge
+from roost.permissions.lookup.engine import Edge, LeafQuery
+from roost.permissions.sql.keys import as_uuid
 from roost.permissions.sql.tables import relation_tuples as rt
 from roost.permissions.sql.tables import uuid_mappings
 from roost.storage.database import Database
@@ -31,9 +32,13 @@ _PG_COLUMNS = (
     "namespace, object, relation, subject_id,"
     " subject_set_namespace, subject_set_object, subject_set_relation"
 )
+# the partial reverse index's own predicate, so the planner may use it
+_SET_NULL = (
+    "subject_set_namespace IS NULL AND subject_set_object IS NULL AND subject_set_relation IS NULL"
+)
 _PG_BY_ID = (
     f"SELECT {_PG_COLUMNS} FROM keto_relation_tuples"  # noqa: S608 - fixed identifiers
-    " WHERE nid = $1 AND subject_id = $2"
+    " WHERE nid = $1 AND subject_id = $2 AND " + _SET_NULL
 )
 _PG_NAMES = "SELECT id, string_representation FROM keto_uuid_mappings WHERE id = ANY($1::uuid[])"
 _PG_BY_SETS = (
@@ -41,6 +46,44 @@ _PG_BY_SETS = (
     " WHERE nid = $1 AND subject_id IS NULL AND subject_set_namespace = $2"
     " AND subject_set_object = ANY($3::uuid[])"
 )
+_PG_ONLY = " AND namespace = ANY(${}::text[])"
+"""Appended to either: a namespace list is an index condition (a ``<>`` would be
+checked on every table row, thousands of documents per level)."""
+# ORDER BY the index's next column: with LIMIT 1 alone, the generic plan of a
+# prepared statement (plan_cache_mode) expects a hit early in a table scan
+_PG_POINTS_INTO = (
+    "SELECT 1 FROM keto_relation_tuples"
+    " WHERE nid = $1 AND subject_id IS NULL AND subject_set_namespace = $2"
+    " ORDER BY subject_set_object LIMIT 1"
+)
+# A leaf query's first page: three index joins (Keto's reverse indexes) merged by
+# UNION, then the page in UUID order. Parallel arrays through
+# unnest keep it one prepared statement whatever the number of subject sets.
+_PG_LEAVES = """
+SELECT t.object FROM keto_relation_tuples t
+ WHERE t.nid = $1 AND t.subject_id = $3 AND t.relation = ANY($4::text[])
+   AND t.namespace = $2 AND t.subject_set_namespace IS NULL
+   AND t.subject_set_object IS NULL AND t.subject_set_relation IS NULL
+UNION
+SELECT t.object FROM unnest($5::text[], $6::text[], $7::uuid[], $8::text[])
+       AS k(relation, namespace, object, set_relation)
+  JOIN keto_relation_tuples t ON t.nid = $1 AND t.subject_id IS NULL
+   AND t.subject_set_namespace = k.namespace AND t.subject_set_object = k.object
+   AND t.subject_set_relation = k.set_relation AND t.relation = k.relation
+ WHERE t.namespace = $2
+UNION
+SELECT t.object FROM unnest($9::text[], $10::text[], $11::uuid[])
+       AS v(relation, namespace, object)
+  JOIN keto_relation_tuples t ON t.nid = $1 AND t.subject_id IS NULL
+   AND t.subject_set_namespace = v.namespace AND t.subject_set_object = v.object
+   AND t.relation = v.relation
+ WHERE t.namespace = $2
+ORDER BY 1 LIMIT $12
+"""
+NIL = uuid.UUID(int=0)
+"""No subject id (ids are UUIDv5, never nil): the direct branch of a subject set's query."""
+SQLITE_TERMS = 2000
+"""Subject-set terms per SQLite statement (4 parameters each; SQLite allows 32,766)."""
 _COLUMNS = (
     rt.c.namespace,
     rt.c.object,
@@ -58,6 +101,39 @@ def _edge(r: Any) -> Edge:
     return (r[0], r[1], r[2]), target
 
 
+def _sqlite_leaves(
+    nid: uuid.UUID, query: LeafQuery, limit: int, terms: list[Any], first: bool
+) -> Any:
+    """One SQLite statement of a leaf query's page over some of its subject-set terms
+    (the direct relations with the first)."""
+    conditions = []
+    if first and query.direct and isinstance(query.subject, uuid.UUID):
+        conditions.append(
+            and_(rt.c.subject_id == query.subject, rt.c.relation.in_(list(query.direct)))
+        )
+    for kind, t in terms:
+        term = [
+            rt.c.subject_id.is_(None),
+            rt.c.relation == t[0],
+            rt.c.subject_set_namespace == t[1],
+            rt.c.subject_set_object == t[2],
+        ]
+        if kind == "exact":
+            term.append(rt.c.subject_set_relation == t[3])
+        conditions.append(and_(*term))
+    return (
+        select(rt.c.object)
+        .where(
+            rt.c.nid == nid,
+            rt.c.namespace == query.namespace,
+            or_(*conditions) if conditions else false(),
+        )
+        .distinct()
+        .order_by(rt.c.object)
+        .limit(limit)
+    )
+
+
 def _by_namespace(objects: Sequence[ObjectRef]) -> dict[str, list[uuid.UUID]]:
     grouped: dict[str, list[uuid.UUID]] = defaultdict(list)
     for ns, obj in objects:
@@ -73,14 +149,18 @@ class LookupSql:
         self.nid = nid
 
     async def pointing_at(
-        self, subject_id: uuid.UUID | None, objects: Sequence[ObjectRef]
+        self,
+        subject_id: uuid.UUID | None,
+        objects: Sequence[ObjectRef],
+        only: Sequence[str] | None = None,
     ) -> list[Edge]:
         if self.db.dialect != "sqlite":
-            return await self._pointing_at_raw(subject_id, objects)
+            return await self._pointing_at_raw(subject_id, objects, only)
         statements = []
+        kept = rt.c.namespace.in_(list(only)) if only is not None else true()
         if subject_id is not None:
             statements.append(
-                select(*_COLUMNS).where(rt.c.nid == self.nid, rt.c.subject_id == subject_id)
+                select(*_COLUMNS).where(rt.c.nid == self.nid, rt.c.subject_id == subject_id, kept)
             )
         for ns, objs in _by_namespace(objects).items():
             for chunk in chunks(sorted(objs), CHUNK):
@@ -90,21 +170,81 @@ class LookupSql:
                         rt.c.subject_id.is_(None),
                         rt.c.subject_set_namespace == ns,
                         rt.c.subject_set_object.in_(padded(chunk)),
+                        kept,
                     )
                 )
         return await self._edges(statements)
 
     async def _pointing_at_raw(
-        self, subject_id: uuid.UUID | None, objects: Sequence[ObjectRef]
+        self, subject_id: uuid.UUID | None, objects: Sequence[ObjectRef], only: Sequence[str] | None
     ) -> list[Edge]:
         edges: list[Edge] = []
+        by_id, by_sets, extra = _PG_BY_ID, _PG_BY_SETS, []
+        if only is not None:
+            by_id, by_sets = by_id + _PG_ONLY.format(3), by_sets + _PG_ONLY.format(4)
+            extra = [list(only)]
         async with self.db.raw_reader() as run:
             if subject_id is not None:
-                edges.extend(_edge(r) for r in await run(_PG_BY_ID, [self.nid, subject_id]))
+                rows = await run(by_id, [self.nid, subject_id, *extra])
+                edges.extend(_edge(r) for r in rows)
             for ns, objs in _by_namespace(objects).items():
-                rows = await run(_PG_BY_SETS, [self.nid, ns, objs])
+                rows = await run(by_sets, [self.nid, ns, objs, *extra])
                 edges.extend(_edge(r) for r in rows)
         return edges
+
+    async def points_into(self, namespace: str) -> bool:
+        if self.db.dialect != "sqlite":
+            async with self.db.raw_reader() as fetch:
+                return bool(await fetch(_PG_POINTS_INTO, [self.nid, namespace]))
+        stmt = (
+            select(rt.c.nid)
+            .where(
+                rt.c.nid == self.nid,
+                rt.c.subject_id.is_(None),
+                rt.c.subject_set_namespace == namespace,
+            )
+            .order_by(rt.c.subject_set_object)
+            .limit(1)
+        )
+
+        async def run(conn: AsyncConnection) -> bool:
+            return (await conn.execute(stmt)).first() is not None
+
+        return await self.db.read(run)
+
+    async def leaves(self, query: LeafQuery, limit: int) -> list[uuid.UUID]:
+        if self.db.dialect != "sqlite":
+            return await self._leaves_raw(query, limit)
+        # SQLite: the terms in chunks, each statement its own first ``limit``; the
+        # page is the first ``limit`` of their union (each holds its own smallest)
+        terms: list[Any] = [("exact", t) for t in query.exact] + [("via", t) for t in query.via]
+        statements = [
+            _sqlite_leaves(self.nid, query, limit, chunk, first=i == 0)
+            for i, chunk in enumerate(chunks(terms, SQLITE_TERMS) if terms else [[]])
+        ]
+
+        async def run(conn: AsyncConnection) -> list[uuid.UUID]:
+            found: set[uuid.UUID] = set()
+            for stmt in statements:
+                found.update(as_uuid(r[0]) for r in await conn.execute(stmt))
+            return sorted(found, key=lambda u: u.int)[:limit]
+
+        return await self.db.read(run)
+
+    async def _leaves_raw(self, query: LeafQuery, limit: int) -> list[uuid.UUID]:
+        exact, via = query.exact, query.via
+        subject = query.subject if isinstance(query.subject, uuid.UUID) else NIL
+        params = [
+            self.nid,
+            query.namespace,
+            subject,
+            list(query.direct),
+            *([t[i] for t in exact] for i in range(4)),
+            *([t[i] for t in via] for i in range(3)),
+            limit,
+        ]
+        async with self.db.raw_reader() as run:
+            return [r[0] for r in await run(_PG_LEAVES, params)]
 
     async def held_by(self, objects: Sequence[ObjectRef]) -> list[Edge]:
         statements = [
