@@ -150,7 +150,11 @@ class IdentityService(Service[IdentityParts]):
             pull_count=c.pull_count,
             pull_wait=c.pull_wait,
         )
-        hooks = FlowHooks(cfg.hooks, self.public_url, self.schemas) if cfg.hooks.places else None
+        hooks = (
+            FlowHooks(cfg.hooks, self.public_url, self.schemas, sessions=manager)
+            if cfg.hooks
+            else None
+        )
         settings_flow = Settings(
             flows,
             manager,
@@ -181,6 +185,7 @@ class IdentityService(Service[IdentityParts]):
             a,
             ui_url=cfg.browser.ui_url("verification"),
             return_url=a.verification.after_return_url or cfg.browser.default_return_url,
+            hooks=hooks,
         )
         return IdentityParts(
             nid=nid,
@@ -197,6 +202,7 @@ class IdentityService(Service[IdentityParts]):
                 identities=identities,
                 settings=settings_flow,
                 privileged_max_age=cfg.browser.privileged_session_max_age,
+                hooks=hooks,
             ),
             verification=verification,
             courier=courier,

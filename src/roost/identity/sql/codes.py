@@ -220,6 +220,20 @@ class CodeStore:
 
         return await self.db.transaction(run)
 
+    async def verified_identity(self, address_id: uuid.UUID) -> Identity | None:
+        async def run(conn: AsyncConnection) -> Identity | None:
+            identity_id = await conn.scalar(
+                select(verifiable_addresses.c.identity_id).where(
+                    verifiable_addresses.c.nid == self.nid,
+                    verifiable_addresses.c.id == address_id,
+                )
+            )
+            if identity_id is None:
+                return None
+            return (await self.identities.load(conn, [identity_id])).get(identity_id)
+
+        return await self.db.read(run)
+
     async def owner(self, kind: str, value: str) -> tuple[Identity, Address] | None:
         table = recovery_addresses if kind == "recovery" else verifiable_addresses
 
