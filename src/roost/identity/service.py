@@ -135,9 +135,9 @@ class IdentityService(Service[IdentityParts]):
             settings["password"] = PasswordSettings(self.hasher, cfg.policy)
         factors = self._second_factors(nid, settings)
         if cfg.mfa.passkey is not None:
-            spender = CredentialConfigs(self.db, nid)
-            settings["passkey"] = KeySettings("passkey", cfg.mfa.passkey)
-            logins["passkey"] = PasskeyLogin(cfg.mfa.passkey, identities, spender)
+            spender, url = CredentialConfigs(self.db, nid), self.public_url
+            settings["passkey"] = KeySettings("passkey", cfg.mfa.passkey, public_url=url)
+            logins["passkey"] = PasskeyLogin(cfg.mfa.passkey, identities, spender, public_url=url)
         courier_store = CourierStore(
             self.db, nid, _fernet(cfg.cookie_secrets, "kratos-courier-message")
         )
@@ -249,8 +249,9 @@ class IdentityService(Service[IdentityParts]):
             settings["lookup_secret"] = LookupSettings(box)
             factors["lookup_secret"] = LookupLogin(box, spender)
         if cfg.mfa.webauthn is not None:
-            settings["webauthn"] = KeySettings("webauthn", cfg.mfa.webauthn)
-            factors["webauthn"] = KeyLogin(cfg.mfa.webauthn, spender)
+            url = self.public_url
+            settings["webauthn"] = KeySettings("webauthn", cfg.mfa.webauthn, public_url=url)
+            factors["webauthn"] = KeyLogin(cfg.mfa.webauthn, spender, public_url=url)
         return factors
 
     def _second_factor_throttle(self, nid: uuid.UUID) -> FailureThrottle:
