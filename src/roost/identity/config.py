@@ -262,7 +262,6 @@ KNOWN = frozenset(
         "selfservice.flows.registration.login_hints",
         "selfservice.flows.registration.enable_legacy_one_step",
         "selfservice.flows.registration.after.oidc",
-        "selfservice.flows.registration.after.code",
         "selfservice.flows.registration.after.webauthn",
         "selfservice.flows.registration.after.passkey",
         "selfservice.methods.password.config.migrate_hook",
@@ -360,6 +359,8 @@ class IdentityConfig:
     policy: PasswordPolicy
     hasher: HasherConfig
     registration_session_hook: bool
+    registration_code_session_hook: bool
+    """The ``session`` hook after registration by code (decision 0032)."""
     registration_enabled: bool
     registration_lifespan: timedelta
     login_lifespan: timedelta
@@ -390,6 +391,11 @@ class IdentityConfig:
         hooks = [
             h.get("hook")
             for h in (get(v, "selfservice.flows.registration.after.password.hooks") or [])
+            + (get(v, "selfservice.flows.registration.after.hooks") or [])
+        ]
+        code_hooks = [
+            h.get("hook")
+            for h in (get(v, "selfservice.flows.registration.after.code.hooks") or [])
             + (get(v, "selfservice.flows.registration.after.hooks") or [])
         ]
         cpu = 2
@@ -428,6 +434,7 @@ class IdentityConfig:
             policy=policy,
             hasher=hasher,
             registration_session_hook="session" in hooks,
+            registration_code_session_hook="session" in code_hooks,
             registration_enabled=get(v, "selfservice.flows.registration.enabled", True),
             registration_lifespan=duration(get(v, "selfservice.flows.registration.lifespan", "1h")),
             login_lifespan=duration(get(v, "selfservice.flows.login.lifespan", "1h")),

@@ -30,6 +30,7 @@ from roost.identity.identities.model import now
 from roost.identity.metrics import Counters
 from roost.identity.schemas.manager import Schemas, fetch_document, load_schemas
 from roost.identity.selfservice.code_login import CodeLogin
+from roost.identity.selfservice.code_registration import CodeRegistration
 from roost.identity.selfservice.codes import CodeHmac
 from roost.identity.selfservice.error_flow import ErrorFlows
 from roost.identity.selfservice.flows import Flows
@@ -169,6 +170,9 @@ class IdentityService(Service[IdentityParts]):
         hmac = CodeHmac(cfg.cookie_secrets)
         a = cfg.addresses
         if a.passwordless and a.code_enabled:
+            registrations["code"] = CodeRegistration(
+                codes, hmac, courier, lifespan=a.code_lifespan, max_submissions=a.max_submissions
+            )
             logins["code"] = CodeLogin(
                 identities,
                 codes,
@@ -231,6 +235,7 @@ class IdentityService(Service[IdentityParts]):
                 session_hook=cfg.registration_session_hook,
                 after=(verification,),
                 hooks=hooks,
+                session_methods=frozenset({"code"} if cfg.registration_code_session_hook else ()),
             ),
         )
 

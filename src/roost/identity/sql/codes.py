@@ -53,11 +53,15 @@ TABLES = {
     "login_code": CodeTable(
         t.login_codes, "code", "selfservice_login_flow_id", "address", identity=True
     ),
+    "registration_code": CodeTable(
+        t.registration_codes, "code", "selfservice_registration_flow_id", "address"
+    ),
 }
 _FLOWS = {
     "recovery": t.recovery_flows,
     "verification": t.verification_flows,
     "login": FLOW_TABLES["login"],
+    "registration": FLOW_TABLES["registration"],
 }
 
 

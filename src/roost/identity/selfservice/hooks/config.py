@@ -18,7 +18,7 @@ from roost.core.config import get
 from roost.core.errors import ConfigError
 
 METHODS: dict[str, tuple[str, ...]] = {
-    "registration": ("password",),
+    "registration": ("password", "code"),
     "login": ("password", "passkey", "code", "totp", "lookup_secret", "webauthn"),
     "settings": ("password", "profile", "totp", "lookup_secret", "webauthn", "passkey"),
     "recovery": (),
