@@ -41,6 +41,8 @@ def site(
             "after": {"hooks": [web_hook(f"{base}/verified", can_interrupt=True)]},
         },
     }
+    code_login = [web_hook(f"{base}/code-login"), {"hook": "revoke_active_sessions"}]
+    flows["login"] = {"after": {"code": {"hooks": code_login}}}
     more = {"selfservice": {"flows": flows}}
     yield from _mail_site(request.param, tmp_path_factory, {}, more)
 
@@ -139,6 +141,26 @@ def test_a_failing_verification_hook_is_a_502(site: MailSite) -> None:
     done = by_code(site, "verification", address)
     assert done.status_code == 502
     assert done.json()["error"]["code"] == 502 and address not in done.text
+
+
+def test_code_login_hooks_and_revoke_active_sessions(site: MailSite, receiver: Receiver) -> None:
+    address = email()
+    identity_id = new_identity(site, address)
+    old = api_login(site, address)  # by password: no code-login hook, nothing revoked
+    assert calls_for(receiver, "/code-login", identity_id) == []
+    flow = httpx.get(f"{site.public}/self-service/login/api").json()
+    url = f"{site.public}/self-service/login?flow={flow['id']}"
+    sent = httpx.post(url, json={"method": "code", "identifier": address})
+    assert sent.status_code == 400 and sent.json()["state"] == "sent_email", sent.text
+    done = httpx.post(url, json={"method": "code", "code": code_in(site.mail_to(address))})
+    assert done.status_code == 200, done.text
+    [call] = calls_for(receiver, "/code-login", identity_id)
+    assert call.body["session"]["id"] == done.json()["session"]["id"]
+    who = httpx.get(f"{site.public}/sessions/whoami", headers={"X-Session-Token": old})
+    assert who.status_code == 401
+    token = done.json()["session_token"]
+    who = httpx.get(f"{site.public}/sessions/whoami", headers={"X-Session-Token": token})
+    assert who.status_code == 200
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
