@@ -24,6 +24,7 @@ from ory_kratos_client.models import (
 from tests.conftest import BACKENDS
 from tests.identity.conftest import email
 from tests.identity.http.conftest import MailSite, _mail_site, table_text
+from tests.support.kratos_ui import Page
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -114,3 +115,20 @@ def test_an_address_already_registered_is_refused_after_the_code(site: MailSite)
     r = submit(site, sent, code=code_in(site.mail_to(address)))
     assert r.status_code == 400
     assert [m["id"] for m in r.json()["ui"]["messages"]] == [4000007]
+
+
+def test_browser_registration_by_code_form_posts(site: MailSite) -> None:
+    address = email()
+    with site.browser() as b:
+        page = Page(b.get(f"{site.public}/self-service/registration/browser"))
+        form = page.form("code", **{"traits.email": address})
+        form.pop("password", None)
+        page = Page(b.post(page.action, data=form))  # 303 back to the UI, code form shown
+        assert page.state == "sent_email"
+        form = page.form("code", code=code_in(site.mail_to(address)))
+        form.pop("resend", None)
+        r = b.post(page.action, data=form)
+        assert r.url.path == "/welcome", r.url
+        me = b.get(f"{site.public}/sessions/whoami", headers={"Accept": "application/json"})
+        assert me.status_code == 200
+        assert me.json()["identity"]["verifiable_addresses"][0]["verified"] is True
