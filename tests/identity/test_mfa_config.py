@@ -60,5 +60,5 @@ def test_unimplemented_values_are_refused() -> None:
         _cfg({"selfservice": {"methods": {"webauthn": passwordless}}})
     with pytest.raises(ConfigError, match="rp"):
         _cfg({"selfservice": {"methods": {"passkey": {"enabled": True}}}})
-    hooks = {"selfservice": {"flows": {"recovery": {"after": {"hooks": []}}}}}
+    hooks = {"selfservice": {"flows": {"registration": {"after": {"webauthn": {"hooks": []}}}}}}
     assert load(hooks, SPEC, {}).warnings

@@ -96,6 +96,7 @@ def test_versions_are_the_ones_existing_databases_recorded() -> None:
         "20261206900001",
         "20261207300001",
         "20261207300002",
+        "20261207400001",
     ]
 
 

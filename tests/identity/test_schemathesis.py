@@ -49,6 +49,7 @@ OPERATIONS = [
     "getSession",
     "disableSession",
     "extendSession",
+    "manageSessions",
     "listIdentitySchemas",
     "getIdentitySchema",
     "createNativeLoginFlow",

@@ -254,17 +254,12 @@ KNOWN = frozenset(
         "selfservice.methods.code.config.missing_credential_fallback_enabled",
         "selfservice.methods.oidc",
         "selfservice.flows.settings.after.oidc",
-        "selfservice.flows.recovery.before",
-        "selfservice.flows.recovery.after.hooks",
-        "selfservice.flows.verification.before",
-        "selfservice.flows.verification.after.hooks",
         "selfservice.flows.login.after.oidc",
         "selfservice.flows.login.style",
         "selfservice.flows.registration.style",
         "selfservice.flows.registration.login_hints",
         "selfservice.flows.registration.enable_legacy_one_step",
         "selfservice.flows.registration.after.oidc",
-        "selfservice.flows.registration.after.code",
         "selfservice.flows.registration.after.webauthn",
         "selfservice.flows.registration.after.passkey",
         "selfservice.methods.password.config.migrate_hook",
@@ -362,6 +357,8 @@ class IdentityConfig:
     policy: PasswordPolicy
     hasher: HasherConfig
     registration_session_hook: bool
+    registration_code_session_hook: bool
+    """The ``session`` hook after registration by code (decision 0032)."""
     registration_enabled: bool
     registration_lifespan: timedelta
     login_lifespan: timedelta
@@ -392,6 +389,11 @@ class IdentityConfig:
         hooks = [
             h.get("hook")
             for h in (get(v, "selfservice.flows.registration.after.password.hooks") or [])
+            + (get(v, "selfservice.flows.registration.after.hooks") or [])
+        ]
+        code_hooks = [
+            h.get("hook")
+            for h in (get(v, "selfservice.flows.registration.after.code.hooks") or [])
             + (get(v, "selfservice.flows.registration.after.hooks") or [])
         ]
         cpu = 2
@@ -430,6 +432,7 @@ class IdentityConfig:
             policy=policy,
             hasher=hasher,
             registration_session_hook="session" in hooks,
+            registration_code_session_hook="session" in code_hooks,
             registration_enabled=get(v, "selfservice.flows.registration.enabled", True),
             registration_lifespan=duration(get(v, "selfservice.flows.registration.lifespan", "1h")),
             login_lifespan=duration(get(v, "selfservice.flows.login.lifespan", "1h")),

@@ -30,6 +30,7 @@ from roost.identity.identities.model import now
 from roost.identity.metrics import Counters
 from roost.identity.schemas.manager import Schemas, fetch_document, load_schemas
 from roost.identity.selfservice.code_login import CodeLogin
+from roost.identity.selfservice.code_registration import CodeRegistration
 from roost.identity.selfservice.codes import CodeHmac
 from roost.identity.selfservice.error_flow import ErrorFlows
 from roost.identity.selfservice.flows import Flows
@@ -135,9 +136,9 @@ class IdentityService(Service[IdentityParts]):
             settings["password"] = PasswordSettings(self.hasher, cfg.policy)
         factors = self._second_factors(nid, settings)
         if cfg.mfa.passkey is not None:
-            spender = CredentialConfigs(self.db, nid)
-            settings["passkey"] = KeySettings("passkey", cfg.mfa.passkey)
-            logins["passkey"] = PasskeyLogin(cfg.mfa.passkey, identities, spender)
+            spender, url = CredentialConfigs(self.db, nid), self.public_url
+            settings["passkey"] = KeySettings("passkey", cfg.mfa.passkey, public_url=url)
+            logins["passkey"] = PasskeyLogin(cfg.mfa.passkey, identities, spender, public_url=url)
         courier_store = CourierStore(
             self.db, nid, _fernet(cfg.cookie_secrets, "kratos-courier-message")
         )
@@ -150,7 +151,11 @@ class IdentityService(Service[IdentityParts]):
             pull_count=c.pull_count,
             pull_wait=c.pull_wait,
         )
-        hooks = FlowHooks(cfg.hooks, self.public_url, self.schemas) if cfg.hooks.places else None
+        hooks = (
+            FlowHooks(cfg.hooks, self.public_url, self.schemas, sessions=manager)
+            if cfg.hooks
+            else None
+        )
         settings_flow = Settings(
             flows,
             manager,
@@ -165,6 +170,9 @@ class IdentityService(Service[IdentityParts]):
         hmac = CodeHmac(cfg.cookie_secrets)
         a = cfg.addresses
         if a.passwordless and a.code_enabled:
+            registrations["code"] = CodeRegistration(
+                codes, hmac, courier, lifespan=a.code_lifespan, max_submissions=a.max_submissions
+            )
             logins["code"] = CodeLogin(
                 identities,
                 codes,
@@ -181,6 +189,7 @@ class IdentityService(Service[IdentityParts]):
             a,
             ui_url=cfg.browser.ui_url("verification"),
             return_url=a.verification.after_return_url or cfg.browser.default_return_url,
+            hooks=hooks,
         )
         return IdentityParts(
             nid=nid,
@@ -197,6 +206,7 @@ class IdentityService(Service[IdentityParts]):
                 identities=identities,
                 settings=settings_flow,
                 privileged_max_age=cfg.browser.privileged_session_max_age,
+                hooks=hooks,
             ),
             verification=verification,
             courier=courier,
@@ -225,6 +235,7 @@ class IdentityService(Service[IdentityParts]):
                 session_hook=cfg.registration_session_hook,
                 after=(verification,),
                 hooks=hooks,
+                session_methods=frozenset({"code"} if cfg.registration_code_session_hook else ()),
             ),
         )
 
@@ -243,8 +254,9 @@ class IdentityService(Service[IdentityParts]):
             settings["lookup_secret"] = LookupSettings(box)
             factors["lookup_secret"] = LookupLogin(box, spender)
         if cfg.mfa.webauthn is not None:
-            settings["webauthn"] = KeySettings("webauthn", cfg.mfa.webauthn)
-            factors["webauthn"] = KeyLogin(cfg.mfa.webauthn, spender)
+            url = self.public_url
+            settings["webauthn"] = KeySettings("webauthn", cfg.mfa.webauthn, public_url=url)
+            factors["webauthn"] = KeyLogin(cfg.mfa.webauthn, spender, public_url=url)
         return factors
 
     def _second_factor_throttle(self, nid: uuid.UUID) -> FailureThrottle:

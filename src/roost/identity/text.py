@@ -306,3 +306,29 @@ def login_code_invalid() -> Text:
 
 def no_code_user() -> Text:
     return _msg(4000035, "This account does not exist or has not setup sign in with code.")
+
+
+# --- registration by code (decision 0032) ------------------------------------------------
+
+
+def sign_up_with_code() -> Text:
+    return _msg(1040006, "Sign up with code", "info")
+
+
+def registration_code_sent() -> Text:
+    return _msg(
+        1040005,
+        "A code has been sent to the address(es) you provided. If you have not received an "
+        "message, check the spelling of the address and retry the registration.",
+        "info",
+    )
+
+
+def label_registration_code() -> Text:
+    return _msg(1070012, "Registration code", "info")
+
+
+def registration_code_invalid() -> Text:
+    return _msg(
+        4040003, "The registration code is invalid or has already been used. Please try again."
+    )

@@ -136,7 +136,14 @@ MFA_PRIVILEGED = 6.0
 def mfa(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """TOTP, lookup secrets, WebAuthn and passkeys enabled (decision 0024; relying party
     ``localhost``, origin the public URL's), Kratos's ``highest_available``."""
-    tmp = tmp_path_factory.mktemp(f"mfa-{request.param}-{uuid.uuid4().hex[:6]}")
+    yield from mfa_site(request.param, tmp_path_factory)
+
+
+def mfa_site(
+    backend: str, tmp_path_factory: pytest.TempPathFactory, more: dict[str, Any] | None = None
+) -> Iterator[Site]:
+    """The ``mfa`` site, with ``more`` merged into its config."""
+    tmp = tmp_path_factory.mktemp(f"mfa-{backend}-{uuid.uuid4().hex[:6]}")
     ui = UIServer()
     config = _config(ui, {"flows": {"settings": {"privileged_session_max_age": "6s"}}})
     config["selfservice"]["methods"] = {
@@ -145,7 +152,7 @@ def mfa(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
         "webauthn": {"enabled": True, "config": {"rp": {"id": "localhost", "display_name": "R"}}},
         "passkey": {"enabled": True, "config": {"rp": {"id": "localhost", "display_name": "R"}}},
     }
-    server = serve_identity(tmp, request.param, config)
+    server = serve_identity(tmp, backend, merge(config, more or {}))
     ui.kratos = server.urls["public"]
     yield Site(Kratos(server), ui)
     server.stop()
@@ -252,8 +259,21 @@ def notifying_site(
     yield from _mail_site(request.param, tmp_path_factory, extra)
 
 
+def merge(base: dict[str, Any], more: dict[str, Any]) -> dict[str, Any]:
+    """``more`` laid over ``base``, nested objects merged key by key (in place)."""
+    for key, value in more.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            merge(base[key], value)
+        else:
+            base[key] = value
+    return base
+
+
 def _mail_site(
-    backend: str, tmp_path_factory: pytest.TempPathFactory, extra: dict[str, Any]
+    backend: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    extra: dict[str, Any],
+    more: dict[str, Any] | None = None,
 ) -> Iterator[MailSite]:
     from tests.conftest import new_dsn, postgres_admin_dsn
     from tests.identity.conftest import FAST
@@ -268,7 +288,7 @@ def _mail_site(
     dsn = new_dsn(backend, tmp)
     schema = tmp / "quickstart.schema.json"
     schema.write_text(json.dumps(QUICKSTART_SCHEMA))
-    config = {"dsn": dsn, **FAST, **_mail_config(ui, smtp.port, extra)}
+    config = merge({"dsn": dsn, **FAST, **_mail_config(ui, smtp.port, extra)}, more or {})
     config["identity"] = {
         "default_schema_id": "default",
         "schemas": [{"id": "default", "url": f"file://{schema}"}],

@@ -20,7 +20,7 @@ SETTINGS_FIELDS = [
     ("lookup_secret", "lookup_secret_disable"),
     ("webauthn", "webauthn_register"),
     ("webauthn", "webauthn_remove"),
-    ("passkey", "passkey_register"),
+    ("passkey", "passkey_settings_register"),
     ("passkey", "passkey_remove"),
 ]
 

@@ -111,7 +111,7 @@ def test_passkey_signs_in_alone(mfa: Site) -> None:
         flow = settings_flow(mfa, b)
         options = _value(flow, "passkey_create_data")
         assert options["publicKey"]["authenticatorSelection"]["residentKey"] == "required"
-        r = _post(b, flow, method="passkey", passkey_register=passkey.create(options))
+        r = _post(b, flow, method="passkey", passkey_settings_register=passkey.create(options))
         assert r.status_code == 200 and r.json()["state"] == "success", r.text
     assert _credentials(mfa, identity_id)["passkey"]["identifiers"] == [identity_id]
     with mfa.browser() as b:

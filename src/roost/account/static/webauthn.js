@@ -12,7 +12,7 @@
   const TRIGGERS = {
     oryWebAuthnRegistration: [null, "webauthn_register", "webauthn"],
     oryWebAuthnLogin: [null, "webauthn_login", "webauthn"],
-    oryPasskeySettingsRegistration: ["passkey_create_data", "passkey_register", "passkey"],
+    oryPasskeySettingsRegistration: ["passkey_create_data", "passkey_settings_register", "passkey"],
     oryPasskeyRegistration: ["passkey_create_data", "passkey_register", "passkey"],
     oryPasskeyLogin: ["passkey_challenge", "passkey_login", "passkey"],
   };

@@ -281,6 +281,63 @@ async def disable_session(request: Request) -> Response:
     return Response(status_code=204)
 
 
+MANAGE_MAX_IDS = 500
+"""Kratos's ``ManageSessionsMaxIDs``: explicit IDs per ``POST /admin/sessions``."""
+MANAGE_BATCH = 5000
+"""Kratos's wildcard batch: rows one ``identities: ["*"]`` call changes at most."""
+WILDCARD = "*"
+
+
+def _manage_ids(raw: Any, field: str, wildcard: bool) -> list[uuid.UUID] | None:
+    """The field's UUIDs; None for the wildcard ``["*"]`` where it is allowed."""
+    if wildcard and raw == [WILDCARD]:
+        return None
+    reason = f"Could not parse '{field}' field: "
+    if len(raw) > MANAGE_MAX_IDS:
+        raise Invalid(reason + f"at most {MANAGE_MAX_IDS} IDs may be provided per call")
+    ids = []
+    for item in raw:
+        if not isinstance(item, str):
+            raise Invalid("Invalid JSON body.")
+        if item == WILDCARD:
+            raise Invalid(reason + "the wildcard '*' is not accepted here")
+        try:
+            ids.append(uuid.UUID(item))
+        except ValueError:
+            raise Invalid(reason + f"could not parse {str(item)[:64]!r} as UUID") from None
+    return ids
+
+
+async def manage_sessions(request: Request) -> Response:
+    """Disable or delete sessions in bulk (Kratos v25's ``manageSessions``)."""
+    svc = service(request)
+    body = await read_json_exact(request)
+    if not isinstance(body, dict):
+        raise Invalid("Invalid JSON body.")
+    action = body.get("action")
+    if action not in ("disable", "delete"):
+        raise Invalid("The 'action' field must be one of 'disable' or 'delete'.")
+    lists = {}
+    for field in ("identities", "sessions"):
+        value = body.get(field)
+        if value is not None and not isinstance(value, list):
+            raise Invalid(f"Could not parse '{field}' field: not an array")
+        lists[field] = value or []
+    if bool(lists["identities"]) == bool(lists["sessions"]):
+        raise Invalid("Exactly one of 'identities' or 'sessions' must be a non-empty array.")
+    store = (await svc.parts()).session_store
+    if lists["identities"]:
+        ids = _manage_ids(lists["identities"], "identities", wildcard=True)
+        if ids is None:
+            n = await store.manage(action, limit=MANAGE_BATCH)
+            return JSON({"processed": n, "more": n == MANAGE_BATCH})
+        n = await store.manage(action, identity_ids=ids)
+    else:
+        sids = _manage_ids(lists["sessions"], "sessions", wildcard=False)
+        n = await store.manage(action, session_ids=sids)
+    return JSON({"processed": n, "more": False})
+
+
 async def extend_session(request: Request) -> Response:
     svc = service(request)
     s = await _session(svc, request)
@@ -310,7 +367,7 @@ admin_routes = [
     route(
         "/admin/identities/{id}/sessions", GET=identity_sessions, DELETE=delete_identity_sessions
     ),
-    route("/admin/sessions", GET=list_sessions),
+    route("/admin/sessions", GET=list_sessions, POST=manage_sessions),
     route("/admin/sessions/{id}", GET=get_session, DELETE=disable_session),
     route("/admin/sessions/{id}/extend", PATCH=extend_session),
     *courier_routes,

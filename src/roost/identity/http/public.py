@@ -26,6 +26,7 @@ from roost.identity.http.recovery import address_routes
 from roost.identity.http.sessions import token_of
 from roost.identity.http.settings import settings_routes
 from roost.identity.http.submission import lookup_id
+from roost.identity.selfservice import webauthn_script
 from roost.identity.selfservice.flows import FormError
 from roost.identity.selfservice.registration import Registered
 from roost.identity.service import IdentityService
@@ -195,6 +196,15 @@ async def get_schema(request: Request) -> Response:
     return JSON(svc.schemas.lookup(request.path_params["id"]).raw)
 
 
+async def webauthn_js(_request: Request) -> Response:
+    """Roost's script for the WebAuthn and passkey triggers (``webauthn_script``)."""
+    return Response(
+        webauthn_script.SOURCE,
+        media_type="text/javascript; charset=utf-8",
+        headers={"Cache-Control": "public, max-age=3600"},
+    )
+
+
 public_routes = [
     # First: the router tries routes in order, and whoami is most of the traffic.
     route(
@@ -218,6 +228,7 @@ public_routes = [
     route("/sessions/{id}", DELETE=delete_my_session),
     route("/schemas", GET=list_schemas),
     route("/schemas/{id}", GET=get_schema),
+    route(webauthn_script.PATH, GET=webauthn_js),
     *browser_routes,
     *settings_routes,
     *address_routes,

@@ -23,6 +23,7 @@ from roost.identity.migrations import (
     v20261206900001_uuids_as_text,
     v20261207300001_recovery_verification,
     v20261207300002_login_codes,
+    v20261207400001_registration_codes,
 )
 
 __all__ = ["MIGRATIONS"]
@@ -41,4 +42,5 @@ MIGRATIONS = [
     v20261206900001_uuids_as_text.STEP,
     v20261207300001_recovery_verification.STEP,
     v20261207300002_login_codes.STEP,
+    v20261207400001_registration_codes.STEP,
 ]

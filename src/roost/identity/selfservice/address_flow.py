@@ -29,6 +29,8 @@ from roost.identity.recovery_config import AddressConfig
 from roost.identity.selfservice.codes import CodeHmac, CodeStore, OneTimeCode, new_code, new_token
 from roost.identity.selfservice.flow import Flow, Node, csrf_node, input_node
 from roost.identity.selfservice.flows import Flows, FormError, Start, Submission
+from roost.identity.selfservice.hooks.request import HookRequest
+from roost.identity.sessions.model import Session
 
 TOO_OFTEN = "The request was submitted too often. Please request another code."
 
@@ -39,6 +41,21 @@ class Mailer(Protocol):
     async def queue_email(
         self, template_type: str, recipient: str, model: Mapping[str, Any]
     ) -> Any: ...
+
+
+class AddressHooks(Protocol):
+    """Web hooks before the flow and after its code or link was used (``hooks.runner``)."""
+
+    async def before(self, kind: str, f: Flow, request: HookRequest | None) -> None: ...
+
+    async def address_after(
+        self,
+        kind: str,
+        f: Flow,
+        ident: Identity | None,
+        session: Session | None,
+        req: HookRequest | None,
+    ) -> None: ...
 
 
 class Retry(Exception):
@@ -109,12 +126,14 @@ class AddressFlow:
         hmac: CodeHmac,
         mailer: Mailer,
         cfg: AddressConfig,
+        hooks: AddressHooks | None = None,
     ) -> None:
         self.flows = flows
         self.codes = codes
         self.hmac = hmac
         self.mailer = mailer
         self.cfg = cfg
+        self.hooks = hooks
 
     @property
     def public_url(self) -> str:
@@ -138,8 +157,17 @@ class AddressFlow:
         if not self.cfg.flow(self.kind).enabled:
             raise self.disabled()
         f = self.flows.new(self.kind, start, self.initial_nodes())
+        if self.hooks is not None:
+            await self.hooks.before(self.kind, f, start.request)
         await self.flows.store.create(f)
         return f
+
+    async def after_hooks(
+        self, f: Flow, ident: Identity | None, session: Session | None, sub: Submission
+    ) -> None:
+        """The flow's after-hooks, once its code or link was used and written."""
+        if self.hooks is not None:
+            await self.hooks.address_after(self.kind, f, ident, session, sub.request)
 
     def _method(self, f: Flow, body: dict[str, Any]) -> str:
         method = body.get("method")

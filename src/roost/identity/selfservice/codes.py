@@ -118,6 +118,10 @@ class CodeStore(Protocol):
         the same value), save ``f`` and insert ``session``."""
         ...
 
+    async def verified_identity(self, address_id: uuid.UUID) -> Identity | None:
+        """The identity holding the verifiable address ``address_id`` (for the hooks)."""
+        ...
+
     async def owner(self, kind: str, value: str) -> tuple[Identity, Address] | None:
         """The identity holding ``value`` as a recovery (``kind`` recovery) or verifiable
         address, and that address."""

@@ -196,7 +196,8 @@ class Login:
             if factor is None:
                 f.messages.append(text.no_login_strategy())
                 raise FormError(f)
-            await step_up.verify(factor, f, await step_up.identity(current.identity_id), body)
+            ident = await step_up.identity(current.identity_id)
+            await step_up.verify(factor, f, ident, body)
         except FormError as exc:
             raise await self.flows.rejected(exc) from None
         at = now()
@@ -208,6 +209,7 @@ class Login:
             aal=aal.session_aal(methods),
         )
         f.active, f.state = method, "passed_challenge"
+        await self._after_hooks(method, f, again, ident, sub.request)
         await self.flows.store.complete(f, refreshed=again)
         return await self._accepted(f, LoggedIn(again, f, refreshed=True))
 

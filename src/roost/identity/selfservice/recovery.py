@@ -27,6 +27,7 @@ from roost.identity.identities.model import Identity, now, ts
 from roost.identity.recovery_config import AddressConfig
 from roost.identity.selfservice.address_flow import (
     AddressFlow,
+    AddressHooks,
     Mailer,
     code_node,
     submit_node,
@@ -91,8 +92,9 @@ class Recovery(AddressFlow):
         identities: RecoveryIdentities,
         settings: SettingsFlows,
         privileged_max_age: timedelta,
+        hooks: AddressHooks | None = None,
     ) -> None:
-        super().__init__(flows, codes, hmac, mailer, cfg)
+        super().__init__(flows, codes, hmac, mailer, cfg, hooks)
         self.sessions = sessions
         self.identities = identities
         self.settings = settings
@@ -135,6 +137,7 @@ class Recovery(AddressFlow):
         kind: Literal["api", "browser"] = "browser" if f.browser else "api"
         start = Start(self._settings_url(f), kind, session.token, sub.next_csrf)
         settings = await self.settings.create_flow(start, [message])
+        await self.after_hooks(f, identity, session, sub)
         return Recovered(f, session, settings)
 
     def _settings_url(self, f: Flow) -> str:

@@ -29,6 +29,7 @@ from roost.identity.selfservice.flow import (
 from roost.identity.selfservice.flows import Flows, FormError, Start, Submission
 from roost.identity.selfservice.hooks.places import PersistingHooks
 from roost.identity.selfservice.login import Sessions, already_signed_in, refuse_if_signed_in
+from roost.identity.sessions import aal
 from roost.identity.sessions.model import Session
 
 
@@ -103,6 +104,7 @@ class Registration:
         session_hook: bool,
         after: Sequence[AfterRegistration] = (),
         hooks: PersistingHooks | None = None,
+        session_methods: frozenset[str] = frozenset(),
     ) -> None:
         self.flows = flows
         self.sessions = sessions
@@ -110,11 +112,21 @@ class Registration:
         self.strategies = strategies
         self.enabled = enabled
         self.session_hook = session_hook
+        """The ``session`` hook in ``after.hooks`` or ``after.password.hooks``."""
+        self.session_methods = session_methods
+        """Other methods whose ``after.<method>.hooks`` name the ``session`` hook."""
         self.after = after
         self.hooks = hooks
 
     def _schema(self, f: Flow) -> IdentitySchema:
         return self.schemas.get(f.identity_schema_id or self.schemas.default_id)
+
+    def _nodes(self, schema: IdentitySchema) -> list[Any]:
+        nodes = registration_nodes(schema)
+        for strategy in self.strategies.values():  # e.g. code's "sign up with code"
+            extra = getattr(strategy, "nodes", None)
+            nodes += extra() if callable(extra) else []
+        return nodes
 
     async def create_api_flow(self, request_url: str, token: str | None) -> Flow:
         return await self.create_flow(Start(request_url, "api", token))
@@ -130,7 +142,7 @@ class Registration:
                 message="The request was malformed or contained invalid parameters",
             )
         schema = self.schemas.get(self.schemas.default_id)
-        f = self.flows.new("registration", start, registration_nodes(schema))
+        f = self.flows.new("registration", start, self._nodes(schema))
         if self.hooks is not None:
             await self.hooks.before("registration", f, start.request)
         await self.flows.store.create(f)
@@ -138,9 +150,7 @@ class Registration:
 
     async def submit(self, sub: Submission) -> Registered | Flow:
         """What a successful submit created, or the flow to show again with 200."""
-        f, body = await self.flows.open(
-            "registration", sub, lambda f: registration_nodes(self._schema(f))
-        )
+        f, body = await self.flows.open("registration", sub, lambda f: self._nodes(self._schema(f)))
         if f.browser and await self.sessions.active(sub.session_token) is not None:
             raise already_signed_in()
         schema = self._schema(f)
@@ -158,7 +168,7 @@ class Registration:
             method = str(body.get("method"))
             if self.hooks is not None:
                 await self.hooks.pre_persist("registration", method, f, ident, sub.request)
-            done = await self._persist(f, ident, sub)
+            done = await self._persist(f, ident, sub, method)
         except FormError as exc:
             raise await self.flows.rejected(exc) from None
         if self.hooks is not None:
@@ -167,8 +177,11 @@ class Registration:
             )
         return done
 
-    async def _persist(self, f: Flow, ident: Identity, sub: Submission) -> Registered:
-        session = self.sessions.issue(ident, sub.device) if self.session_hook else None
+    async def _persist(self, f: Flow, ident: Identity, sub: Submission, method: str) -> Registered:
+        issue = self.session_hook or method in self.session_methods
+        session = self.sessions.issue(ident, sub.device) if issue else None
+        if session is not None and method != "password":
+            session.authentication_methods = [aal.method(method, "aal1", session.authenticated_at)]
         f.state = "passed_challenge"
         try:
             await self.flows.store.complete(f, identity=ident, session=session)

@@ -33,6 +33,7 @@ from roost.identity.schemas.manager import IdentitySchema, Schemas
 from roost.identity.selfservice.flow import Flow, Node, csrf_node
 from roost.identity.selfservice.flows import Flows, FormError, Start, Submission
 from roost.identity.selfservice.hooks.places import PersistingHooks
+from roost.identity.selfservice.webauthn_script import without_repeated_scripts
 from roost.identity.sessions import aal
 from roost.identity.sessions.model import Session
 
@@ -154,7 +155,7 @@ class Settings:
         nodes = [csrf_node()]
         for strategy in self.strategies.values():
             nodes += strategy.nodes(identity, schema, flow)
-        return nodes
+        return without_repeated_scripts(nodes)
 
     async def _caller(self, token: str | None, request_url: str) -> tuple[Session, Identity]:
         session = await self.sessions.active(token)

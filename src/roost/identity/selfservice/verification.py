@@ -15,7 +15,7 @@ from typing import Any, Literal
 from roost.identity import text
 from roost.identity.identities.model import Identity
 from roost.identity.recovery_config import AddressConfig
-from roost.identity.selfservice.address_flow import AddressFlow, Mailer
+from roost.identity.selfservice.address_flow import AddressFlow, AddressHooks, Mailer
 from roost.identity.selfservice.codes import CodeHmac, CodeStore, OneTimeCode
 from roost.identity.selfservice.flow import Flow, csrf_node
 from roost.identity.selfservice.flows import Flows, Start, Submission
@@ -34,8 +34,9 @@ class Verification(AddressFlow):
         *,
         ui_url: str,
         return_url: str,
+        hooks: AddressHooks | None = None,
     ) -> None:
-        super().__init__(flows, codes, hmac, mailer, cfg)
+        super().__init__(flows, codes, hmac, mailer, cfg, hooks)
         self.ui_url = ui_url
         self.return_url = return_url
 
@@ -66,6 +67,10 @@ class Verification(AddressFlow):
         ]
         if not await self.codes.redeem(code, f, verify=True):
             return None
+        if self.hooks is not None:
+            found = code.address_id
+            ident = await self.codes.verified_identity(found) if found is not None else None
+            await self.after_hooks(f, ident, None, sub)
         return f
 
     async def after_registration(

@@ -8,8 +8,9 @@ credential (``{"credentials": [...], "user_handle"}``; the user handle is
 the identity id's 16 bytes, which is also a passkey credential's
 identifier). An assertion's sign count is written back in the same
 transaction that checks it (``Spender``), so a replayed assertion fails.
-Kratos's ``/.well-known/ory/webauthn.js`` is not served: a UI brings its
-own script for the ``onclickTrigger`` names (decision 0024).
+Each form with such nodes carries the ``script`` node of Roost's own
+``/.well-known/ory/webauthn.js`` (``webauthn_script.py``), whose functions the
+buttons' ``onclickTrigger`` (and the legacy ``onclick``) name, as Kratos's do.
 """
 
 from __future__ import annotations
@@ -29,11 +30,16 @@ from roost.identity.selfservice.flow import Flow, Node, input_node
 from roost.identity.selfservice.flows import FormError
 from roost.identity.selfservice.settings import Change
 from roost.identity.selfservice.step_up import Spender
+from roost.identity.selfservice.webauthn_script import script_node
 
 TRIGGERS = {
     "webauthn": ("oryWebAuthnRegistration", "oryWebAuthnLogin"),
     "passkey": ("oryPasskeySettingsRegistration", "oryPasskeyLogin"),
 }
+AUTOCOMPLETE = "oryPasskeyLoginAutocompleteInit"
+"""The passkey login button's ``onloadTrigger``: conditional UI on the identifier field."""
+REGISTER = {"webauthn": "webauthn_register", "passkey": "passkey_settings_register"}
+"""The field a new key's attestation comes back in (Kratos's SDK names)."""
 
 
 def _challenge_key(kind: str) -> str:
@@ -47,7 +53,10 @@ def _entries(identity: Identity, kind: str) -> list[dict[str, Any]]:
 
 
 def _button(name: str, group: str, options: str, trigger: str, label: text.Text) -> Node:
+    """A trigger button; ``onclick`` is the legacy form Kratos still sends (the options
+    inline for WebAuthn, none for passkeys, whose script reads them from the form)."""
     n = input_node(name, group, "button", value=options, label=label)
+    n["attributes"]["onclick"] = f"window.{trigger}({options})"
     n["attributes"]["onclickTrigger"] = trigger
     return n
 
@@ -76,12 +85,13 @@ def _remove_node(kind: str, entry: dict[str, Any]) -> Node:
 class KeySettings:
     """``method: webauthn`` or ``passkey`` in settings: add a key, remove one."""
 
-    def __init__(self, kind: str, rp: keys.RelyingParty) -> None:
+    def __init__(self, kind: str, rp: keys.RelyingParty, *, public_url: str) -> None:
         self.kind = kind
         self.rp = rp
+        self.public_url = public_url
 
     def claims(self, body: dict[str, Any]) -> bool:
-        return bool(body.get(f"{self.kind}_register") or body.get(f"{self.kind}_remove"))
+        return bool(body.get(REGISTER[self.kind]) or body.get(f"{self.kind}_remove"))
 
     def nodes(self, identity: Identity, schema: IdentitySchema, flow: Flow) -> list[Node]:
         k, existing = self.kind, _entries(identity, self.kind)
@@ -94,7 +104,7 @@ class KeySettings:
             shown = [
                 input_node("passkey_create_data", k, "hidden", value=options),
                 _button("passkey_register_trigger", k, "", trigger, mfa_text.add_passkey()),
-                input_node("passkey_register", k, "hidden"),
+                input_node(REGISTER[k], k, "hidden"),
             ]
         else:
             shown = [
@@ -106,7 +116,8 @@ class KeySettings:
                 ),
                 input_node("webauthn_register", k, "hidden"),
             ]
-        return shown + [_remove_node(k, e) for e in existing]
+        removals = [_remove_node(k, e) for e in existing]
+        return [*shown, *removals, script_node(self.public_url, k)]
 
     async def update(self, change: Change) -> Identity:
         f, body, k = change.flow, change.body, self.kind
@@ -119,9 +130,10 @@ class KeySettings:
                 raise _fail(f, f"{k}_remove", mfa_text.no_webauthn())
             self._store(updated, kept)
         else:
-            response = body.get(f"{k}_register")
+            field = REGISTER[k]
+            response = body.get(field)
             if not isinstance(response, str) or not response:
-                raise _fail(f, f"{k}_register", text.required(f"{k}_register"))
+                raise _fail(f, field, text.required(field))
             change.require_privileged()
             challenge = f.internal_context.get(_challenge_key(k))
             name = body.get("webauthn_register_displayname")
@@ -134,7 +146,7 @@ class KeySettings:
                     passwordless=k == "passkey",
                 )
             except keys.CeremonyFailed:
-                raise _fail(f, f"{k}_register", mfa_text.webauthn_wrong()) from None
+                raise _fail(f, field, mfa_text.webauthn_wrong()) from None
             self._store(updated, [*_entries(updated, k), entry])
             if k == "webauthn":
                 change.authenticated_with("webauthn", "aal2")
@@ -178,9 +190,10 @@ async def _check(
 class KeyLogin:
     """``method: webauthn`` as the second factor at an aal2 login."""
 
-    def __init__(self, rp: keys.RelyingParty, spender: Spender) -> None:
+    def __init__(self, rp: keys.RelyingParty, spender: Spender, *, public_url: str) -> None:
         self.rp = rp
         self.spender = spender
+        self.public_url = public_url
 
     def login_nodes(self, identity: Identity, flow: Flow) -> list[Node]:
         existing = _entries(identity, "webauthn")
@@ -192,6 +205,7 @@ class KeyLogin:
         return [
             _button("webauthn_login_trigger", "webauthn", options, TRIGGERS["webauthn"][1], label),
             input_node("webauthn_login", "webauthn", "hidden"),
+            script_node(self.public_url, "webauthn"),
         ]
 
     async def verify(self, f: Flow, identity: Identity, body: dict[str, Any]) -> None:
@@ -210,20 +224,29 @@ class PasskeyLogin:
     """``method: passkey``: a discoverable key signs in on its own (aal1, as Kratos)."""
 
     def __init__(
-        self, rp: keys.RelyingParty, identities: PasskeyIdentities, spender: Spender
+        self,
+        rp: keys.RelyingParty,
+        identities: PasskeyIdentities,
+        spender: Spender,
+        *,
+        public_url: str,
     ) -> None:
         self.rp = rp
         self.identities = identities
         self.spender = spender
+        self.public_url = public_url
 
     def flow_nodes(self, flow: Flow) -> list[Node]:
         options, challenge = keys.authentication_options(self.rp, [])
         flow.internal_context[_challenge_key("passkey")] = challenge
         label = mfa_text.sign_in_with_passkey()
+        trigger = _button("passkey_login_trigger", "passkey", "", TRIGGERS["passkey"][1], label)
+        trigger["attributes"].update(onload=f"window.{AUTOCOMPLETE}()", onloadTrigger=AUTOCOMPLETE)
         return [
             input_node("passkey_challenge", "passkey", "hidden", value=options),
-            _button("passkey_login_trigger", "passkey", "", TRIGGERS["passkey"][1], label),
+            trigger,
             input_node("passkey_login", "passkey", "hidden"),
+            script_node(self.public_url, "passkey"),
         ]
 
     async def authenticate(self, f: Flow, body: dict[str, Any]) -> Identity:

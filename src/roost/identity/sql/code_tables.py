@@ -117,4 +117,25 @@ login_codes = Table(
 """Passwordless login codes (step 20261207300002)."""
 Index("identity_login_codes_flow_idx", login_codes.c.selfservice_login_flow_id, login_codes.c.nid)
 
+registration_codes = Table(
+    "identity_registration_codes",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("code", String(64), nullable=False),
+    Column("address", String(255), nullable=False),
+    Column("address_type", String(36), nullable=False),
+    Column("used_at", DateTime, nullable=True),
+    Column("expires_at", DateTime, nullable=False),
+    Column("issued_at", DateTime, nullable=False),
+    _ref("selfservice_registration_flow_id", "selfservice_registration_flows", nullable=False),
+    *_stamps(),
+    _nid(),
+)
+"""Registration codes (step 20261207400001): no identity until the code is used."""
+Index(
+    "identity_registration_codes_flow_idx",
+    registration_codes.c.selfservice_registration_flow_id,
+    registration_codes.c.nid,
+)
+
 FLOW_TABLES.update(recovery=recovery_flows, verification=verification_flows)

@@ -53,11 +53,15 @@ TABLES = {
     "login_code": CodeTable(
         t.login_codes, "code", "selfservice_login_flow_id", "address", identity=True
     ),
+    "registration_code": CodeTable(
+        t.registration_codes, "code", "selfservice_registration_flow_id", "address"
+    ),
 }
 _FLOWS = {
     "recovery": t.recovery_flows,
     "verification": t.verification_flows,
     "login": FLOW_TABLES["login"],
+    "registration": FLOW_TABLES["registration"],
 }
 
 
@@ -219,6 +223,20 @@ class CodeStore:
             return True
 
         return await self.db.transaction(run)
+
+    async def verified_identity(self, address_id: uuid.UUID) -> Identity | None:
+        async def run(conn: AsyncConnection) -> Identity | None:
+            identity_id = await conn.scalar(
+                select(verifiable_addresses.c.identity_id).where(
+                    verifiable_addresses.c.nid == self.nid,
+                    verifiable_addresses.c.id == address_id,
+                )
+            )
+            if identity_id is None:
+                return None
+            return (await self.identities.load(conn, [identity_id])).get(identity_id)
+
+        return await self.db.read(run)
 
     async def owner(self, kind: str, value: str) -> tuple[Identity, Address] | None:
         table = recovery_addresses if kind == "recovery" else verifiable_addresses

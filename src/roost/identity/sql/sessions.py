@@ -8,6 +8,7 @@ Admin lists use keyset pagination on ``(created_at DESC, id)``.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -202,6 +203,44 @@ class SessionStore:
                     sessions.c.nid == self.nid, sessions.c.identity_id == identity_id
                 )
             )
+            return int(result.rowcount)
+
+        return await self.db.transaction(run, idempotent=True)
+
+    async def manage(
+        self,
+        action: str,
+        *,
+        identity_ids: Sequence[uuid.UUID] | None = None,
+        session_ids: Sequence[uuid.UUID] | None = None,
+        limit: int | None = None,
+    ) -> int:
+        """``POST /admin/sessions``: disable (active ones only) or delete the sessions of
+        ``identity_ids``, or ``session_ids``, or with neither at most ``limit`` of the
+        network's; how many rows changed."""
+        c = sessions.c
+        chosen = select(c.id).where(c.nid == self.nid)
+        if identity_ids is not None:
+            chosen = chosen.where(c.identity_id.in_(identity_ids))
+        if session_ids is not None:
+            chosen = chosen.where(c.id.in_(session_ids))
+        if action == "disable":
+            chosen = chosen.where(c.active.is_(True))
+        if limit is not None:
+            chosen = chosen.order_by(c.id).limit(limit)
+
+        async def run(conn: AsyncConnection) -> int:
+            ids = [row.id for row in await conn.execute(chosen)]
+            if not ids:
+                return 0
+            if action == "disable":
+                stmt: Any = update(sessions).values(active=False, updated_at=now())
+            else:
+                await conn.execute(
+                    delete(session_devices).where(session_devices.c.session_id.in_(ids))
+                )
+                stmt = delete(sessions)
+            result = await conn.execute(stmt.where(c.nid == self.nid, c.id.in_(ids)))
             return int(result.rowcount)
 
         return await self.db.transaction(run, idempotent=True)

@@ -18,12 +18,18 @@ from roost.core.config import get
 from roost.core.errors import ConfigError
 
 METHODS: dict[str, tuple[str, ...]] = {
-    "registration": ("password",),
-    "login": ("password", "passkey"),
+    "registration": ("password", "code"),
+    "login": ("password", "passkey", "code", "totp", "lookup_secret", "webauthn"),
     "settings": ("password", "profile", "totp", "lookup_secret", "webauthn", "passkey"),
+    "recovery": (),
+    "verification": (),
 }
-"""The flows whose hooks run, and the methods with ``after.<method>.hooks`` (first factors
+"""The flows whose hooks run, and the methods with ``after.<method>.hooks`` (the methods
 that finish the flow; other methods' keys stay in ``config.KNOWN``, warned of)."""
+
+REVOKER = "revoke_active_sessions"
+"""Kratos's session destroyer: after recovery or login, the identity's other sessions end."""
+REVOCABLE = ("recovery", "login")
 
 
 @dataclass(frozen=True)
@@ -112,6 +118,11 @@ def web_hook(raw: dict[str, Any], key: str) -> WebHookConfig:
     )
 
 
+def _revokes(values: dict[str, Any], key: str) -> bool:
+    entries = get(values, key) or []
+    return any(isinstance(e, dict) and e.get("hook") == REVOKER for e in entries)
+
+
 def _hooks_at(values: dict[str, Any], key: str) -> tuple[WebHookConfig, ...]:
     out = []
     for i, entry in enumerate(get(values, key) or []):
@@ -125,6 +136,15 @@ class HookConfig:
     """Web hooks by place: ``<kind>.before``, ``<kind>.after`` and ``<kind>.after.<method>``."""
 
     places: dict[str, tuple[WebHookConfig, ...]] = field(default_factory=dict)
+    revoking: frozenset[str] = frozenset()
+    """The places with ``revoke_active_sessions`` (``recovery.after``, ``login.after[.m]``)."""
+
+    def __bool__(self) -> bool:
+        return bool(self.places or self.revoking)
+
+    def revokes(self, kind: str, method: str = "") -> bool:
+        """Whether a finished ``kind`` flow (by ``method``) ends the identity's other sessions."""
+        return f"{kind}.after" in self.revoking or f"{kind}.after.{method}" in self.revoking
 
     def at(self, place: str) -> tuple[WebHookConfig, ...]:
         return self.places.get(place, ())
@@ -136,6 +156,7 @@ class HookConfig:
     @classmethod
     def from_values(cls, values: dict[str, Any]) -> HookConfig:
         places: dict[str, tuple[WebHookConfig, ...]] = {}
+        revoking: set[str] = set()
         for kind, methods in METHODS.items():
             base = f"selfservice.flows.{kind}"
             keys = {
@@ -147,7 +168,9 @@ class HookConfig:
                 found = _hooks_at(values, key)
                 if found:
                     places[place] = found
-        return cls(places)
+                if kind in REVOCABLE and place != f"{kind}.before" and _revokes(values, key):
+                    revoking.add(place)
+        return cls(places, frozenset(revoking))
 
 
 HOOK_LIST = {

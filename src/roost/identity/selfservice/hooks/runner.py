@@ -4,7 +4,12 @@
 * registration ``after``: hooks that can interrupt or parse run before the
   identity is written (their answer may change it or stop the flow); the
   others run once the identity and session are written.
-* login ``after``: every hook runs before the session is written.
+* login ``after``: every hook runs before the session is written, for the
+  first factor and for a second one (``after.totp`` ...); ``revoke_active_sessions``
+  ends the identity's other sessions.
+* recovery and verification: ``before`` when the flow is created, ``after``
+  once the code or link was used and its writes are done (recovery's session
+  is in the context; ``revoke_active_sessions`` ends the identity's others).
 * ``response.ignore``: the call is started and never awaited; its failure is
   only logged.
 
@@ -17,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
@@ -34,6 +39,12 @@ from roost.identity.sessions.model import Session
 log = logging.getLogger("roost.identity.hooks")
 
 
+class SessionRevoker(Protocol):
+    """``revoke_active_sessions`` (``sessions.manager.SessionManager``)."""
+
+    async def revoke_others(self, current: Session) -> int: ...
+
+
 class FlowHooks:
     """The configured web hooks, called by the flows at their places."""
 
@@ -43,8 +54,10 @@ class FlowHooks:
         public_url: str,
         schemas: Schemas,
         client: httpx.AsyncClient | None = None,
+        sessions: SessionRevoker | None = None,
     ) -> None:
         self.config = config
+        self.sessions = sessions
         self.public_url = public_url
         self.schemas = schemas
         self.schema_url: Callable[[str], str] = schemas.url
@@ -152,6 +165,25 @@ class FlowHooks:
         hooks = self.config.after("login", method)
         if hooks:
             await self._run(hooks, f, self._context(f, req, ident, session))
+        await self._revoke("login", method, session)
+
+    async def address_after(
+        self,
+        kind: str,
+        f: Flow,
+        ident: Identity | None,
+        session: Session | None,
+        req: HookRequest | None,
+    ) -> None:
+        """Recovery's or verification's after-hooks, once the flow's writes are done."""
+        hooks = self.config.at(f"{kind}.after")
+        if hooks:
+            await self._run(hooks, f, self._context(f, req, ident, session))
+        await self._revoke(kind, "", session)
+
+    async def _revoke(self, kind: str, method: str, session: Session | None) -> None:
+        if session is not None and self.sessions is not None and self.config.revokes(kind, method):
+            await self.sessions.revoke_others(session)
 
     async def close(self) -> None:
         for task in list(self._background):
