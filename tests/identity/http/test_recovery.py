@@ -4,6 +4,7 @@ for form posts, codes and links read from mail a real SMTP server received."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -20,7 +21,10 @@ from ory_kratos_client.models.update_recovery_flow_with_code_method import (
     UpdateRecoveryFlowWithCodeMethod,
 )
 
-from tests.identity.http.conftest import MailSite, table_text
+from tests.conftest import BACKENDS
+from tests.identity.http.conftest import MailSite, _mail_site, table_text
+from tests.identity.http.mfa_support import code as totp_at
+from tests.identity.http.mfa_support import link_totp, whoami
 from tests.support.kratos_ui import Page
 
 CODE_TABLES = (
@@ -341,3 +345,54 @@ def test_one_code_used_at_once_by_two_clients_gives_one_session(mail_site: MailS
     assert all(r.status_code < 500 for r in answers)
     sessions = httpx.get(f"{site.admin}/admin/identities/{identity_id}/sessions").json()
     assert len(sessions) == 1
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def totp_mail_site(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[MailSite]:
+    """Recovery by mail, TOTP on, settings needing the highest AAL (Kratos's default)."""
+    more = {
+        "selfservice": {
+            "methods": {"totp": {"enabled": True, "config": {"issuer": "Roost Tests"}}},
+            "flows": {"settings": {"required_aal": "highest_available"}},
+        }
+    }
+    yield from _mail_site(request.param, tmp_path_factory, {}, more)
+
+
+def test_recovery_of_an_identity_with_totp_signs_in_then_asks_for_the_second_factor(
+    totp_mail_site: MailSite,
+) -> None:
+    """Found by the account UI's browser test: the recovered session (aal1) got no cookie
+    because making the settings flow already demanded aal2. As in Kratos the cookie is
+    set and the settings flow made; fetching it sends the browser to the aal2 login."""
+    site = totp_mail_site
+    address, identity_id = site.identity()
+    with site.browser() as b:
+        site.sign_in(b, address)
+        secret = link_totp(site, b)
+    with site.browser() as b:
+        page = Page(b.get(f"{site.public}/self-service/recovery/browser"))
+        page = Page(b.post(page.action, data=page.form("code", email=address)))
+        code = code_in(site.mail_to(address))
+        r = b.post(
+            page.action, data={**page.form("code", code=code), "email": ""}, follow_redirects=False
+        )
+        assert r.status_code == 303 and "/settings?flow=" in r.headers["location"], r.text
+        assert "ory_kratos_session" in r.cookies
+        flow_id = r.headers["location"].split("flow=")[1]
+        got = b.get(f"{site.public}/self-service/settings/flows", params={"id": flow_id})
+        assert got.status_code == 403
+        assert got.json()["error"]["id"] == "session_aal2_required"
+        step_up = got.json()["redirect_browser_to"]
+        assert "aal=aal2" in step_up
+        me = whoami(site, b)
+        assert me.status_code == 403  # whoami's default required_aal is highest_available
+        login = Page(b.get(step_up))
+        # the step after the one linking used: a code is good once (and one step of skew)
+        done = b.post(login.action, data=login.form("totp", totp_code=totp_at(secret, 1)))
+        assert done.status_code == 200, done.text
+        me = whoami(site, b)
+        assert me.status_code == 200 and me.json()["identity"]["id"] == identity_id
+        assert me.json()["authenticator_assurance_level"] == "aal2"

@@ -57,7 +57,9 @@ class RecoveryIdentities(Protocol):
 
 
 class SettingsFlows(Protocol):
-    async def create_flow(self, start: Start, messages: list[text.Text] | None = None) -> Flow: ...
+    async def create_flow(
+        self, start: Start, messages: list[text.Text] | None = None, after_recovery: bool = False
+    ) -> Flow: ...
 
 
 def signed_in() -> KratosError:
@@ -136,7 +138,7 @@ class Recovery(AddressFlow):
         message = text.recovery_successful(minutes, int(until.timestamp()))
         kind: Literal["api", "browser"] = "browser" if f.browser else "api"
         start = Start(self._settings_url(f), kind, session.token, sub.next_csrf)
-        settings = await self.settings.create_flow(start, [message])
+        settings = await self.settings.create_flow(start, [message], after_recovery=True)
         await self.after_hooks(f, identity, session, sub)
         return Recovered(f, session, settings)
 

@@ -157,20 +157,30 @@ class Settings:
             nodes += strategy.nodes(identity, schema, flow)
         return without_repeated_scripts(nodes)
 
-    async def _caller(self, token: str | None, request_url: str) -> tuple[Session, Identity]:
+    async def _caller(
+        self, token: str | None, request_url: str, check_aal: bool = True
+    ) -> tuple[Session, Identity]:
         session = await self.sessions.active(token)
         if session is None:
             raise no_session()
         identity = await self.identities.get(session.identity_id)
         if identity is None:
             raise no_session()
-        if not aal.satisfied(self.required_aal, session.aal, identity.available_aal):
+        if check_aal and not aal.satisfied(self.required_aal, session.aal, identity.available_aal):
             raise aal.aal2_required(aal.step_up_url(self.flows.public_url, request_url))
         return session, identity
 
-    async def create_flow(self, start: Start, messages: list[text.Text] | None = None) -> Flow:
-        """A settings flow for the caller (``messages``: shown on it, e.g. after recovery)."""
-        _, identity = await self._caller(start.session_token, start.request_url)
+    async def create_flow(
+        self, start: Start, messages: list[text.Text] | None = None, after_recovery: bool = False
+    ) -> Flow:
+        """A settings flow for the caller (``messages``: shown on it, e.g. after recovery).
+
+        After recovery the new session is aal1 even when the identity has a second
+        factor; the flow is made anyway (as Kratos's recovery does), so the session
+        cookie is set and the settings UI's fetch of the flow asks for the step-up."""
+        _, identity = await self._caller(
+            start.session_token, start.request_url, check_aal=not after_recovery
+        )
         f = self.flows.new("settings", start, [])
         f.nodes = self._nodes(identity, f)
         if f.browser:
