@@ -8,7 +8,8 @@ JWKS, calls userinfo and refreshes. The user enrols TOTP, the RP logs out
 (RP-initiated), and the next sign-in takes the second factor and skips the
 remembered consent. Then a passkey is registered and used through Chromium's
 virtual authenticator, and a last sign-in uses the keyboard alone. The password
-is recovered by e-mail code on the way. Every page is screenshotted
+is recovered by e-mail code on the way, after TOTP is enrolled, so recovery asks
+for the second factor before the settings page. Every page is screenshotted
 (``test-artefacts/account``) and checked with axe-core (no serious or critical
 finding).
 """
@@ -255,7 +256,9 @@ def _sign_out(j: Journey) -> None:
         j.page.locator("#logout").click()
 
 
-def _recover(j: Journey, address: str) -> None:
+def _recover(j: Journey, address: str, secret: str) -> None:
+    """Recovery of an identity with TOTP: the code signs in at aal1, the settings page
+    asks for the second factor first (as Kratos), then the password is changed."""
     _sign_out(j)
     j.page.goto(f"{j.ui}/recovery")
     j.at("/recovery")
@@ -265,7 +268,11 @@ def _recover(j: Journey, address: str) -> None:
     j.look("recovery-code")
     j.form("code").locator("input[name=code]").fill(j.stack.mail_code(address, 2))
     j.submit("code")
-    j.at("/settings")  # recovered: a privileged session on the settings page
+    j.at("/login")  # recovered at aal1: the second factor before the settings
+    j.look("recovery-second-factor")
+    j.form("totp").locator("input[name=totp_code]").fill(_totp_code(secret))
+    j.submit("totp")
+    j.at("/settings")  # a privileged aal2 session on the settings page
     j.form("password").locator("input[name=password]").fill(NEW_PASSWORD)
     j.submit("password")
     assert j.page.locator("[data-id='1050001']").count() == 1, j.page.content()
@@ -305,8 +312,8 @@ def test_sign_in_with_roost_in_a_real_browser(stack: Stack) -> None:
             assert claims["email"] == address and claims["email_verified"] is True
             assert rp.userinfo(token["access_token"])["sub"] == claims["sub"]
             assert rp.refresh(token["refresh_token"])["access_token"] != token["access_token"]
-            _recover(j, address)
             secret = _enrol_totp(j)
+            _recover(j, address, secret)
             _rp_logout(j, rp, token["id_token"])
             again = _second_factor_sign_in(j, rp, address, secret)
             assert rp.verify(again["id_token"])["sub"] == claims["sub"]

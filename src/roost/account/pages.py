@@ -139,6 +139,9 @@ def _flow_page(pages: _Pages, kind: str) -> Handler:
         except RemoteError as exc:
             if exc.status in (404, 410):  # unknown or expired: a fresh flow, as Kratos's UI
                 return RedirectResponse(site.start(kind, {}), 303)
+            step_up = _redirect_browser_to(exc.body)
+            if step_up:  # e.g. session_aal2_required: the second factor first
+                return RedirectResponse(step_up, 303)
             return pages.error(exc.status, exc.body)
         ui = flow.get("ui") or {}
         client = await _login_client(site, flow) if kind == "login" else None
@@ -147,6 +150,15 @@ def _flow_page(pages: _Pages, kind: str) -> Handler:
         )
 
     return handle
+
+
+def _redirect_browser_to(body: dict[str, Any]) -> str | None:
+    """Where an identity error sends the browser (Kratos's ``redirect_browser_to``),
+    if it is an http(s) URL; the identity service is the only source of it."""
+    url = body.get("redirect_browser_to")
+    if isinstance(url, str) and url.startswith(("http://", "https://")):
+        return url
+    return None
 
 
 async def _login_client(site: Site, flow: dict[str, Any]) -> dict[str, Any] | None:
