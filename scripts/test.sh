@@ -35,6 +35,13 @@ if command -v npm >/dev/null && [ ! -f "$KETO_NPM/node_modules/@ory/keto-grpc-cl
   npm install --no-audit --no-fund --prefix "$KETO_NPM" @ory/keto-grpc-client@0.13.0-alpha.0 >&2 || true
 fi
 
+# Ory Keto's own binary (tests/permissions/grpc/test_keto_cli.py, test_differential.py),
+# built once from the Go module proxy outside the repository (tests/support/keto.py);
+# the tests build it too, and skip without Go.
+if command -v go >/dev/null || [ -x /usr/local/go/bin/go ]; then
+  .venv/bin/python -m tests.support.keto >&2 || true
+fi
+
 eval "$(scripts/pg-throwaway.sh start)"
 trap 'scripts/pg-throwaway.sh stop "$ROOST_PG_DIR"' EXIT
 export ROOST_REQUIRE_POSTGRES=1
