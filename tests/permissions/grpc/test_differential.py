@@ -1,8 +1,8 @@
 """The same Keto CLI calls against real Keto v0.13.0-alpha.0 and against Roost give the
 same output, exit code and gRPC errors (seed namespaces; Roost on SQLite and PostgreSQL).
 
-Real Keto is the binary of tests.support.keto serving on free loopback ports; it
-stores on PostgreSQL, so the test skips without it (and without Keto's build).
+Real Keto is the binary of tests.support.keto serving on free loopback ports with
+``dsn: memory`` (its in-memory SQLite), a fresh one for each Roost backend.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import httpx
 import pytest
 import yaml
 
-from tests.conftest import BACKENDS, new_dsn, postgres_admin_dsn
+from tests.conftest import BACKENDS
 from tests.permissions.conftest import SEED_NAMESPACES, serve_permissions
 from tests.permissions.grpc.test_keto_cli import SEED_TUPLE, keto
 from tests.support.keto import keto_binary
@@ -73,16 +73,14 @@ class RealKeto:
         cfg.write_text(
             yaml.safe_dump(
                 {
-                    "dsn": new_dsn("postgres", tmp),
+                    "dsn": "memory",
                     "namespaces": SEED_NAMESPACES,
                     "serve": {k: {"host": "127.0.0.1", "port": v} for k, v in ports.items()},
                     "log": {"level": "warn"},
                 }
             )
         )
-        env = {**os.environ, "SQA_OPT_OUT": "true"}
-        migrate = [binary, "migrate", "up", "-y", "-c", str(cfg)]
-        subprocess.run(migrate, check=True, env=env, capture_output=True, timeout=120)
+        env = {**os.environ, "SQA_OPT_OUT": "true"}  # no usage reports from tests
         self.proc = subprocess.Popen(
             [binary, "serve", "-c", str(cfg)],
             stdout=(tmp / "keto.log").open("wb"),
@@ -109,16 +107,19 @@ class RealKeto:
 def servers(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[RealKeto, Server]]:
-    postgres_admin_dsn()
-    real = RealKeto(tmp_path_factory.mktemp("keto-real"))
     roost = serve_permissions(
         tmp_path_factory.mktemp(f"keto-roost-{request.param}"),
         request.param,
         {"namespaces": SEED_NAMESPACES},
     )
-    yield real, roost
-    real.stop()
-    roost.stop()
+    try:
+        real = RealKeto(tmp_path_factory.mktemp("keto-real"))
+        try:
+            yield real, roost
+        finally:
+            real.stop()
+    finally:
+        roost.stop()
 
 
 def _normalised(stdout: str) -> Any:
