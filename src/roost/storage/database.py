@@ -399,17 +399,7 @@ class Database:
                     sent = True
                     return await self._fetch_on(driver, sql, params)
             except (DBAPIError, *_DRIVER_ERRORS) as exc:
-                code = sqlstate(exc)
-                lost = connection_lost(exc) and not deadline.passed()
-                safe = idempotent or not sent or nothing_sent(exc)
-                retry = code in RETRYABLE or (code == AMBIGUOUS and idempotent) or (lost and safe)
-                if not retry or attempt == MAX_ATTEMPTS - 1:
-                    _raise_domain(exc)
-            log.debug(
-                "retrying statement after %s (attempt %d)", code or "a lost connection", attempt
-            )
-            self.retries += 1
-            await asyncio.sleep(_backoff(attempt))
+                await self._retry_or_raise(exc, attempt, deadline, idempotent, sent, "statement")
         raise ConcurrentUpdate()
 
     async def raw_transaction(
@@ -433,18 +423,33 @@ class Database:
                         committing = True
                 return
             except (DBAPIError, *_DRIVER_ERRORS) as exc:
-                code = sqlstate(exc)
-                lost = connection_lost(exc) and not deadline.passed()
-                safe = idempotent or not committing or nothing_sent(exc)
-                retry = code in RETRYABLE or (code == AMBIGUOUS and idempotent) or (lost and safe)
-                if not retry or attempt == MAX_ATTEMPTS - 1:
-                    _raise_domain(exc)
-            log.debug(
-                "retrying transaction after %s (attempt %d)", code or "a lost connection", attempt
-            )
-            self.retries += 1
-            await asyncio.sleep(_backoff(attempt))
+                await self._retry_or_raise(exc, attempt, deadline, idempotent, committing)
         raise ConcurrentUpdate()
+
+    async def _retry_or_raise(
+        self,
+        exc: Exception,
+        attempt: int,
+        deadline: Deadline,
+        idempotent: bool,
+        reached_commit: bool,
+        what: str = "transaction",
+    ) -> None:
+        """After a failed write: raise it as a domain error, or wait and count a retry.
+
+        Retried: serialization failures and the like (``RETRYABLE``), an ambiguous
+        commit when the write is idempotent, and a lost connection inside the
+        deadline when running it again cannot apply it twice (idempotent, the
+        commit (or the statement) never started, or nothing reached the server)."""
+        code = sqlstate(exc)
+        lost = connection_lost(exc) and not deadline.passed()
+        safe = idempotent or not reached_commit or nothing_sent(exc)
+        retry = code in RETRYABLE or (code == AMBIGUOUS and idempotent) or (lost and safe)
+        if not retry or attempt == MAX_ATTEMPTS - 1:
+            _raise_domain(exc)
+        log.debug("retrying %s after %s (attempt %d)", what, code or "a lost connection", attempt)
+        self.retries += 1
+        await asyncio.sleep(_backoff(attempt))
 
     def _storable(self, params: Sequence[Any]) -> None:
         """SQLite: the NUL/surrogate net SQLAlchemy's statements get (``refuse_unstorable``),
@@ -499,19 +504,7 @@ class Database:
                         if self.dialect == "sqlite":
                             conn.info.pop("write", None)
             except (DBAPIError, *_DRIVER_ERRORS) as exc:
-                code = sqlstate(exc)
-                lost = connection_lost(exc) and not deadline.passed()
-                safe = idempotent or not committing or nothing_sent(exc)
-                retry = code in RETRYABLE or (code == AMBIGUOUS and idempotent) or (lost and safe)
-                if not retry or attempt == MAX_ATTEMPTS - 1:
-                    _raise_domain(exc)
-                log.debug(
-                    "retrying transaction after %s (attempt %d)",
-                    code or "a lost connection",
-                    attempt,
-                )
-                self.retries += 1
-                await asyncio.sleep(_backoff(attempt))
+                await self._retry_or_raise(exc, attempt, deadline, idempotent, committing)
         raise ConcurrentUpdate()
 
     async def ping(self) -> bool:
