@@ -68,26 +68,21 @@ def new_database(admin_dsn: str) -> str:
 
 
 class Roost:
-    """``roost serve SERVICE --config`` in the background."""
+    """``roost serve [SERVICE] --config`` in the background (no service: all of them)."""
 
-    def __init__(self, workdir: Path, service: str, config: dict[str, Any], workers: int) -> None:
+    def __init__(
+        self, workdir: Path, service: str | None, config: dict[str, Any], workers: int
+    ) -> None:
         workdir.mkdir(parents=True, exist_ok=True)
-        cfg = workdir / f"{service}.yaml"
+        name = service or "roost"
+        cfg = workdir / f"{name}.yaml"
         cfg.write_text(yaml.safe_dump(config))
-        self.log = (workdir / f"{service}.log").open("wb")
+        self.log = (workdir / f"{name}.log").open("wb")
         self.proc = subprocess.Popen(
             [
-                sys.executable,
-                "-m",
-                "roost",
-                "serve",
-                service,
-                "--config",
-                str(cfg),
-                "--data-dir",
-                str(workdir / "data"),
-                "--workers",
-                str(workers),
+                *(sys.executable, "-m", "roost", "serve", *([service] if service else [])),
+                *("--config", str(cfg), "--data-dir", str(workdir / "data")),
+                *("--workers", str(workers)),
             ],
             stdout=self.log,
             stderr=subprocess.STDOUT,
@@ -95,13 +90,14 @@ class Roost:
             env=dict(os.environ),
         )
 
-    def wait_ready(self, url: str) -> None:
-        deadline = time.monotonic() + 60
+    def wait_ready(self, *urls: str, timeout: float = 60) -> None:
+        """Until every URL's ``/health/ready`` answers 200 (exits if roost stops)."""
+        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise SystemExit(f"roost exited early, see {self.log.name}")
             try:
-                if httpx.get(url + "/health/ready", timeout=1).status_code == 200:
+                if all(httpx.get(u + "/health/ready", timeout=1).status_code == 200 for u in urls):
                     return
             except httpx.HTTPError:
                 pass

@@ -18,9 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,10 +28,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import yaml
 
 from bench.common.cpu import tree_cpu
-from bench.common.services import free_port, new_database, postgres_admin, table
+from bench.common.services import Roost, free_port, new_database, postgres_admin, table
 from bench.login.user import form, query, submit
 from roost.cli.wiring import SignInUrls, merged, sign_in_blocks
 
@@ -79,43 +76,6 @@ def _urls(p: dict[str, int]) -> SignInUrls:
         oauth2_public=f"http://localhost:{p['op']}",
         oauth2_admin=f"http://localhost:{p['oa']}",
     )
-
-
-class Stack:
-    def __init__(self, workdir: Path, config: dict[str, Any], workers: int) -> None:
-        cfg = workdir / "roost.yaml"
-        cfg.write_text(yaml.safe_dump(config))
-        self.log = (workdir / "roost.log").open("wb")
-        self.proc = subprocess.Popen(
-            [
-                *(sys.executable, "-m", "roost", "serve", "--config", str(cfg)),
-                *("--data-dir", str(workdir / "data"), "--workers", str(workers)),
-            ],
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            cwd=workdir,
-            env=dict(os.environ),
-        )
-
-    def wait_ready(self, urls: list[str]) -> None:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise SystemExit(f"roost exited early, see {self.log.name}")
-            try:
-                if all(httpx.get(u + "/health/ready", timeout=1).status_code == 200 for u in urls):
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        raise SystemExit("roost did not become ready")
-
-    def stop(self) -> None:
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
 
 
 async def _one(
@@ -202,10 +162,10 @@ def bench(cost: int, args: argparse.Namespace, admin_dsn: str) -> list[list[Any]
     p = {k: free_port() for k in ("ui", "idp", "ida", "op", "oa")}
     dsns = {k: new_database(admin_dsn) for k in ("identity", "oauth2")}
     with tempfile.TemporaryDirectory() as tmp:
-        stack = Stack(Path(tmp), _config(dsns, cost, p), args.workers)
+        stack = Roost(Path(tmp), None, _config(dsns, cost, p), args.workers)
         urls = _urls(p)
         try:
-            stack.wait_ready([urls.account, urls.identity_public, urls.oauth2_admin])
+            stack.wait_ready(urls.account, urls.identity_public, urls.oauth2_admin, timeout=90)
             client = httpx.post(
                 f"{urls.oauth2_admin}/admin/clients",
                 json={
