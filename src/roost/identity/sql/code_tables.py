@@ -99,16 +99,25 @@ recovery_tokens = _codes(
 )
 verification_tokens = _codes("identity_verification_tokens", "token", "verification", _VA, [])
 
+
+def _mailed_code_columns() -> list[Column[Any]]:
+    """A code mailed to an address in a login or registration flow (Kratos's
+    ``identity_login_codes`` / ``identity_registration_codes`` share them)."""
+    return [
+        Column("id", Uuid, primary_key=True),
+        Column("code", String(64), nullable=False),
+        Column("address", String(255), nullable=False),
+        Column("address_type", String(36), nullable=False),
+        Column("used_at", DateTime, nullable=True),
+        Column("expires_at", DateTime, nullable=False),
+        Column("issued_at", DateTime, nullable=False),
+    ]
+
+
 login_codes = Table(
     "identity_login_codes",
     metadata,
-    Column("id", Uuid, primary_key=True),
-    Column("code", String(64), nullable=False),
-    Column("address", String(255), nullable=False),
-    Column("address_type", String(36), nullable=False),
-    Column("used_at", DateTime, nullable=True),
-    Column("expires_at", DateTime, nullable=False),
-    Column("issued_at", DateTime, nullable=False),
+    *_mailed_code_columns(),
     _ref("selfservice_login_flow_id", "selfservice_login_flows", nullable=False),
     _ref("identity_id", "identities", nullable=False),
     *_stamps(),
@@ -120,13 +129,7 @@ Index("identity_login_codes_flow_idx", login_codes.c.selfservice_login_flow_id, 
 registration_codes = Table(
     "identity_registration_codes",
     metadata,
-    Column("id", Uuid, primary_key=True),
-    Column("code", String(64), nullable=False),
-    Column("address", String(255), nullable=False),
-    Column("address_type", String(36), nullable=False),
-    Column("used_at", DateTime, nullable=True),
-    Column("expires_at", DateTime, nullable=False),
-    Column("issued_at", DateTime, nullable=False),
+    *_mailed_code_columns(),
     _ref("selfservice_registration_flow_id", "selfservice_registration_flows", nullable=False),
     *_stamps(),
     _nid(),
