@@ -3,7 +3,7 @@
     python -m bench.oauth2.run [--seconds 10] [--rounds 1] [--workers 2]
                                [--iterations 25000] [--hydra /work/hydra-ref/hydra]
                                [--backends sqlite,postgres] [--ops client_credentials,...]
-                               [--concurrency 16]
+                               [--concurrency 16] [--verified-secret-ttls 10m,0s]
 
 Operations (wrk, 32 connections): client_credentials token issuance (secret
 verification dominates: PBKDF2-SHA256 at ``--iterations``, the same cost for
@@ -17,7 +17,9 @@ PostgreSQL server, on 127.0.0.1 only, with telemetry off, at READ COMMITTED
 (``default_transaction_isolation`` in its DSN: Hydra retries serialization
 failures only on CockroachDB, so at the throwaway cluster's SERIALIZABLE
 default concurrent flows get 500s from it) and with a pool of 32 connections;
-Roost runs at SERIALIZABLE with its default pools. Prints
+Roost runs at SERIALIZABLE with its default pools; with several
+``--verified-secret-ttls`` one Roost per value runs beside the others (``0s``:
+every token request pays the full PBKDF2, as Hydra's do). Prints
 Markdown tables for the README.
 
 Besides req/s and latency, each operation reports the CPU time it cost per
@@ -83,6 +85,7 @@ class Result:
     bad: int
     server_cpu_ms: float = 0.0  # CPU time per request, server processes
     db_cpu_ms: float | None = None  # CPU time per request, PostgreSQL cluster (when ours)
+    client_cpu_ms: float | None = None  # CPU time per flow of the load generator (code flow)
 
 
 def wrk(
@@ -129,7 +132,9 @@ class Target:
         return tree_cpu(self.pid), db
 
 
-def start_roost(workdir: Path, dsn: str, workers: int, iterations: int) -> Target:
+def start_roost(
+    workdir: Path, dsn: str, workers: int, iterations: int, verified_ttl: str
+) -> Target:
     public, admin = free_port(), free_port()
     config = {
         "dsn": dsn,
@@ -137,7 +142,8 @@ def start_roost(workdir: Path, dsn: str, workers: int, iterations: int) -> Targe
                   "admin": {"host": "127.0.0.1", "port": admin}},
         "secrets": {"system": [SECRET]},
         "urls": {"login": UI_LOGIN, "consent": UI_CONSENT},
-        "oauth2": {"hashers": {"algorithm": "pbkdf2", "pbkdf2": {"iterations": iterations}}},
+        "oauth2": {"hashers": {"algorithm": "pbkdf2", "pbkdf2": {"iterations": iterations},
+                               "verified_secret_ttl": verified_ttl}},
     }  # fmt: skip
     roost = Roost(workdir, "oauth2", config, workers)
     roost.wait_ready(f"http://127.0.0.1:{admin}")
@@ -228,6 +234,7 @@ def median(runs: list[Result]) -> Result:
         return sorted(values)[mid]
 
     db = [r.db_cpu_ms for r in runs]
+    own = [r.client_cpu_ms for r in runs]
     return Result(
         pick([r.rps for r in runs]),
         pick([r.p50_ms for r in runs]),
@@ -235,6 +242,7 @@ def median(runs: list[Result]) -> Result:
         sum(r.bad for r in runs),
         pick([r.server_cpu_ms for r in runs]),
         None if None in db else pick(db),
+        None if None in own else pick(own),
     )
 
 
@@ -249,6 +257,11 @@ def main() -> None:
     parser.add_argument("--ops", default="", help="comma-separated subset of the operations")
     parser.add_argument("--no-hydra", action="store_true")
     parser.add_argument("--concurrency", type=int, default=16, help="browsers for 'code flow'")
+    parser.add_argument(
+        "--verified-secret-ttls",
+        default="10m",
+        help="Roost's oauth2.hashers.verified_secret_ttl, one Roost per value (0s: off)",
+    )
     args = parser.parse_args()
     only = {o.strip() for o in args.ops.split(",") if o.strip()}
     global LOAD
@@ -270,13 +283,17 @@ def main() -> None:
             # operations go round the servers in turn, so a change in the machine's load
             # falls on all of them rather than on whichever happened to run then.
             targets: dict[str, Target] = {}
-            for backend in args.backends.split(","):
-                dsn = (f"sqlite:///{tmp}/bench.sqlite" if backend == "sqlite"
+            ttls = args.verified_secret_ttls.split(",")
+            for backend, ttl in ((b, t) for b in args.backends.split(",") for t in ttls):
+                dsn = (f"sqlite:///{tmp}/bench-{ttl}.sqlite" if backend == "sqlite"
                        else new_database(admin_dsn))  # fmt: skip
-                target = start_roost(Path(tmp) / backend, dsn, args.workers, args.iterations)
+                target = start_roost(
+                    Path(tmp) / f"{backend}-{ttl}", dsn, args.workers, args.iterations, ttl
+                )
                 stack.callback(target.stop)
                 target.postmaster = postmaster if backend != "sqlite" else None
-                targets[f"Roost ({backend}, {args.workers} workers)"] = target
+                memo = f", verified secrets kept {ttl}" if len(ttls) > 1 else ""
+                targets[f"Roost ({backend}, {args.workers} workers{memo})"] = target
             if args.no_hydra:
                 pass
             elif Path(args.hydra).exists():
@@ -323,6 +340,14 @@ def main() -> None:
                "server CPU ms/req", "db CPU ms/req", "non-2xx/errors"]  # fmt: skip
     print(f"load average after the run: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     print(table(headers, rows))
+    generator = [
+        f"{server} {r.client_cpu_ms:.1f} ms"
+        for server, by_op in runs.items()
+        for r in [median(by_op[code_flow.NAME])] if code_flow.NAME in by_op
+        if r.client_cpu_ms is not None
+    ]  # fmt: skip
+    if generator:
+        print(f"\nload generator CPU per flow: {'; '.join(generator)}")
 
 
 if __name__ == "__main__":

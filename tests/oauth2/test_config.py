@@ -13,7 +13,11 @@ from roost.core.errors import ConfigError
 from roost.oauth2.config import KNOWN, SCHEMA, SPEC, OAuth2Config
 from roost.oauth2.module import MODULE
 
-ROOST_ONLY = {"janitor", "oauth2.pushed_authorization_requests"}  # beyond Hydra (0031)
+ROOST_ONLY = {
+    "janitor",
+    "oauth2.pushed_authorization_requests",  # beyond Hydra (0031)
+    "oauth2.hashers.verified_secret_ttl",  # beyond Hydra (0039)
+}
 
 
 def _paths(schema: dict[str, Any], prefix: str = "") -> set[str]:

@@ -107,6 +107,7 @@ SCHEMA: dict[str, Any] = _obj(
             algorithm={"type": "string", "enum": ["pbkdf2", "bcrypt"]},
             bcrypt=_obj(cost={"type": "integer", "minimum": 4, "maximum": 31}),
             pbkdf2=_obj(iterations={"type": "integer", "minimum": 1}),
+            verified_secret_ttl=_DURATION,  # beyond Hydra (decision 0039); 0s turns it off
         ),
         client_credentials=_obj(default_grant_allowed_scope={"type": "boolean"}),
         pkce=_obj(enforced={"type": "boolean"}, enforced_for_public_clients={"type": "boolean"}),
@@ -202,6 +203,8 @@ class Hashers:
     algorithm: str = "pbkdf2"
     pbkdf2_iterations: int = 25_000
     bcrypt_cost: int = 10
+    verified_secret_ttl: float = 600.0
+    """Seconds a matched client secret skips the hash (``VerifiedSecrets``); 0 = never."""
 
 
 @dataclass(frozen=True)
@@ -304,6 +307,9 @@ class OAuth2Config:
                 get(v, "oauth2.hashers.algorithm", "pbkdf2"),
                 get(v, "oauth2.hashers.pbkdf2.iterations", 25_000),
                 get(v, "oauth2.hashers.bcrypt.cost", 10),
+                durations.parse(
+                    get(v, "oauth2.hashers.verified_secret_ttl", "10m")
+                ).total_seconds(),
             ),
             encrypt_at_rest=get(v, "oauth2.session.encrypt_at_rest", True),
             exclude_not_before_claim=get(v, "oauth2.exclude_not_before_claim", False),

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from roost.core.pagination import PageTokens
 from roost.core.throttle import FailureThrottle
 from roost.oauth2 import scopes as sc
-from roost.oauth2.clients.hashing import SecretHasher
+from roost.oauth2.clients.hashing import SecretHasher, VerifiedSecrets
 from roost.oauth2.clients.registration import Registration
 from roost.oauth2.clients.rules import ClientRules, http_fetch
 from roost.oauth2.config import OAuth2Config
@@ -170,6 +170,7 @@ class OAuth2Service(Service[Parts]):
             throttle,
             dummy_hash=await asyncio.to_thread(self.hasher.hash, secrets.token_urlsafe(32)),
             counters=self.counters.auth,
+            recent=VerifiedSecrets(cfg.hashers.verified_secret_ttl),
         )
         id_signer = IDTokenSigner(keys, cfg.issuer, cfg.id_token_ttl)
         code_grant = AuthorizationCodeGrant(
@@ -319,6 +320,9 @@ class OAuth2Service(Service[Parts]):
             "roost_oauth2_introspections_total": self.counters.introspections,
             "roost_oauth2_client_secret_verifications_total": (
                 self.counters.auth.secret_verifications
+            ),
+            "roost_oauth2_client_secret_recently_verified_total": (
+                self.counters.auth.recently_verified
             ),
             "roost_oauth2_client_auth_failures_total": self.counters.auth.failures,
             "roost_oauth2_client_auth_delayed_total": self.counters.auth.delayed,

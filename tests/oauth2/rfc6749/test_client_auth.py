@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from roost.core.throttle import BASE_DELAY, FREE_FAILURES
+from roost.oauth2.clients.model import Client
 from roost.oauth2.rfc6749.errors import InvalidClient
 from tests.oauth2.conftest import serve_oauth2
 from tests.oauth2.support import add_client, open_service
@@ -144,6 +145,77 @@ def test_two_servers_on_one_postgres_share_the_count(tmp_path: Path) -> None:
         again, took = _token(b.public, cid, "guess")
         assert again.status_code == 401
         assert _metric(b.admin, "roost_oauth2_client_auth_delayed_total") == 1
+    finally:
+        a.server.stop()
+        b.server.stop()
+
+
+async def test_a_matched_secret_skips_the_hash_until_it_changes(dsn: str) -> None:
+    """Decision 0039: only a secret that matched is remembered, and only for its stored hash."""
+    svc = await open_service(dsn)
+    try:
+        auth = svc.ready.client_auth
+        client = await add_client(svc, client_id="busy", grant_types=["client_credentials"])
+        counters = svc.counters.auth
+        before = counters.secret_verifications
+        await auth.authenticate({}, basic("busy", "client-secret"))
+        await auth.authenticate({}, basic("busy", "client-secret"))
+        assert counters.secret_verifications == before + 1
+        assert counters.recently_verified == 1
+        # A wrong secret is never remembered: it pays the hash every time.
+        for _ in range(2):
+            with pytest.raises(InvalidClient):
+                await auth.authenticate({}, basic("busy", "client-secret-"))
+        assert counters.secret_verifications == before + 3
+        # Another stored hash (the secret was changed elsewhere) misses at once.
+        changed = Client(client.doc, svc.hasher.hash("new-secret"))
+        assert await svc.ready.clients.replace(changed, keep_secret=False)
+        with pytest.raises(InvalidClient):
+            await auth.authenticate({}, basic("busy", "client-secret"))
+        assert (await auth.authenticate({}, basic("busy", "new-secret"))).id == "busy"
+        # The method the client registered still rules on the remembered path.
+        with pytest.raises(InvalidClient):
+            await auth.authenticate({"client_id": "busy", "client_secret": "new-secret"}, None)
+    finally:
+        await svc.close()
+
+
+async def test_remembering_is_off_at_ttl_zero(dsn: str) -> None:
+    svc = await open_service(dsn, oauth2={"hashers": {"pbkdf2": {"iterations": 10},
+                                                      "verified_secret_ttl": "0s"}})  # fmt: skip
+    try:
+        auth = svc.ready.client_auth
+        await add_client(svc, client_id="plain", grant_types=["client_credentials"])
+        before = svc.counters.auth.secret_verifications
+        for _ in range(3):
+            await auth.authenticate({}, basic("plain", "client-secret"))
+        assert svc.counters.auth.secret_verifications == before + 3
+        assert svc.counters.auth.recently_verified == 0
+    finally:
+        await svc.close()
+
+
+def test_rotating_on_one_server_ends_the_other_servers_shortcut(tmp_path: Path) -> None:
+    a = serve_oauth2(tmp_path / "a", "postgres")
+    b = serve_oauth2(tmp_path / "b", "postgres", {"dsn": a.dsn})
+    try:
+        client = a.create_client(grant_types=["client_credentials"])
+        cid, old = client["client_id"], client["client_secret"]
+        for _ in range(2):
+            assert _token(a.public, cid, old)[0].status_code == 200
+        assert _metric(a.admin, "roost_oauth2_client_secret_recently_verified_total") == 1
+        rotated = httpx.post(f"{b.admin}/admin/clients/{cid}/secrets/rotate")
+        assert rotated.status_code == 200, rotated.text
+        new = rotated.json()["client_secret"]
+        assert _token(a.public, cid, new)[0].status_code == 200
+        assert _token(a.public, cid, old)[0].status_code == 200  # rotated: still valid
+        cleared = httpx.delete(f"{b.admin}/admin/clients/{cid}/secrets/rotate")
+        assert cleared.status_code in (200, 204), cleared.text
+        assert _token(a.public, cid, old)[0].status_code == 401
+        assert _token(a.public, cid, new)[0].status_code == 200
+        deleted = httpx.delete(f"{b.admin}/admin/clients/{cid}")
+        assert deleted.status_code == 204
+        assert _token(a.public, cid, new)[0].status_code == 401
     finally:
         a.server.stop()
         b.server.stop()

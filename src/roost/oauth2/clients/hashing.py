@@ -16,9 +16,13 @@ Both release the GIL while they hash.
 from __future__ import annotations
 
 import base64
+import hashlib
 import hmac
 import os
 import re
+import time
+from collections import OrderedDict
+from collections.abc import Callable
 
 import bcrypt
 from cryptography.hazmat.primitives import hashes
@@ -77,3 +81,54 @@ class SecretHasher:
         except (ValueError, OverflowError):
             return False
         return hmac.compare_digest(derived, expected)
+
+
+class VerifiedSecrets:
+    """Which (client, stored hash, secret) triples this process verified recently.
+
+    A confidential client presents the same secret on every token request, and
+    PBKDF2 at Hydra's 25,000 iterations is most of what such a request costs
+    (decision 0039). A successful verification is remembered for ``ttl`` seconds
+    as an HMAC, under a key made at start-up and never stored, of the client id,
+    the stored hash and the secret: no secret is kept, a wrong secret is never
+    remembered (so it always pays the full hash), and a rotated, changed or
+    deleted secret misses at once on every replica, because the stored hash it
+    was verified against is part of the key. Bounded to ``size`` entries, oldest
+    first out; ``ttl`` 0 turns it off.
+    """
+
+    def __init__(
+        self,
+        ttl: float,
+        size: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.ttl = ttl
+        self.size = size
+        self._clock = clock
+        self._key = os.urandom(32)
+        self._seen: OrderedDict[bytes, float] = OrderedDict()
+
+    def _mac(self, client_id: str, stored: str, secret: str) -> bytes:
+        message = "\x00".join((client_id, stored, secret)).encode("utf-8", "surrogatepass")
+        return hmac.new(self._key, message, hashlib.sha256).digest()
+
+    def known(self, client_id: str, stored: str, secret: str) -> bool:
+        """True if this exact secret matched this exact stored hash less than ``ttl`` ago."""
+        if self.ttl <= 0:
+            return False
+        mac = self._mac(client_id, stored, secret)
+        until = self._seen.get(mac)
+        if until is None:
+            return False
+        if until < self._clock():
+            del self._seen[mac]
+            return False
+        return True
+
+    def remember(self, client_id: str, stored: str, secret: str) -> None:
+        if self.ttl <= 0:
+            return
+        self._seen[self._mac(client_id, stored, secret)] = self._clock() + self.ttl
+        while len(self._seen) > self.size:
+            self._seen.popitem(last=False)

@@ -13,6 +13,11 @@ them), and an unknown client id costs the same as a wrong secret, because the
 given secret is then checked against a dummy hash made at start-up with the
 configured algorithm and cost. Both answer the same ``invalid_client`` body;
 the reason is only in ``error_debug`` (``oauth2.expose_internal_errors``).
+
+A secret that matched recently skips the hash and the throttle
+(:class:`roost.oauth2.clients.hashing.VerifiedSecrets`, decision 0039): a
+client's own requests then cost no PBKDF2 and never wait for an attacker's
+failures, while every wrong secret still pays both.
 """
 
 from __future__ import annotations
@@ -38,6 +43,14 @@ class SecretVerifier(Protocol):
     def verify(self, secret: str, stored: str) -> bool: ...
 
 
+class RecentlyVerified(Protocol):
+    """Secrets that matched a stored hash a moment ago (in this process only)."""
+
+    def known(self, client_id: str, stored: str, secret: str) -> bool: ...
+
+    def remember(self, client_id: str, stored: str, secret: str) -> None: ...
+
+
 class Throttle(Protocol):
     """Recent failures per client id, shared by replicas (``roost.core.throttle``)."""
 
@@ -54,6 +67,8 @@ class AuthCounters:
 
     secret_verifications: int = 0
     """Hash comparisons run, the dummy ones for unknown client ids included."""
+    recently_verified: int = 0
+    """Secrets accepted without a hash because they had matched moments before."""
     failures: int = 0
     delayed: int = 0
     """Attempts that waited for earlier failures before their secret was compared."""
@@ -81,6 +96,7 @@ class ClientAuthenticator:
         *,
         dummy_hash: str,
         counters: AuthCounters,
+        recent: RecentlyVerified,
     ) -> None:
         self.clients = clients
         self.verifier = verifier
@@ -89,6 +105,7 @@ class ClientAuthenticator:
         self.dummy_hash = dummy_hash
         """A hash of a random secret, of the configured kind and cost: unknown ids check it."""
         self.counters = counters
+        self.recent = recent
 
     async def authenticate(self, form: dict[str, str], authorization: str | None) -> Client:
         if form.get("client_assertion_type") or form.get("client_assertion"):
@@ -114,6 +131,9 @@ class ClientAuthenticator:
         client = await self.clients.get(client_id)
         if client is not None and client.is_public:
             return client
+        if client is not None and method == client.auth_method and self._recent(client, secret):
+            self.counters.recently_verified += 1
+            return _unexpired(client)
         attempt = await self.throttle.begin(client_id)
         if attempt.delay:
             self.counters.delayed += 1
@@ -123,7 +143,10 @@ class ClientAuthenticator:
         hashes = (client.secret_hash, *client.rotated_hashes) if client else (self.dummy_hash,)
         ok = False
         for stored in hashes:  # rotated secrets keep working until they are cleared
-            ok = ok or await asyncio.to_thread(self.verifier.verify, secret, stored)
+            if not ok and await asyncio.to_thread(self.verifier.verify, secret, stored):
+                ok = True
+                if client is not None:
+                    self.recent.remember(client.id, stored, secret)
             self.counters.secret_verifications += 1
         if not ok or client is None:
             self.counters.failures += 1
@@ -134,7 +157,15 @@ class ClientAuthenticator:
                 else "The provided client secret did not match."
             )
         await self.throttle.succeeded(attempt)
-        expires = int(client.doc.get("client_secret_expires_at") or 0)
-        if expires and expires < time.time():
-            raise InvalidClient("The OAuth 2.0 Client secret has expired.")
-        return client
+        return _unexpired(client)
+
+    def _recent(self, client: Client, secret: str) -> bool:
+        hashes = (client.secret_hash, *client.rotated_hashes)
+        return any(self.recent.known(client.id, stored, secret) for stored in hashes)
+
+
+def _unexpired(client: Client) -> Client:
+    expires = int(client.doc.get("client_secret_expires_at") or 0)
+    if expires and expires < time.time():
+        raise InvalidClient("The OAuth 2.0 Client secret has expired.")
+    return client
