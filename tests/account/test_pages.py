@@ -276,16 +276,16 @@ async def test_second_factor_code_pages(mfa_stack: Stack) -> None:
     stack = mfa_stack
     address = f"pages-{uuid.uuid4().hex[:8]}@example.com"
     backup = f"backup-{uuid.uuid4().hex[:8]}@example.com"
-    r = httpx.post(
-        f"{stack.identity_admin}/admin/identities",
-        json={
-            "schema_id": "default",
-            "traits": {"email": address, "backup": backup},
-            "credentials": {"password": {"config": {"password": PASSWORD}}},
-        },
-    )
-    assert r.status_code == 201, r.text
     async with _browser() as b:
+        r = await b.post(
+            f"{stack.identity_admin}/admin/identities",
+            json={
+                "schema_id": "default",
+                "traits": {"email": address, "backup": backup},
+                "credentials": {"password": {"config": {"password": PASSWORD}}},
+            },
+        )
+        assert r.status_code == 201, r.text
         page = await b.get(f"{stack.urls.account}/login")
         page = await submit(b, form(page, "flow-password"), identifier=address, password=PASSWORD)
         # the second step: one "send a code" button per address, in the code form

@@ -125,6 +125,8 @@ def _wrong(code: str) -> str:
 
 def test_browser_password_then_mailed_code_is_aal2(site: MailSite) -> None:
     address, identity_id = _identity(site)
+    before = httpx.get(f"{site.admin}/admin/identities/{identity_id}").json()
+    assert before["verifiable_addresses"][0]["verified"] is False
     step_up = f"{site.public}/self-service/login/browser?aal=aal2"
     with site.browser() as b:
         page = site.sign_in(b, address)
@@ -146,6 +148,9 @@ def test_browser_password_then_mailed_code_is_aal2(site: MailSite) -> None:
             ("password", "aal1"),
             ("code", "aal2"),
         ]
+    # the code proved the mailbox: the address is verified now, as Kratos marks it
+    admin = httpx.get(f"{site.admin}/admin/identities/{identity_id}").json()
+    assert [(a["value"], a["verified"]) for a in admin["verifiable_addresses"]] == [(address, True)]
     rows = table_text(site.kratos.dsn, "identity_login_codes", "courier_messages")
     assert code not in rows
 
@@ -347,3 +352,38 @@ def test_not_offered_while_mfa_is_off(off: MailSite) -> None:
     )
     assert r.status_code == 400 and r.json()["error"]["code"] == 400
     assert off.mails_to(address) == []
+
+
+def test_odd_input_is_a_400_never_a_500(site: MailSite) -> None:
+    address, _ = _identity(site, email())
+    token = _password_login(site, address).session_token
+    flow = _step_up(site, token)
+    url = f"{site.public}/self-service/login?flow={flow['id']}"
+    headers = {"X-Session-Token": token}
+    for value in (["a@b.c"], 7, "x\x00@b.c", "\ud800@b.c", "a" * 5000 + "@b.c", ""):
+        raw = json.dumps({"method": "code", "address": value})  # \ud800 stays escaped
+        r = httpx.post(url, content=raw, headers={**headers, "Content-Type": "application/json"})
+        assert r.status_code == 400, (repr(value)[:40], r.text[:200])
+        assert r.json().get("state", "choose_method") == "choose_method"
+    for via in ("\x00", "a" * 5000, "email.x.y"):
+        r = httpx.get(
+            f"{site.public}/self-service/login/api",
+            params={"aal": "aal2", "via": via},
+            headers=headers,
+        )
+        assert r.status_code == 400 and "error" in r.json(), r.text[:200]
+    assert site.mails_to(address) == []
+    # resend mails a new code to the same address; only the newest one passes
+    sent = httpx.post(url, json={"address": address}, headers=headers).json()
+    assert sent["state"] == "sent_email"
+    first = code_in(site.mail_to(address))
+    again = httpx.post(
+        url, json={"method": "code", "resend": "code", "identifier": address}, headers=headers
+    )
+    assert again.status_code == 400 and again.json()["state"] == "sent_email"
+    second = code_in(site.mail_to(address, count=2))
+    if first != second:
+        r = httpx.post(url, json={"method": "code", "code": first}, headers=headers)
+        assert r.status_code == 400 and _ids(r.json()) == [4010008]
+    r = httpx.post(url, json={"method": "code", "code": second}, headers=headers)
+    assert r.status_code == 200 and r.json()["session"]["authenticator_assurance_level"] == "aal2"

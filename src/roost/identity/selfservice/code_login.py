@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 from roost.identity import text
 from roost.identity.identities.model import Identity
-from roost.identity.selfservice.address_flow import submit_node
+from roost.identity.selfservice.address_flow import code_input, submit_node
 from roost.identity.selfservice.flow import Flow, Node, csrf_node, input_node
 from roost.identity.selfservice.flows import FormError
 from roost.identity.selfservice.mailed_code import MailedCode
@@ -32,22 +32,31 @@ class CodeIdentities(Protocol):
 
 
 def _sent_nodes(f: Flow, identifier: str) -> list[Node]:
-    code = input_node(
-        "code",
-        "code",
-        "text",
-        required=True,
-        autocomplete="one-time-code",
-        pattern="[0-9]+",
-        label=text.label_login_code(),
-    )
     return [
         csrf_node(f.csrf_token),
         input_node("identifier", "code", "hidden", value=identifier, required=True),
-        code,
+        code_input(text.label_login_code()),
         submit_node("code", text.label_continue()),
         input_node("resend", "code", "submit", value="code", label=text.resend_code()),
     ]
+
+
+async def mail_login_code(
+    sender: MailedCode, f: Flow, identity: Identity, address: str, save: bool = False
+) -> None:
+    """Issue a login code for ``identity`` and queue Kratos's ``login_code_valid`` mail
+    (first factor and second alike)."""
+    value = await sender.issue(f, address, identity.id, save=save)
+    await sender.mailer.queue_email(
+        "login_code_valid",
+        address,
+        {
+            "LoginCode": value,
+            "Identity": {"id": str(identity.id), "traits": identity.traits},
+            "RequestURL": f.request_url,
+            "ExpiresInMinutes": sender.minutes,
+        },
+    )
 
 
 class CodeLogin(MailedCode):
@@ -78,17 +87,7 @@ class CodeLogin(MailedCode):
         if found is None or found.state != "active":
             f.attach("identifier", text.no_code_user())
             raise FormError(f)
-        value = await self.issue(f, identifier, found.id)
-        await self.mailer.queue_email(
-            "login_code_valid",
-            identifier,
-            {
-                "LoginCode": value,
-                "Identity": {"id": str(found.id), "traits": found.traits},
-                "RequestURL": f.request_url,
-                "ExpiresInMinutes": self.minutes,
-            },
-        )
+        await mail_login_code(self, f, found, identifier)
         f.state, f.active = "sent_email", "code"
         f.nodes = _sent_nodes(f, identifier)
         f.messages = [text.login_code_sent()]

@@ -23,7 +23,8 @@ from urllib.parse import parse_qs, urlsplit
 from roost.core.errors import Invalid
 from roost.identity import mfa_text, text
 from roost.identity.identities.model import Identity
-from roost.identity.selfservice.address_flow import submit_node
+from roost.identity.selfservice.address_flow import code_input, submit_node
+from roost.identity.selfservice.code_login import mail_login_code
 from roost.identity.selfservice.flow import Flow, Node, csrf_node, input_node, trait_value
 from roost.identity.selfservice.flows import FormError
 from roost.identity.selfservice.mailed_code import MailedCode
@@ -58,15 +59,6 @@ def _via(f: Flow, identity: Identity, offered: list[str]) -> list[str]:
 
 
 def _sent_nodes(f: Flow, address: str) -> list[Node]:
-    code = input_node(
-        "code",
-        "code",
-        "text",
-        required=True,
-        autocomplete="one-time-code",
-        pattern="[0-9]+",
-        label=text.label_login_code(),
-    )
     shown = input_node(
         "identifier",
         "code",
@@ -77,7 +69,7 @@ def _sent_nodes(f: Flow, address: str) -> list[Node]:
     return [
         shown,
         input_node("method", "code", "hidden", value="code"),
-        code,
+        code_input(text.label_login_code()),
         submit_node("code", text.label_continue()),
         input_node("resend", "code", "submit", value="code", label=text.resend_code()),
         csrf_node(f.csrf_token),
@@ -129,14 +121,4 @@ class CodeSecondFactor(MailedCode):
         f.state, f.active = "sent_email", "code"
         f.nodes = _sent_nodes(f, address)
         f.messages = [mfa_text.code_sent_to_you()]
-        value = await self.issue(f, address, identity.id, save=save)
-        await self.mailer.queue_email(
-            "login_code_valid",
-            address,
-            {
-                "LoginCode": value,
-                "Identity": {"id": str(identity.id), "traits": identity.traits},
-                "RequestURL": f.request_url,
-                "ExpiresInMinutes": self.minutes,
-            },
-        )
+        await mail_login_code(self, f, identity, address, save=save)

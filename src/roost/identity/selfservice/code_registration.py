@@ -21,25 +21,13 @@ from roost.identity import text
 from roost.identity.identities.manager import derive
 from roost.identity.identities.model import Identity, now
 from roost.identity.schemas.manager import IdentitySchema
-from roost.identity.selfservice.address_flow import submit_node
+from roost.identity.selfservice.address_flow import code_input, submit_node
 from roost.identity.selfservice.flow import Flow, Node, input_node
 from roost.identity.selfservice.flows import FormError
 from roost.identity.selfservice.mailed_code import MailedCode
 
 TRAITS = "registration_code_traits"
 """Where the flow keeps the traits the code was mailed for."""
-
-
-def code_input() -> Node:
-    return input_node(
-        "code",
-        "code",
-        "text",
-        required=True,
-        autocomplete="one-time-code",
-        pattern="[0-9]+",
-        label=text.label_registration_code(),
-    )
 
 
 class CodeRegistration(MailedCode):
@@ -88,7 +76,7 @@ class CodeRegistration(MailedCode):
         f.state = "sent_email"
         f.nodes = [n for n in f.nodes if n["group"] not in ("password", "code")]
         f.nodes += [
-            code_input(),
+            code_input(text.label_registration_code()),
             submit_node("code", text.label_continue()),
             input_node("resend", "code", "submit", value="code", label=text.resend_code()),
         ]

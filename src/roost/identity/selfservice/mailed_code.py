@@ -89,7 +89,9 @@ class MailedCode:
                     found = c
         if found is not None and owner is not None and found.identity_id != owner:
             found = None
-        if found is None or not await self.codes.redeem(found, f):
+        # a login code proved the mailbox: its address is verified with it (Kratos's)
+        verify = self.flow_kind == "login" and found is not None and found.identity_id is not None
+        if found is None or not await self.codes.redeem(found, f, verify=verify):
             f.messages = [invalid]
             raise FormError(f)
         return found
