@@ -76,8 +76,10 @@ def config(
     smtp_port: int,
     p: dict[str, int],
     account_extra: dict[str, Any] | None = None,
+    identity_extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The stack's ``roost.yaml``: the wiring plus what a test needs (mail, fast hashes)."""
+    """The stack's ``roost.yaml``: the wiring plus what a test needs (mail, fast hashes),
+    ``identity_extra`` merged over the identity block."""
     urls = _urls(p)
     blocks = sign_in_blocks(urls)
     schema = tmp / "quickstart.schema.json"
@@ -118,6 +120,7 @@ def config(
             },
         },
     )
+    identity = merged(identity, identity_extra or {})
     oauth2 = merged(
         blocks["oauth2"],
         {
@@ -147,13 +150,16 @@ def _urls(p: dict[str, int]) -> SignInUrls:
 
 
 def start_stack(
-    tmp: Path, dsns: dict[str, str], account_extra: dict[str, Any] | None = None
+    tmp: Path,
+    dsns: dict[str, str],
+    account_extra: dict[str, Any] | None = None,
+    identity_extra: dict[str, Any] | None = None,
 ) -> Stack:
     tmp.mkdir(parents=True, exist_ok=True)
     smtp = SMTPServer(free_port()).start()
     p = _ports()
     cfg = tmp / "roost.yaml"
-    cfg.write_text(yaml.safe_dump(config(tmp, dsns, smtp.port, p, account_extra)))
+    cfg.write_text(yaml.safe_dump(config(tmp, dsns, smtp.port, p, account_extra, identity_extra)))
     log = tmp / "roost.log"
     proc = subprocess.Popen(
         [

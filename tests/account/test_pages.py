@@ -241,3 +241,69 @@ async def test_sign_in_with_a_code_by_e_mail(stack: Stack) -> None:
         code = await asyncio.to_thread(stack.mail_code, address, 1)
         home = await submit(b, form(sent, "flow-code"), "method=code", code=code)
         assert home.url == httpx.URL(f"{ui}/") and "You are signed in as" in home.text
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def mfa_stack(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stack]:
+    """The stack with the mailed code as a second factor (decision 0035) and a schema whose
+    ``backup`` trait is a second code address."""
+    import copy
+    import json
+
+    from tests.identity.http.conftest import QUICKSTART_SCHEMA
+
+    if request.param == "postgres":
+        postgres_admin_dsn()
+    tmp = tmp_path_factory.mktemp(f"pages-mfa-{request.param}-{uuid.uuid4().hex[:6]}")
+    doc = copy.deepcopy(QUICKSTART_SCHEMA)
+    code = {"credentials": {"code": {"identifier": True, "via": "email"}}}
+    doc["properties"]["traits"]["properties"]["backup"] = {"type": "string", "ory.sh/kratos": code}
+    schema = tmp / "mfa.schema.json"
+    schema.write_text(json.dumps(doc))
+    identity = {
+        "identity": {"schemas": [{"id": "default", "url": f"file://{schema}"}]},
+        "selfservice": {"methods": {"code": {"passwordless_enabled": False, "mfa_enabled": True}}},
+    }
+    dsns = {k: new_dsn(request.param, tmp) for k in ("identity", "oauth2")}
+    s = start_stack(tmp, dsns, identity_extra=identity)
+    yield s
+    s.stop()
+
+
+async def test_second_factor_code_pages(mfa_stack: Stack) -> None:
+    stack = mfa_stack
+    address = f"pages-{uuid.uuid4().hex[:8]}@example.com"
+    backup = f"backup-{uuid.uuid4().hex[:8]}@example.com"
+    async with _browser() as b:
+        r = await b.post(
+            f"{stack.identity_admin}/admin/identities",
+            json={
+                "schema_id": "default",
+                "traits": {"email": address, "backup": backup},
+                "credentials": {"password": {"config": {"password": PASSWORD}}},
+            },
+        )
+        assert r.status_code == 201, r.text
+        page = await b.get(f"{stack.urls.account}/login")
+        page = await submit(b, form(page, "flow-password"), identifier=address, password=PASSWORD)
+        # the second step: one "send a code" button per address, in the code form
+        assert page.url.path == "/login" and "Confirm it is you" in page.text, page.text[:800]
+        assert f"Send a code to {backup}" in page.text and f"Send a code to {address}" in page.text
+        choose = form(page, "flow-code")
+        assert "csrf_token" in choose.fields and choose.buttons == {"address": address}
+        page = await submit(b, choose, f"address={backup}")
+        assert page.status_code == 200 and "A code has been sent to your address" in page.text
+        sent = form(page, "flow-code")
+        assert {"identifier", "method", "code", "csrf_token"} <= set(sent.fields)
+        wrong = await submit(b, sent, "method=code", code="000000")
+        assert "That code is not right" in wrong.text or stack.mail_code(backup, 1) == "000000"
+        done = await submit(
+            b, form(wrong, "flow-code"), "method=code", code=stack.mail_code(backup, 1)
+        )
+        assert done.status_code == 200 and done.url.path != "/login", done.url
+        me = await b.get(
+            f"{stack.urls.identity_public}/sessions/whoami", headers={"Accept": "application/json"}
+        )
+        assert me.status_code == 200 and me.json()["authenticator_assurance_level"] == "aal2"

@@ -62,3 +62,17 @@ def test_unimplemented_values_are_refused() -> None:
         _cfg({"selfservice": {"methods": {"passkey": {"enabled": True}}}})
     hooks = {"selfservice": {"flows": {"registration": {"after": {"webauthn": {"hooks": []}}}}}}
     assert load(hooks, SPEC, {}).warnings
+
+
+def test_code_mfa_is_read_and_excludes_passwordless() -> None:
+    """``methods.code.mfa_enabled`` (decision 0035): off by default, read without a warning,
+    and refused beside ``passwordless_enabled`` as Kratos's config schema refuses it."""
+    assert not _cfg({}).addresses.mfa
+    on = {"selfservice": {"methods": {"code": {"mfa_enabled": True}}}}
+    assert _cfg(on).addresses.mfa
+    assert not [w for w in load(on, SPEC, {}).warnings if "mfa_enabled" in w]
+    both = {
+        "selfservice": {"methods": {"code": {"mfa_enabled": True, "passwordless_enabled": True}}}
+    }
+    with pytest.raises(ConfigError, match="exclude each other"):
+        _cfg(both)

@@ -23,6 +23,8 @@ EN: dict[int, str] = {
     1010022: "Sign in with your password",
     1010014: "A code has been sent to the address you provided.",
     1010015: "Sign in with code",
+    1010023: "Send a code to {address}",
+    1010025: "A code has been sent to your address. If it does not arrive, send another.",
     1040001: "Sign up",
     1040008: "Back",
     1050004: "Remove the authenticator app",
@@ -65,6 +67,8 @@ EN: dict[int, str] = {
     4000007: "An account with the same identifier already exists.",
     4010001: "The sign-in flow expired; please try again.",
     4010002: "Could not find a strategy to sign you in. Did you fill out the form correctly?",
+    4010008: "That code is not right or was used already; please try again.",
+    4010010: "That address does not belong to this account.",
     4040001: "The registration flow expired; please try again.",
 }
 

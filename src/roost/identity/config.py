@@ -250,7 +250,6 @@ KNOWN = frozenset(
         "serve.admin.request_log",
         "serve.admin.socket",
         "selfservice.methods.profile",
-        "selfservice.methods.code.mfa_enabled",
         "selfservice.methods.code.config.missing_credential_fallback_enabled",
         "selfservice.methods.oidc",
         "selfservice.flows.settings.after.oidc",

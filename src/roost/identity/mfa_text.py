@@ -151,3 +151,25 @@ def no_webauthn() -> Text:
 
 def no_webauthn_user() -> Text:
     return _msg(4000015, "This account does not exist or has no security key set up.")
+
+
+# --- the mailed code as a second factor (decision 0035) ----------------------------------
+
+
+def send_code_to(address: str, channel: str) -> Text:
+    return _msg(1010023, f"Send code to {address}", "info", address=address, channel=channel)
+
+
+def code_sent_to_you() -> Text:
+    return _msg(
+        1010025,
+        "A code was sent to your address. If you didn't receive it, please try again.",
+        "info",
+    )
+
+
+def address_unknown() -> Text:
+    return _msg(
+        4010010,
+        "The address you entered does not match any known addresses in the current account.",
+    )

@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 from roost.core.config import get
+from roost.core.errors import ConfigError
 
 _DURATION = {"type": "string", "pattern": "^([0-9]+(ns|us|ms|s|m|h))+$"}
 _URL = {"type": "string"}
@@ -50,6 +51,7 @@ ADDRESS_METHOD_KEYS: dict[str, Any] = {
         {
             "enabled": {"type": "boolean"},
             "passwordless_enabled": {"type": "boolean"},
+            "mfa_enabled": {"type": "boolean"},
             "config": _obj(
                 {
                     "lifespan": _DURATION,
@@ -59,7 +61,17 @@ ADDRESS_METHOD_KEYS: dict[str, Any] = {
         }
     ),
 }
-"""``selfservice.methods.link`` and ``.code`` (``mfa_enabled``: not yet)."""
+"""``selfservice.methods.link`` and ``.code``."""
+
+
+def _mfa(v: dict[str, Any]) -> bool:
+    """``mfa_enabled``; Kratos's config schema refuses it beside ``passwordless_enabled``
+    (a code is either a first factor or a second one), and so does Roost."""
+    m = "selfservice.methods.code"
+    on = bool(get(v, f"{m}.mfa_enabled", False))
+    if on and get(v, f"{m}.passwordless_enabled", False):
+        raise ConfigError(f"identity: {m}.mfa_enabled and passwordless_enabled exclude each other")
+    return on
 
 
 @dataclass(frozen=True)
@@ -86,6 +98,8 @@ class AddressConfig:
     link_lifespan: timedelta = timedelta(hours=1)
     passwordless: bool = False
     """``methods.code.passwordless_enabled``: login by a mailed code."""
+    mfa: bool = False
+    """``methods.code.mfa_enabled``: a mailed code is a second factor (decision 0035)."""
     show_verification_ui: bool = False
     """The ``show_verification_ui`` registration after-hook: a browser registration goes on
     to the verification UI."""
@@ -122,5 +136,6 @@ class AddressConfig:
             link_enabled=get(v, f"{m}.link.enabled", False),
             link_lifespan=duration(get(v, f"{m}.link.config.lifespan", "1h")),
             passwordless=get(v, f"{m}.code.passwordless_enabled", False),
+            mfa=_mfa(v),
             show_verification_ui=any(h.get("hook") == "show_verification_ui" for h in hooks),
         )

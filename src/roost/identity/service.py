@@ -30,6 +30,7 @@ from roost.identity.identities.model import now
 from roost.identity.metrics import Counters
 from roost.identity.schemas.manager import Schemas, fetch_document, load_schemas
 from roost.identity.selfservice.code_login import CodeLogin
+from roost.identity.selfservice.code_mfa import CodeSecondFactor
 from roost.identity.selfservice.code_registration import CodeRegistration
 from roost.identity.selfservice.codes import CodeHmac
 from roost.identity.selfservice.error_flow import ErrorFlows
@@ -114,7 +115,10 @@ class IdentityService(Service[IdentityParts]):
     async def assemble(self) -> IdentityParts:
         cfg = self.config
         nid = await ensure_network(self.db)
-        identities = IdentityStore(self.db, nid, addresses=self.schemas.marks_addresses)
+        code_mfa = cfg.addresses.mfa and cfg.addresses.code_enabled
+        identities = IdentityStore(
+            self.db, nid, addresses=self.schemas.marks_addresses, code_mfa=code_mfa
+        )
         sessions = SessionStore(self.db, nid, identities)
         manager = SessionManager(sessions, cfg.session_lifespan, cfg.earliest_possible_extend)
         lifespans = {
@@ -165,10 +169,15 @@ class IdentityService(Service[IdentityParts]):
             privileged_max_age=cfg.browser.privileged_session_max_age,
             required_aal=cfg.mfa.settings_required_aal,
             hooks=hooks,
+            code_mfa=code_mfa,
         )
         codes = CodeStore(self.db, nid, store, identities, sessions)
         hmac = CodeHmac(cfg.cookie_secrets)
         a = cfg.addresses
+        if code_mfa:
+            factors["code"] = CodeSecondFactor(
+                codes, hmac, courier, lifespan=a.code_lifespan, max_submissions=a.max_submissions
+            )
         if a.passwordless and a.code_enabled:
             registrations["code"] = CodeRegistration(
                 codes, hmac, courier, lifespan=a.code_lifespan, max_submissions=a.max_submissions

@@ -274,6 +274,7 @@ def _mail_site(
     tmp_path_factory: pytest.TempPathFactory,
     extra: dict[str, Any],
     more: dict[str, Any] | None = None,
+    schema_doc: dict[str, Any] | None = None,
 ) -> Iterator[MailSite]:
     from tests.conftest import new_dsn, postgres_admin_dsn
     from tests.identity.conftest import FAST
@@ -287,7 +288,7 @@ def _mail_site(
     ui = UIServer()
     dsn = new_dsn(backend, tmp)
     schema = tmp / "quickstart.schema.json"
-    schema.write_text(json.dumps(QUICKSTART_SCHEMA))
+    schema.write_text(json.dumps(schema_doc or QUICKSTART_SCHEMA))
     config = merge({"dsn": dsn, **FAST, **_mail_config(ui, smtp.port, extra)}, more or {})
     config["identity"] = {
         "default_schema_id": "default",

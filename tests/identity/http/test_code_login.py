@@ -55,6 +55,8 @@ def test_api_login_by_code(mail_site: MailSite) -> None:
     assert done.session.authentication_methods[0].method == "code"
     me = front.to_session(x_session_token=done.session_token)
     assert str(me.identity.id) == identity_id
+    # the code proved the mailbox (Kratos's loginVerifyCode marks the address verified)
+    assert [(a.value, a.verified) for a in me.identity.verifiable_addresses] == [(address, True)]
     rows = table_text(site.kratos.dsn, "identity_login_codes", "courier_messages")
     assert code not in rows
 

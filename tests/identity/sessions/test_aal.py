@@ -8,6 +8,7 @@ import pytest
 
 from roost.core.errors import Invalid
 from roost.identity.http.errors import body
+from roost.identity.identities.model import Credential, Identity
 from roost.identity.sessions import aal
 
 AT = datetime(2026, 12, 7, 1, 2, 3)
@@ -18,6 +19,15 @@ def test_levels() -> None:
     assert aal.available_aal(["password"]) == "aal1"
     assert aal.available_aal(["password", "totp"]) == "aal2"
     assert aal.available_aal(["lookup_secret"]) == "aal2"
+    code = {
+        "code": Credential(
+            "code", ["a@b.c"], {"addresses": [{"channel": "email", "address": "a@b.c"}]}
+        )
+    }
+    assert aal.available_aal({**code, "password": None}) == "aal1"
+    assert aal.available_aal({**code, "password": None}, code_mfa=True) == "aal2"
+    empty = {"code": Credential("code", [], {"addresses": []})}
+    assert aal.available_aal(empty, code_mfa=True) == "aal1"
     password, totp = aal.method("password", "aal1", AT), aal.method("totp", "aal2", AT)
     assert aal.session_aal([]) == "aal0"
     assert aal.session_aal([password]) == "aal1"
@@ -42,3 +52,19 @@ def test_requested_param() -> None:
     assert aal.requested("aal2") == "aal2"
     with pytest.raises(Invalid):
         aal.requested("aal3")
+
+
+def test_identity_level_is_recounted_unless_stored_aal2() -> None:
+    """An identity stored before ``mfa_enabled`` was turned on has aal1 in its column; the
+    login and settings checks recount it from its credentials (``DoesSessionSatisfy``)."""
+    config = {"addresses": [{"channel": "email", "address": "a@b.c"}]}
+    ident = Identity(
+        schema_id="default",
+        traits={},
+        credentials={"code": Credential("code", ["a@b.c"], config)},
+        available_aal="aal1",
+    )
+    assert aal.identity_aal(ident, code_mfa=False) == "aal1"
+    assert aal.identity_aal(ident, code_mfa=True) == "aal2"
+    bare = Identity(schema_id="default", traits={}, available_aal="aal2")
+    assert aal.identity_aal(bare, code_mfa=False) == "aal2"

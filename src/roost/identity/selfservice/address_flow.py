@@ -85,17 +85,22 @@ def _email_node(group: str, value: str | None = None) -> Node:
     return input_node("email", group, "email", value=value, required=True, label=text.label_email())
 
 
-def code_node(kind: str) -> Node:
-    """The code input (Kratos: digits, at most six, ``one-time-code``)."""
-    node = input_node(
+def code_input(label: text.Text) -> Node:
+    """The input a mailed code is typed into (Kratos: digits, ``one-time-code``)."""
+    return input_node(
         "code",
         "code",
         "text",
         required=True,
         autocomplete="one-time-code",
         pattern="[0-9]+",
-        label=text.label_code(kind),
+        label=label,
     )
+
+
+def code_node(kind: str) -> Node:
+    """Recovery's and verification's code input (at most six digits)."""
+    node = code_input(text.label_code(kind))
     node["attributes"] = {**node["attributes"], "maxlength": 6}
     return node
 

@@ -8,23 +8,21 @@ credential) a six-digit code is mailed (``login_code_valid`` with
 form — as a 400 with the flow, Kratos's answer. With ``code`` the flow's
 ``submit_count`` goes up first and past ``max_submissions`` every submit is
 refused; a matching unused code signs the identity in (the session's method
-is ``code``). Codes are stored and compared as recovery's
-(``selfservice.codes``). Kratos says when no identity has the identifier
-(4000035), so this form does, too.
+is ``code``). Issuing and redeeming are ``mailed_code``'s. Kratos says when
+no identity has the identifier (4000035), so this form does, too.
 """
 
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
 from typing import Any, Protocol
 
 from roost.identity import text
-from roost.identity.identities.model import Identity, now
-from roost.identity.selfservice.address_flow import TOO_OFTEN, Mailer, submit_node
-from roost.identity.selfservice.codes import CodeHmac, CodeStore, OneTimeCode, new_code
+from roost.identity.identities.model import Identity
+from roost.identity.selfservice.address_flow import code_input, submit_node
 from roost.identity.selfservice.flow import Flow, Node, csrf_node, input_node
 from roost.identity.selfservice.flows import FormError
+from roost.identity.selfservice.mailed_code import MailedCode
 
 
 class CodeIdentities(Protocol):
@@ -34,43 +32,41 @@ class CodeIdentities(Protocol):
 
 
 def _sent_nodes(f: Flow, identifier: str) -> list[Node]:
-    code = input_node(
-        "code",
-        "code",
-        "text",
-        required=True,
-        autocomplete="one-time-code",
-        pattern="[0-9]+",
-        label=text.label_login_code(),
-    )
     return [
         csrf_node(f.csrf_token),
         input_node("identifier", "code", "hidden", value=identifier, required=True),
-        code,
+        code_input(text.label_login_code()),
         submit_node("code", text.label_continue()),
         input_node("resend", "code", "submit", value="code", label=text.resend_code()),
     ]
 
 
-class CodeLogin:
+async def mail_login_code(
+    sender: MailedCode, f: Flow, identity: Identity, address: str, save: bool = False
+) -> None:
+    """Issue a login code for ``identity`` and queue Kratos's ``login_code_valid`` mail
+    (first factor and second alike)."""
+    value = await sender.issue(f, address, identity.id, save=save)
+    await sender.mailer.queue_email(
+        "login_code_valid",
+        address,
+        {
+            "LoginCode": value,
+            "Identity": {"id": str(identity.id), "traits": identity.traits},
+            "RequestURL": f.request_url,
+            "ExpiresInMinutes": sender.minutes,
+        },
+    )
+
+
+class CodeLogin(MailedCode):
     """``LoginStrategy`` for ``method: code``."""
 
-    def __init__(
-        self,
-        identities: CodeIdentities,
-        codes: CodeStore,
-        hmac: CodeHmac,
-        mailer: Mailer,
-        *,
-        lifespan: timedelta,
-        max_submissions: int,
-    ) -> None:
+    flow_kind = "login"
+
+    def __init__(self, identities: CodeIdentities, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.identities = identities
-        self.codes = codes
-        self.hmac = hmac
-        self.mailer = mailer
-        self.lifespan = lifespan
-        self.max_submissions = max_submissions
 
     def nodes(self) -> list[Node]:
         """Beside the login form: the button that asks for a code."""
@@ -91,45 +87,15 @@ class CodeLogin:
         if found is None or found.state != "active":
             f.attach("identifier", text.no_code_user())
             raise FormError(f)
-        value = new_code()
-        await self.codes.add(
-            OneTimeCode(
-                kind="login_code",
-                flow_id=f.id,
-                digest=self.hmac.digest(value),
-                expires_at=now() + self.lifespan,
-                identity_id=found.id,
-                address=identifier,
-            )
-        )
-        await self.mailer.queue_email(
-            "login_code_valid",
-            identifier,
-            {
-                "LoginCode": value,
-                "Identity": {"id": str(found.id), "traits": found.traits},
-                "RequestURL": f.request_url,
-                "ExpiresInMinutes": int(self.lifespan.total_seconds() // 60),
-            },
-        )
+        await mail_login_code(self, f, found, identifier)
         f.state, f.active = "sent_email", "code"
         f.nodes = _sent_nodes(f, identifier)
         f.messages = [text.login_code_sent()]
         raise FormError(f)
 
     async def _verify(self, f: Flow, body: dict[str, Any]) -> Identity:
-        if await self.codes.count_submission("login", f.id) > self.max_submissions:
-            f.messages = [text.generic(TOO_OFTEN)]
-            raise FormError(f)
-        value = body.get("code")
-        found = None
-        if isinstance(value, str) and value:
-            for c in await self.codes.candidates("login_code", f.id):
-                if self.hmac.matches(value, c.digest) and c.valid():
-                    found = c
-        if found is None or not await self.codes.redeem(found, f):
-            f.messages = [text.login_code_invalid()]
-            raise FormError(f)
+        await self.count(f)
+        found = await self.redeem(f, body, text.login_code_invalid())
         ident = await self.identities.get(found.identity_id) if found.identity_id else None
         if ident is None or ident.state != "active":
             f.messages = [text.login_code_invalid()]

@@ -15,51 +15,25 @@ proved the mailbox), without a password.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from roost.identity import text
 from roost.identity.identities.manager import derive
 from roost.identity.identities.model import Identity, now
 from roost.identity.schemas.manager import IdentitySchema
-from roost.identity.selfservice.address_flow import TOO_OFTEN, Mailer, submit_node
-from roost.identity.selfservice.codes import CodeHmac, CodeStore, OneTimeCode, new_code
+from roost.identity.selfservice.address_flow import code_input, submit_node
 from roost.identity.selfservice.flow import Flow, Node, input_node
 from roost.identity.selfservice.flows import FormError
+from roost.identity.selfservice.mailed_code import MailedCode
 
 TRAITS = "registration_code_traits"
 """Where the flow keeps the traits the code was mailed for."""
 
 
-def code_input() -> Node:
-    return input_node(
-        "code",
-        "code",
-        "text",
-        required=True,
-        autocomplete="one-time-code",
-        pattern="[0-9]+",
-        label=text.label_registration_code(),
-    )
-
-
-class CodeRegistration:
+class CodeRegistration(MailedCode):
     """``RegistrationStrategy`` for ``method: code``."""
 
-    def __init__(
-        self,
-        codes: CodeStore,
-        hmac: CodeHmac,
-        mailer: Mailer,
-        *,
-        lifespan: timedelta,
-        max_submissions: int,
-    ) -> None:
-        self.codes = codes
-        self.hmac = hmac
-        self.mailer = mailer
-        self.lifespan = lifespan
-        self.max_submissions = max_submissions
+    flow_kind = "registration"
 
     def nodes(self) -> list[Node]:
         """Beside the registration form: the button that mails a code."""
@@ -86,16 +60,8 @@ class CodeRegistration:
         if not addresses:
             f.messages.append(text.identifier_missing())
             raise FormError(f)
-        address, value = addresses[0], new_code()
-        await self.codes.add(
-            OneTimeCode(
-                kind="registration_code",
-                flow_id=f.id,
-                digest=self.hmac.digest(value),
-                expires_at=now() + self.lifespan,
-                address=address,
-            )
-        )
+        address = addresses[0]
+        value = await self.issue(f, address)
         await self.mailer.queue_email(
             "registration_code_valid",
             address,
@@ -103,14 +69,14 @@ class CodeRegistration:
                 "RegistrationCode": value,
                 "Traits": traits,
                 "RequestURL": f.request_url,
-                "ExpiresInMinutes": int(self.lifespan.total_seconds() // 60),
+                "ExpiresInMinutes": self.minutes,
             },
         )
         f.internal_context[TRAITS] = traits
         f.state = "sent_email"
         f.nodes = [n for n in f.nodes if n["group"] not in ("password", "code")]
         f.nodes += [
-            code_input(),
+            code_input(text.label_registration_code()),
             submit_node("code", text.label_continue()),
             input_node("resend", "code", "submit", value="code", label=text.resend_code()),
         ]
@@ -121,21 +87,14 @@ class CodeRegistration:
         self, f: Flow, schema: IdentitySchema, traits: Any, body: dict[str, Any]
     ) -> Identity:
         kept = self._kept(f)
-        if await self.codes.count_submission("registration", f.id) > self.max_submissions:
-            f.messages = [text.generic(TOO_OFTEN)]
-            raise FormError(f)
+        await self.count(f)
         if traits not in ({}, None, kept):
             f.messages = [text.generic("The traits changed since the code was sent.")]
             raise FormError(f)
-        value = body.get("code")
-        found = None
-        if isinstance(value, str) and value:
-            for c in await self.codes.candidates("registration_code", f.id):
-                if self.hmac.matches(value, c.digest) and c.valid():
-                    found = c
-        if found is None or not isinstance(kept, dict) or not await self.codes.redeem(found, f):
+        if not isinstance(kept, dict):
             f.messages = [text.registration_code_invalid()]
             raise FormError(f)
+        found = await self.redeem(f, body, text.registration_code_invalid())
         ident = Identity(schema_id=schema.id, traits=kept)
         derive(schema, ident)
         password = ident.credentials.get("password")

@@ -115,7 +115,8 @@ class CodeStore(Protocol):
     ) -> bool:
         """In one transaction: mark ``code`` used (False when it already was), mark its
         address verified when ``verify`` (a recovery code's: the verifiable address of
-        the same value), save ``f`` and insert ``session``."""
+        the same value; a login code's: its identity's address it was mailed to), save
+        ``f`` and insert ``session``."""
         ...
 
     async def verified_identity(self, address_id: uuid.UUID) -> Identity | None:

@@ -170,6 +170,7 @@ class Login:
             f.internal_context[CHALLENGE] = challenge
         f.messages.append(mfa_text.login_mfa())
         await self.flows.store.create(f)
+        await self._step_up().start(identity, f)
         return f
 
     def _add_strategy_nodes(self, f: Flow) -> None:
@@ -190,7 +191,8 @@ class Login:
         if current is None:
             raise aal.aal1_required()
         step_up = self._step_up()
-        method = str(body.get("method"))
+        # the code factor's address buttons post ``address`` without ``method`` (Kratos's)
+        method = str(body.get("method") or ("code" if body.get("address") else None))
         try:
             factor = step_up.factors.get(method)
             if factor is None:
@@ -217,7 +219,8 @@ class Login:
         """After a first factor, an identity with a second one still has its aal2 step to do
         (``highest_available``): the browser is sent there, api clients get a session
         without its identity, as Kratos answers."""
-        if aal.satisfied(self.required_aal, done.session.aal, identity.available_aal):
+        code_mfa = self.step_up is not None and self.step_up.code_mfa
+        if aal.satisfied(self.required_aal, done.session.aal, aal.identity_aal(identity, code_mfa)):
             return None
         challenge = f.internal_context.get(CHALLENGE)
         url = aal.step_up_url(self.flows.public_url, f.return_to, challenge) if f.browser else None

@@ -140,6 +140,7 @@ class Settings:
         privileged_max_age: timedelta,
         required_aal: str = "aal1",
         hooks: PersistingHooks | None = None,
+        code_mfa: bool = False,
     ) -> None:
         self.hooks = hooks
         self.flows = flows
@@ -149,6 +150,8 @@ class Settings:
         self.strategies = strategies
         self.privileged_max_age = privileged_max_age
         self.required_aal = required_aal
+        self.code_mfa = code_mfa
+        """``methods.code.mfa_enabled``: a code address is a second factor (decision 0035)."""
 
     def _nodes(self, identity: Identity, flow: Flow) -> list[Node]:
         schema = self.schemas.get(identity.schema_id)
@@ -166,7 +169,8 @@ class Settings:
         identity = await self.identities.get(session.identity_id)
         if identity is None:
             raise no_session()
-        if check_aal and not aal.satisfied(self.required_aal, session.aal, identity.available_aal):
+        level = aal.identity_aal(identity, self.code_mfa)
+        if check_aal and not aal.satisfied(self.required_aal, session.aal, level):
             raise aal.aal2_required(aal.step_up_url(self.flows.public_url, request_url))
         return session, identity
 

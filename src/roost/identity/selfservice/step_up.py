@@ -20,6 +20,11 @@ from roost.identity.selfservice.flows import FormError
 from roost.identity.selfservice.password import Throttle
 
 
+class Pending(FormError):
+    """A factor's next step (a code was mailed): the flow goes back to the client as any
+    FormError, but the throttle counts it neither as a failure nor as a success."""
+
+
 class SecondFactor(Protocol):
     def login_nodes(self, identity: Identity, flow: Flow) -> list[Node]:
         """This factor's nodes for ``identity`` ([] when it has no such credential); a
@@ -71,6 +76,8 @@ class StepUp:
             await asyncio.sleep(attempt.delay)
         try:
             await factor.verify(f, identity, body)
+        except Pending:
+            raise
         except FormError:
             await self.throttle.failed(attempt)
             raise
@@ -81,6 +88,19 @@ class StepUp:
         if found is None:
             raise NotFound("The requested resource could not be found")
         return found
+
+    @property
+    def code_mfa(self) -> bool:
+        """The mailed code is one of the factors (its addresses make an identity aal2)."""
+        return "code" in self.factors
+
+    async def start(self, identity: Identity, flow: Flow) -> None:
+        """Let factors act once the aal2 flow is stored (the code factor mails at once when
+        it is the identity's only one, Kratos's ``FastLogin2FA``)."""
+        for factor in self.factors.values():
+            begin = getattr(factor, "start", None)
+            if begin is not None:
+                await begin(flow, identity)
 
     def nodes(self, identity: Identity, flow: Flow) -> list[Node]:
         nodes = [csrf_node(flow.csrf_token)] if flow.browser else [csrf_node()]

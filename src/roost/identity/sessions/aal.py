@@ -24,12 +24,37 @@ SECOND_FACTORS = frozenset(("totp", "lookup_secret", "webauthn"))
 HIGHEST = "highest_available"
 
 
-def available_aal(credential_types: Iterable[str]) -> str | None:
-    """The identity's ``available_aal`` column: aal2 with a second factor, aal1 with a first."""
-    kinds = set(credential_types)
-    if kinds & SECOND_FACTORS:
+def available_aal(
+    credentials: Mapping[str, Any] | Iterable[str], code_mfa: bool = False
+) -> str | None:
+    """The identity's ``available_aal`` column: aal2 with a second factor, aal1 with a first.
+    With ``code_mfa`` (``methods.code.mfa_enabled``) a ``code`` credential holding an address
+    is a second factor, as Kratos's ``CountActiveMultiFactorCredentials`` counts it."""
+    kinds = set(credentials)
+    code = credentials.get("code") if isinstance(credentials, Mapping) else None
+    if kinds & SECOND_FACTORS or (code_mfa and code_addresses(code)):
         return "aal2"
     return "aal1" if kinds else None
+
+
+def code_addresses(credential: Any) -> list[tuple[str, str]]:
+    """``(channel, address)`` of a ``code`` credential's ``addresses`` (Kratos's shape)."""
+    config = getattr(credential, "config", None)
+    found = config.get("addresses") if isinstance(config, dict) else None
+    return [
+        (str(a.get("channel") or "email"), a["address"])
+        for a in found or []
+        if isinstance(a, dict) and isinstance(a.get("address"), str) and a["address"]
+    ]
+
+
+def identity_aal(identity: Any, code_mfa: bool) -> str | None:
+    """The identity's available AAL, recounted from its credentials unless the stored
+    column says aal2 already (``DoesSessionSatisfy``'s order)."""
+    stored: str | None = identity.available_aal
+    if stored == "aal2" or not identity.credentials:
+        return stored
+    return available_aal(identity.credentials, code_mfa)
 
 
 def session_aal(methods: Iterable[Mapping[str, Any]]) -> str:

@@ -179,13 +179,16 @@ class CodeStore:
 
     async def _verify(self, conn: AsyncConnection, code: OneTimeCode) -> None:
         """Mark the code's verifiable address (for a recovery code: the one of the same
-        value, if the identity has one) verified."""
+        value, if the identity has one; for a login code: the identity's one it was mailed
+        to) verified."""
         v = verifiable_addresses
         # by key or identity, not nid (which would scan the network's addresses, see
         # ``FlowStore.save_in``): the code and its identity were read with the network
         where = []
         if code.kind.startswith("verification"):
             where.append(v.c.id == code.address_id)
+        elif code.kind == "login_code":
+            where += [v.c.identity_id == code.identity_id, v.c.value == code.address]
         else:
             r = recovery_addresses
             value = select(r.c.value).where(r.c.id == code.address_id).scalar_subquery()
@@ -215,7 +218,7 @@ class CodeStore:
             )
             if used.rowcount == 0:
                 return False
-            if verify and code.address_id is not None:
+            if verify and (code.address_id is not None or code.kind == "login_code"):
                 await self._verify(conn, code)
             await self.flows.save_in(conn, f)
             if session is not None:

@@ -58,17 +58,24 @@ class IdentityStore:
     """``addresses`` False (no schema marks verification or recovery traits) skips two queries
     per identity load: addresses are only ever derived from those marks."""
 
-    def __init__(self, db: Database, nid: uuid.UUID, *, addresses: bool = True) -> None:
+    def __init__(
+        self, db: Database, nid: uuid.UUID, *, addresses: bool = True, code_mfa: bool = False
+    ) -> None:
         self.db = db
         self.nid = nid
         self.addresses = addresses
+        self.code_mfa = code_mfa
+        """``methods.code.mfa_enabled``: a code address counts towards ``available_aal``."""
 
     # --- writes (run inside a caller's transaction) --------------------------------------
 
     async def insert(self, conn: AsyncConnection, ident: Identity) -> None:
         await conn.execute(
             identities.insert().values(
-                id=ident.id, nid=self.nid, created_at=ident.created_at, **_mutable(ident)
+                id=ident.id,
+                nid=self.nid,
+                created_at=ident.created_at,
+                **_mutable(ident, self.code_mfa),
             )
         )
         await self._insert_children(conn, ident)
@@ -127,7 +134,7 @@ class IdentityStore:
         result = await conn.execute(
             update(identities)
             .where(identities.c.id == ident.id, identities.c.nid == self.nid)
-            .values(**_mutable(ident))
+            .values(**_mutable(ident, self.code_mfa))
         )
         if result.rowcount == 0:
             raise NotFound("Unable to locate the resource")
@@ -377,7 +384,7 @@ class IdentityStore:
         await self.db.transaction(run, idempotent=True)
 
 
-def _mutable(ident: Identity) -> dict[str, Any]:
+def _mutable(ident: Identity, code_mfa: bool) -> dict[str, Any]:
     """The identity row's columns that an update may change (insert and replace share them)."""
     return {
         "schema_id": ident.schema_id,
@@ -388,6 +395,6 @@ def _mutable(ident: Identity) -> dict[str, Any]:
         "metadata_admin": ident.metadata_admin,
         "organization_id": ident.organization_id,
         "external_id": ident.external_id,
-        "available_aal": available_aal(ident.credentials),
+        "available_aal": available_aal(ident.credentials, code_mfa),
         "updated_at": ident.updated_at,
     }
