@@ -13,7 +13,8 @@ from roost.core.errors import ConfigError
 from roost.oauth2.config import KNOWN, SCHEMA, SPEC, OAuth2Config
 from roost.oauth2.module import MODULE
 
-ROOST_ONLY = {"janitor", "oauth2.pushed_authorization_requests"}  # beyond Hydra (0031)
+# beyond Hydra (0031, 0034)
+ROOST_ONLY = {"janitor", "oauth2.pushed_authorization_requests", "oauth2.dpop"}
 
 
 def _paths(schema: dict[str, Any], prefix: str = "") -> set[str]:
@@ -56,6 +57,20 @@ def test_pushed_authorization_requests_are_off_unless_configured() -> None:
     bad = {**base, "oauth2": {"pushed_authorization_requests": {"ttl": "soon"}}}
     with pytest.raises(ConfigError):
         load(bad, SPEC, {})
+
+
+def test_dpop_is_off_unless_configured_and_takes_asymmetric_algorithms_only() -> None:
+    base = {"dsn": "memory", "secrets": {"system": ["x" * 32]}}
+    off = OAuth2Config.from_values(load(base, SPEC, {}).values)
+    assert not off.dpop_enabled and not off.dpop_required
+    assert off.dpop_proof_lifetime.total_seconds() == 60 and "ES256" in off.dpop_algorithms
+    required = {**base, "oauth2": {"dpop": {"required": True, "algorithms": ["ES256"]}}}
+    cfg = OAuth2Config.from_values(load(required, SPEC, {}).values)
+    assert cfg.dpop_enabled and cfg.dpop_required and cfg.dpop_algorithms == ("ES256",)
+    for bad in ({"algorithms": ["HS256"]}, {"algorithms": ["none"]}, {"algorithms": []},
+                {"proof_lifetime": "soon"}, {"enabled": "yes"}):  # fmt: skip
+        with pytest.raises(ConfigError):
+            load({**base, "oauth2": {"dpop": bad}}, SPEC, {})
 
 
 def test_defaults_and_generated_secret(tmp_path: Path) -> None:
