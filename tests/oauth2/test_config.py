@@ -64,6 +64,7 @@ def test_dpop_is_off_unless_configured_and_takes_asymmetric_algorithms_only() ->
     off = OAuth2Config.from_values(load(base, SPEC, {}).values)
     assert not off.dpop_enabled and not off.dpop_required
     assert off.dpop_proof_lifetime.total_seconds() == 60 and "ES256" in off.dpop_algorithms
+    assert "EdDSA" not in off.dpop_algorithms  # RFC 9864 deprecates it: only when configured
     required = {**base, "oauth2": {"dpop": {"required": True, "algorithms": ["ES256"]}}}
     cfg = OAuth2Config.from_values(load(required, SPEC, {}).values)
     assert cfg.dpop_enabled and cfg.dpop_required and cfg.dpop_algorithms == ("ES256",)

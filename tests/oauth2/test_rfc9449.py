@@ -26,6 +26,7 @@ from ory_hydra_client.api.o_auth2_api import OAuth2Api
 from tests.conftest import BACKENDS
 from tests.oauth2.conftest import Hydra, serve_oauth2
 from tests.oauth2.consent.flows import REDIRECT, RP, Browser, admin_api, code_flow, new_rp, query
+from tests.oauth2.rfc8628.test_device_flow import GRANT, _enter_code, _login_and_consent
 
 THUMBPRINT_MEMBERS = {"EC": ("crv", "kty", "x", "y"), "RSA": ("e", "kty", "n"),
                       "OKP": ("crv", "kty", "x")}  # fmt: skip
@@ -340,6 +341,24 @@ def test_a_bearer_token_still_works_as_bearer(h: Hydra, api: OAuth2Api, browser:
     tokens = exchange(rp, callback, None).json()
     assert tokens["token_type"] == "bearer"
     assert userinfo(h, f"Bearer {tokens['access_token']}").status_code == 200
+
+
+def test_the_device_grant_binds_tokens_to_the_key(
+    h: Hydra, api: OAuth2Api, browser: Browser
+) -> None:
+    client = h.create_client(grant_types=[GRANT, "refresh_token"], scope="openid offline",
+                             token_endpoint_auth_method="none")  # fmt: skip
+    rp, holder = RP(h, client), Holder()
+    device = httpx.post(
+        f"{h.public}/oauth2/device/auth",
+        data={"client_id": client["client_id"], "scope": "openid offline"},
+    ).json()
+    _login_and_consent(browser, api, _enter_code(browser, api, device))  # fmt: skip
+    form = {"grant_type": GRANT, "device_code": device["device_code"]}
+    issued = token_request(rp, form, holder.proof("POST", token_url(h)))
+    assert issued.status_code == 200 and issued.json()["token_type"] == "DPoP", issued.text
+    assert introspect(h, issued.json()["access_token"])["cnf"] == {"jkt": holder.jkt}
+    assert introspect(h, issued.json()["refresh_token"])["cnf"] == {"jkt": holder.jkt}
 
 
 def test_dpop_jkt_binds_the_code(h: Hydra, api: OAuth2Api, browser: Browser) -> None:

@@ -22,9 +22,11 @@ from roost.oauth2 import durations
 _PORT = {"type": "integer", "minimum": 0, "maximum": 65535}
 _DURATION = {"type": "string", "pattern": r"^[0-9]+(ns|us|ms|s|m|h)([0-9]+(ns|us|ms|s|m|h))*$"}
 _STRINGS = {"type": "array", "items": {"type": "string"}}
-DPOP_ALGORITHMS = ("ES256", "ES384", "ES512", "RS256", "RS384", "RS512", "PS256", "PS384",
-                   "PS512", "EdDSA")  # fmt: skip
-"""Asymmetric JWS algorithms only (RFC 9449 §4.3: never ``none`` nor a MAC)."""
+DPOP_DEFAULT_ALGORITHMS = ("ES256", "ES384", "ES512", "RS256", "RS384", "RS512", "PS256",
+                           "PS384", "PS512")  # fmt: skip
+DPOP_ALGORITHMS = (*DPOP_DEFAULT_ALGORITHMS, "EdDSA")
+"""Asymmetric JWS algorithms only (RFC 9449 §4.3: never ``none`` nor a MAC). ``EdDSA`` is
+allowed when configured, not by default: RFC 9864 deprecates it (joserfc warns on each use)."""
 _WEBHOOK = {
     "oneOf": [
         {"type": "string", "format": "uri"},
@@ -276,7 +278,7 @@ class OAuth2Config:
     par_ttl: timedelta = timedelta(seconds=60)
     dpop_enabled: bool = False  # RFC 9449, beyond Hydra: oauth2.dpop
     dpop_required: bool = False
-    dpop_algorithms: tuple[str, ...] = DPOP_ALGORITHMS
+    dpop_algorithms: tuple[str, ...] = DPOP_DEFAULT_ALGORITHMS
     dpop_proof_lifetime: timedelta = timedelta(seconds=60)
     dpop_clock_skew: timedelta = timedelta(seconds=10)
 
@@ -380,7 +382,7 @@ class OAuth2Config:
             ),
             dpop_required=get(v, "oauth2.dpop.required", False),
             dpop_algorithms=tuple(
-                dict.fromkeys(get(v, "oauth2.dpop.algorithms", None) or DPOP_ALGORITHMS)
+                dict.fromkeys(get(v, "oauth2.dpop.algorithms", None) or DPOP_DEFAULT_ALGORITHMS)
             ),
             dpop_proof_lifetime=durations.parse(get(v, "oauth2.dpop.proof_lifetime", "60s")),
             dpop_clock_skew=durations.parse(get(v, "oauth2.dpop.clock_skew", "10s")),

@@ -32,6 +32,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import math
 import re
 import time
 from collections.abc import Sequence
@@ -123,8 +124,10 @@ def _endpoint(url: str) -> tuple[str, str, int | None, str] | None:
 
 
 def _number(value: Any) -> float | None:
+    """A NumericDate (RFC 7519 §2): a finite number (JSON's ``NaN`` is not one)."""
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
+        number = float(value)
+        return number if math.isfinite(number) else None
     return None
 
 
@@ -198,8 +201,8 @@ class DPoP:
         expires = datetime.fromtimestamp(iat, UTC).replace(tzinfo=None) + (
             self.policy.lifetime + 2 * self.policy.skew
         )
-        seen = hashlib.sha256(f"{jkt}:{claims['jti']}".encode()).hexdigest()
-        if not await self.replays.first_use(seen, expires):
+        seen = hashlib.sha256(f"{jkt}:{claims['jti']}".encode("utf-8", "surrogatepass"))
+        if not await self.replays.first_use(seen.hexdigest(), expires):
             raise error("The DPoP proof was used before.")
         return jkt
 

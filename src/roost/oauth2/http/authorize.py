@@ -62,7 +62,7 @@ async def userinfo(request: Request) -> Response:
     scheme, token = presented(request.headers.get("authorization"), form, dpop)
     proofs = tuple(request.headers.getlist("dpop")) if dpop else ()
     answer = await p.userinfo.answer(
-        Presented(token, scheme, proofs, request.method, request.url.path)
+        Presented(token, scheme, proofs, request.method, "/userinfo")
     )
     if answer.jwt is not None:
         return Response(answer.jwt, media_type="application/jwt", headers=NO_STORE)
