@@ -325,11 +325,5 @@ def check_jkt(params: dict[str, str], enabled: bool) -> str:
     return value
 
 
-def bound_key(session: dict[str, Any]) -> str | None:
-    """The ``jkt`` a stored grant or token is bound to, if any."""
-    value = session.get("dpop_jkt")
-    return value if isinstance(value, str) and value else None
-
-
 def same_key(a: str | None, b: str | None) -> bool:
     return a is not None and b is not None and hmac.compare_digest(a.encode(), b.encode())
