@@ -265,7 +265,7 @@ def test_bad_proofs_are_refused(h: Hydra) -> None:
             "POST", url, key=b"a-shared-secret-of-32-bytes-long", alg="HS256",
             header={"jwk": {"kty": "oct", "k": b64(b"a-shared-secret-of-32-bytes-long")}},
         ),
-        "alg none": jwt.encode({"jti": "x", "htm": "POST", "htu": url, "iat": now}, None,
+        "alg none": jwt.encode({"jti": "x", "htm": "POST", "htu": url, "iat": now}, "",
                                algorithm="none", headers={"typ": "dpop+jwt", "jwk": holder.jwk}),
         "wrong typ": holder.proof("POST", url, header={"typ": "JWT"}),
         "bad signature": holder.proof("POST", url, key=other),

@@ -61,9 +61,7 @@ async def userinfo(request: Request) -> Response:
     dpop = p.userinfo.dpop is not None
     scheme, token = presented(request.headers.get("authorization"), form, dpop)
     proofs = tuple(request.headers.getlist("dpop")) if dpop else ()
-    answer = await p.userinfo.answer(
-        Presented(token, scheme, proofs, request.method, "/userinfo")
-    )
+    answer = await p.userinfo.answer(Presented(token, scheme, proofs, request.method, "/userinfo"))
     if answer.jwt is not None:
         return Response(answer.jwt, media_type="application/jwt", headers=NO_STORE)
     return JSON(answer.claims, headers=NO_STORE)
