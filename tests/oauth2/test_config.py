@@ -16,6 +16,7 @@ from roost.oauth2.module import MODULE
 ROOST_ONLY = {
     "janitor",
     "oauth2.pushed_authorization_requests",  # beyond Hydra (0031)
+    "oauth2.dpop",  # beyond Hydra (0034)
     "oauth2.hashers.verified_secret_ttl",  # beyond Hydra (0039)
 }
 
@@ -60,6 +61,21 @@ def test_pushed_authorization_requests_are_off_unless_configured() -> None:
     bad = {**base, "oauth2": {"pushed_authorization_requests": {"ttl": "soon"}}}
     with pytest.raises(ConfigError):
         load(bad, SPEC, {})
+
+
+def test_dpop_is_off_unless_configured_and_takes_asymmetric_algorithms_only() -> None:
+    base = {"dsn": "memory", "secrets": {"system": ["x" * 32]}}
+    off = OAuth2Config.from_values(load(base, SPEC, {}).values)
+    assert not off.dpop_enabled and not off.dpop_required
+    assert off.dpop_proof_lifetime.total_seconds() == 60 and "ES256" in off.dpop_algorithms
+    assert "EdDSA" not in off.dpop_algorithms  # RFC 9864 deprecates it: only when configured
+    required = {**base, "oauth2": {"dpop": {"required": True, "algorithms": ["ES256"]}}}
+    cfg = OAuth2Config.from_values(load(required, SPEC, {}).values)
+    assert cfg.dpop_enabled and cfg.dpop_required and cfg.dpop_algorithms == ("ES256",)
+    for bad in ({"algorithms": ["HS256"]}, {"algorithms": ["none"]}, {"algorithms": []},
+                {"proof_lifetime": "soon"}, {"enabled": "yes"}):  # fmt: skip
+        with pytest.raises(ConfigError):
+            load({**base, "oauth2": {"dpop": bad}}, SPEC, {})
 
 
 def test_defaults_and_generated_secret(tmp_path: Path) -> None:

@@ -56,6 +56,7 @@ def test_versions_are_the_ones_existing_databases_recorded() -> None:
         "20261206100009",
         "20261206900001",
         "20261207100010",
+        "20261207100011",
     ]
 
 

@@ -3,8 +3,9 @@
 The JSON Schema below covers the Hydra v25.4.0 keys Roost implements (values
 checked against ``hydra.config.schema.json`` in ``tests/oauth2/test_config.py``);
 the rest of Hydra's keys are listed in ``KNOWN`` and only warn at start-up.
-One key is Roost's own: ``janitor`` (a background clean-up of expired and
-revoked tokens, which Hydra only offers as a CLI command).
+Roost's own keys: ``janitor`` (a background clean-up of expired and revoked
+tokens, which Hydra only offers as a CLI command),
+``oauth2.pushed_authorization_requests`` (RFC 9126) and ``oauth2.dpop`` (RFC 9449).
 """
 
 from __future__ import annotations
@@ -21,6 +22,11 @@ from roost.oauth2 import durations
 _PORT = {"type": "integer", "minimum": 0, "maximum": 65535}
 _DURATION = {"type": "string", "pattern": r"^[0-9]+(ns|us|ms|s|m|h)([0-9]+(ns|us|ms|s|m|h))*$"}
 _STRINGS = {"type": "array", "items": {"type": "string"}}
+DPOP_DEFAULT_ALGORITHMS = ("ES256", "ES384", "ES512", "RS256", "RS384", "RS512", "PS256",
+                           "PS384", "PS512")  # fmt: skip
+DPOP_ALGORITHMS = (*DPOP_DEFAULT_ALGORITHMS, "EdDSA")
+"""Asymmetric JWS algorithms only (RFC 9449 §4.3: never ``none`` nor a MAC). ``EdDSA`` is
+allowed when configured, not by default: RFC 9864 deprecates it (joserfc warns on each use)."""
 _WEBHOOK = {
     "oneOf": [
         {"type": "string", "format": "uri"},
@@ -113,6 +119,17 @@ SCHEMA: dict[str, Any] = _obj(
         pkce=_obj(enforced={"type": "boolean"}, enforced_for_public_clients={"type": "boolean"}),
         pushed_authorization_requests=_obj(
             enabled={"type": "boolean"}, required={"type": "boolean"}, ttl=_DURATION
+        ),
+        dpop=_obj(
+            enabled={"type": "boolean"},
+            required={"type": "boolean"},
+            algorithms={
+                "type": "array",
+                "minItems": 1,
+                "items": {"type": "string", "enum": list(DPOP_ALGORITHMS)},
+            },
+            proof_lifetime=_DURATION,
+            clock_skew=_DURATION,
         ),
         device_authorization=_obj(
             token_polling_interval=_DURATION,
@@ -262,6 +279,11 @@ class OAuth2Config:
     par_enabled: bool = False  # RFC 9126, beyond Hydra: oauth2.pushed_authorization_requests
     par_required: bool = False
     par_ttl: timedelta = timedelta(seconds=60)
+    dpop_enabled: bool = False  # RFC 9449, beyond Hydra: oauth2.dpop
+    dpop_required: bool = False
+    dpop_algorithms: tuple[str, ...] = DPOP_DEFAULT_ALGORITHMS
+    dpop_proof_lifetime: timedelta = timedelta(seconds=60)
+    dpop_clock_skew: timedelta = timedelta(seconds=10)
 
     @classmethod
     def from_values(cls, v: dict[str, Any]) -> OAuth2Config:
@@ -361,6 +383,15 @@ class OAuth2Config:
             par_enabled=get(v, "oauth2.pushed_authorization_requests.enabled", False),
             par_required=get(v, "oauth2.pushed_authorization_requests.required", False),
             par_ttl=durations.parse(get(v, "oauth2.pushed_authorization_requests.ttl", "60s")),
+            dpop_enabled=bool(
+                get(v, "oauth2.dpop.enabled", False) or get(v, "oauth2.dpop.required", False)
+            ),
+            dpop_required=get(v, "oauth2.dpop.required", False),
+            dpop_algorithms=tuple(
+                dict.fromkeys(get(v, "oauth2.dpop.algorithms", None) or DPOP_DEFAULT_ALGORITHMS)
+            ),
+            dpop_proof_lifetime=durations.parse(get(v, "oauth2.dpop.proof_lifetime", "60s")),
+            dpop_clock_skew=durations.parse(get(v, "oauth2.dpop.clock_skew", "10s")),
         )
 
 

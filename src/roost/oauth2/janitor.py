@@ -34,7 +34,8 @@ class StaleCounts(Protocol):
 
 
 class ExpiredRequests(Protocol):
-    """Pushed authorization requests nobody used (RFC 9126)."""
+    """Pushed authorization requests nobody used (RFC 9126), DPoP proofs too old to replay
+    (RFC 9449)."""
 
     async def flush(self, now: datetime) -> None: ...
 
@@ -46,11 +47,13 @@ class Janitor:
         batch_size: int,
         failures: StaleCounts | None = None,
         pushed: ExpiredRequests | None = None,
+        proofs: ExpiredRequests | None = None,
     ) -> None:
         self.tokens = tokens
         self.batch_size = batch_size
         self.failures = failures
         self.pushed = pushed
+        self.proofs = proofs
 
     async def run(self, *, limit: int = 100_000) -> int:
         """Delete up to ``limit`` expired or revoked rows; returns how many went."""
@@ -66,6 +69,8 @@ class Janitor:
         await self.tokens.flush_jti(now)
         if self.pushed is not None:
             await self.pushed.flush(now)
+        if self.proofs is not None:
+            await self.proofs.flush(now)
         while self.failures is not None and removed < limit:
             batch = min(self.batch_size, limit - removed)
             count = await self.failures.cleanup(now - WINDOW, batch)

@@ -97,8 +97,10 @@ class Introspector:
         claims = (record.session.get("id_token") or {}).get("id_token_claims") or {}
         if claims.get("sub") and claims["sub"] != record.subject:
             out["obfuscated_subject"] = claims["sub"]  # the pairwise ``sub`` of the ID token
-        out["token_type"] = "Bearer"  # noqa: S105
+        out["token_type"] = "DPoP" if record.dpop_jkt else "Bearer"
         out["token_use"] = use
+        if record.dpop_jkt:
+            out["cnf"] = {"jkt": record.dpop_jkt}  # RFC 9449 §6.2
         if record.extra:
             out["ext"] = record.extra
         return out

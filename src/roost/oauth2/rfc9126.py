@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -67,6 +68,12 @@ class Authenticator(Protocol):
     async def authenticate(self, form: dict[str, str], authorization: str | None) -> Client: ...
 
 
+class ProofBinding(Protocol):
+    async def bind_pushed(self, proofs: Sequence[str], params: dict[str, str]) -> None:
+        """Set ``dpop_jkt`` from the request's DPoP proof (RFC 9449 §10.1), if it has one."""
+        ...
+
+
 @dataclass(frozen=True)
 class PARPolicy:
     enabled: bool = False
@@ -99,14 +106,18 @@ class PushedAuthorization:
         auth: Authenticator,
         validator: Validator,
         clients: ClientSource,
+        dpop: ProofBinding | None = None,
     ) -> None:
+        self.dpop = dpop
         self.policy = policy
         self.store = store
         self.auth = auth
         self.validator = validator
         self.clients = clients
 
-    async def push(self, form: dict[str, str], authorization: str | None) -> dict[str, Any]:
+    async def push(
+        self, form: dict[str, str], authorization: str | None, proofs: Sequence[str] = ()
+    ) -> dict[str, Any]:
         """§2.1-2.2: the ``request_uri`` and its lifetime for a valid, authenticated request."""
         client = await self.auth.authenticate(form, authorization)
         if "request_uri" in form:
@@ -118,6 +129,8 @@ class PushedAuthorization:
         params["client_id"] = client.id
         if any(k in params for k in VERIFIERS):
             raise InvalidRequest("Login and consent verifiers cannot be pushed.")
+        if self.dpop is not None:
+            await self.dpop.bind_pushed(proofs, params)
         try:
             await self.validator.validate(params)
         except RedirectedError as exc:  # no user agent to redirect: answer the client

@@ -56,9 +56,11 @@ from roost.oauth2.rfc8628.verification import (
     DeviceVerification,
 )
 from roost.oauth2.rfc9126 import PARPolicy, PushedAuthorization
+from roost.oauth2.rfc9449 import DPoP, DPoPPolicy
 from roost.oauth2.sql.client_failures import ClientAuthFailureStore
 from roost.oauth2.sql.clients import ClientStore
 from roost.oauth2.sql.devices import DeviceStore
+from roost.oauth2.sql.dpop import ProofReplayStore
 from roost.oauth2.sql.flows import FlowStore
 from roost.oauth2.sql.keys import KeyStore
 from roost.oauth2.sql.logout import LogoutStore
@@ -187,11 +189,24 @@ class OAuth2Service(Service[Parts]):
             RefreshTokenGrant(issuer, tokens, self.hmac, strategy, id_signer),
             JWTBearerGrant(issuer, trust, tokens, rules, strategy),
         ]
+        proofs = ProofReplayStore(self.db, nid)
+        dpop = DPoP(
+            DPoPPolicy(
+                cfg.dpop_enabled,
+                cfg.dpop_required,
+                cfg.dpop_algorithms,
+                cfg.dpop_proof_lifetime,
+                cfg.dpop_clock_skew,
+            ),
+            proofs,
+            (cfg.public_url, cfg.issuer),
+        )
+        on = dpop if cfg.dpop_enabled else None  # while off, nothing reads the DPoP header
         introspector = Introspector(tokens, self.hmac, jwt, cfg.issuer, strategy)
         flows = FlowStore(self.db, nid)
         challenges = Challenges(self.aead)
         pkce = PKCEPolicy(cfg.pkce_enforced, cfg.pkce_enforced_for_public_clients)
-        validator = AuthorizationValidator(clients, strategy, pkce)
+        validator = AuthorizationValidator(clients, strategy, pkce, dpop=cfg.dpop_enabled)
         pushed_store = PushedRequestStore(self.db, nid)
         pushed = PushedAuthorization(
             PARPolicy(cfg.par_enabled or cfg.par_required, cfg.par_required, cfg.par_ttl),
@@ -199,6 +214,7 @@ class OAuth2Service(Service[Parts]):
             auth,
             validator,
             clients,
+            on,
         )
         authorization = LoginConsentStrategy(
             validator,
@@ -252,15 +268,15 @@ class OAuth2Service(Service[Parts]):
             keys=keys,
             trust=trust,
             issuer=issuer,
-            token_endpoint=TokenEndpoint(auth, grants),
+            token_endpoint=TokenEndpoint(auth, grants, on),
             client_auth=auth,
             introspector=introspector,
             revoker=Revoker(introspector, tokens),
-            janitor=Janitor(tokens, cfg.janitor_batch_size, auth_failures, pushed_store),
+            janitor=Janitor(tokens, cfg.janitor_batch_size, auth_failures, pushed_store, proofs),
             pushed=pushed,
             authorization=authorization,
             consent_requests=ConsentRequests(flows, challenges, clients, cfg.login_consent_ttl),
-            userinfo=UserInfo(introspector, clients, id_signer),
+            userinfo=UserInfo(introspector, clients, id_signer, on),
             logout=logout,
             consent_sessions=ConsentSessions(
                 ConsentSessionStore(self.db, nid), clients, challenges, logout

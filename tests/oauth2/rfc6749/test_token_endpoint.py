@@ -25,7 +25,9 @@ class ExampleGrant(TokenGrant):
     def accepts(self, form: dict[str, str]) -> bool:
         return form.get("grant_type", "").startswith("urn:example:")
 
-    async def handle(self, form: dict[str, str], client: Client) -> dict[str, Any]:
+    async def handle(
+        self, form: dict[str, str], client: Client, jkt: str | None = None
+    ) -> dict[str, Any]:
         return {"grant_type": form["grant_type"], "client_id": client.id}
 
 

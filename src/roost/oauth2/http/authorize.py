@@ -15,8 +15,8 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from roost.core.http import JSON
 from roost.oauth2.consent.strategy import Redirect
 from roost.oauth2.http.common import NO_STORE, parts, read_form, service
-from roost.oauth2.oidc.userinfo import bearer
 from roost.oauth2.rfc6749.response_mode import form_post_page
+from roost.oauth2.rfc9449 import Presented, presented
 
 
 async def _params(request: Request) -> dict[str, str]:
@@ -58,8 +58,10 @@ async def authorize(request: Request) -> Response:
 async def userinfo(request: Request) -> Response:
     p = await parts(request)
     form = await read_form(request) if request.method == "POST" else {}
-    token = bearer(request.headers.get("authorization"), form)
-    answer = await p.userinfo.answer(token)
+    dpop = p.userinfo.dpop is not None
+    scheme, token = presented(request.headers.get("authorization"), form, dpop)
+    proofs = tuple(request.headers.getlist("dpop")) if dpop else ()
+    answer = await p.userinfo.answer(Presented(token, scheme, proofs, request.method, "/userinfo"))
     if answer.jwt is not None:
         return Response(answer.jwt, media_type="application/jwt", headers=NO_STORE)
     return JSON(answer.claims, headers=NO_STORE)

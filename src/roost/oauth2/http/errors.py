@@ -27,7 +27,9 @@ NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 def oauth2_error(exc: OAuth2Error, *, expose_debug: bool = False, admin: bool = False) -> JSON:
     """RFC 6749's body; on the admin port also ``message``, which ``genericError`` requires."""
     headers = dict(NO_STORE)
-    if exc.status == 401:
+    if exc.challenge:
+        headers["WWW-Authenticate"] = exc.challenge
+    elif exc.status == 401:
         headers["WWW-Authenticate"] = 'Basic realm="oauth2", error="invalid_client"'
     body = exc.body(expose_debug=expose_debug)
     if admin:

@@ -25,7 +25,8 @@ RESPONSE_TYPES_LISTED = ("code", "code id_token", "id_token", "token id_token", 
 async def token(request: Request) -> Response:
     p = await parts(request)
     form = await read_form(request)
-    result = await p.token_endpoint.handle(form, request.headers.get("authorization"))
+    proofs = request.headers.getlist("dpop") if p.token_endpoint.dpop else ()
+    result = await p.token_endpoint.handle(form, request.headers.get("authorization"), proofs)
     service(request).counters.tokens += 1
     return JSON(result, headers=NO_STORE)
 
@@ -36,7 +37,8 @@ async def pushed_authorization(request: Request) -> Response:
     if not p.pushed.policy.enabled:
         raise NotFound("Pushed authorization requests are not enabled.")
     form = await read_form(request)
-    result = await p.pushed.push(form, request.headers.get("authorization"))
+    proofs = request.headers.getlist("dpop") if p.pushed.dpop else ()
+    result = await p.pushed.push(form, request.headers.get("authorization"), proofs)
     return JSON(result, status_code=201, headers=NO_STORE)
 
 
@@ -114,6 +116,7 @@ def discovery_document(svc: OAuth2Service) -> dict[str, Any]:
             else {}
         ),
         **_par_metadata(svc, base),
+        **_dpop_metadata(svc),
         "frontchannel_logout_supported": True,
         "frontchannel_logout_session_supported": True,
         "backchannel_logout_supported": True,
@@ -130,6 +133,13 @@ def _par_metadata(svc: OAuth2Service, base: str) -> dict[str, Any]:
         "pushed_authorization_request_endpoint": f"{base}/oauth2/par",
         "require_pushed_authorization_requests": cfg.par_required,
     }
+
+
+def _dpop_metadata(svc: OAuth2Service) -> dict[str, Any]:
+    """RFC 9449 §5.1, only while DPoP is on."""
+    if not svc.config.dpop_enabled:
+        return {}
+    return {"dpop_signing_alg_values_supported": list(svc.config.dpop_algorithms)}
 
 
 async def discovery(request: Request) -> Response:

@@ -20,6 +20,7 @@ from roost.oauth2.migrations import (
     v20261206100009_roost_client_auth_failures,
     v20261206900001_uuids_as_text,
     v20261207100010_roost_oauth2_pushed_requests,
+    v20261207100011_roost_oauth2_dpop_proofs,
 )
 
 __all__ = ["MIGRATIONS"]
@@ -36,4 +37,5 @@ MIGRATIONS = [
     v20261206100009_roost_client_auth_failures.STEP,
     v20261206900001_uuids_as_text.STEP,
     v20261207100010_roost_oauth2_pushed_requests.STEP,
+    v20261207100011_roost_oauth2_dpop_proofs.STEP,
 ]

@@ -7,6 +7,10 @@ client in ``aud`` — the claims Hydra's userinfo shows. A client registered
 with ``userinfo_signed_response_alg: RS256`` gets them as a JWT (§5.3.2,
 ``application/jwt``) signed with the ID-token key, with a fresh ``iat`` and
 ``jti``, as Hydra does.
+
+With DPoP on (RFC 9449 §7) a DPoP-bound token is accepted only as
+``Authorization: DPoP <token>`` with a proof of its key over this request and
+token (``ath``), and refused as a bearer token.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from typing import Any, Protocol
 
 from roost.oauth2.clients.model import Client
 from roost.oauth2.rfc6749.errors import OAuth2Error, RequestUnauthorized
+from roost.oauth2.rfc9449 import DPoP, InvalidToken, Presented, challenge, check_resource
 from roost.oauth2.tokens.record import TokenRecord
 
 HIDDEN = frozenset({"nonce", "at_hash", "c_hash", "exp", "sid", "jti"})
@@ -34,14 +39,6 @@ class AccessTokens(Protocol):
     async def find(self, token: str) -> tuple[TokenRecord, str] | None:
         """The stored record of a token and its use (``access_token``, ``refresh_token``)."""
         ...
-
-
-def bearer(authorization: str | None, form: dict[str, str]) -> str:
-    """RFC 6750 §2.1 (header) or §2.2 (form body)."""
-    scheme, _, value = (authorization or "").partition(" ")
-    if scheme.lower() == "bearer" and value.strip():
-        return value.strip()
-    return form.get("access_token", "")
 
 
 class ClientSource(Protocol):
@@ -61,14 +58,28 @@ class Answer:
 
 
 class UserInfo:
-    def __init__(self, tokens: AccessTokens, clients: ClientSource, signer: Signer) -> None:
+    def __init__(
+        self,
+        tokens: AccessTokens,
+        clients: ClientSource,
+        signer: Signer,
+        dpop: DPoP | None = None,
+    ) -> None:
         self.tokens = tokens
         self.clients = clients
         self.signer = signer
+        self.dpop = dpop  # None while DPoP is off
 
-    async def answer(self, token: str) -> Answer:
+    async def answer(self, request: Presented) -> Answer:
         """The claims, signed when the token's client registered an algorithm for it."""
-        record = await self._record(token)
+        try:
+            record = await self._record(request.token)
+        except RequestUnauthorized as exc:
+            if self.dpop is not None and request.scheme == "dpop":
+                raise challenge(InvalidToken(exc.hint), self.dpop.policy.algorithms) from exc
+            raise
+        if self.dpop is not None:
+            await check_resource(self.dpop, request, record.dpop_jkt)
         claims = _claims(record)
         client = await self.clients.get(record.client_id)
         if client is None or client.doc.get("userinfo_signed_response_alg") != "RS256":

@@ -43,6 +43,7 @@ from roost.oauth2.rfc6749.errors import (
     UnsupportedResponseType,
 )
 from roost.oauth2.rfc7636 import PKCEPolicy, check_challenge
+from roost.oauth2.rfc9449 import check_jkt
 
 MIN_ENTROPY = 8  # fosite's minimum length of ``state`` and ``nonce``
 PROMPTS = frozenset({"none", "login", "consent", "select_account", "registration"})
@@ -75,6 +76,7 @@ class AuthorizationRequest:
     code_challenge_method: str = ""
     oidc_context: dict[str, object] = field(default_factory=dict)
     response_mode: str = rm.QUERY
+    dpop_jkt: str = ""  # RFC 9449 §10, only while DPoP is on
 
     @property
     def response_types(self) -> frozenset[str]:
@@ -190,10 +192,18 @@ def _context(params: dict[str, str]) -> dict[str, object]:
 
 
 class AuthorizationValidator:
-    def __init__(self, clients: ClientSource, strategy: sc.ScopeStrategy, pkce: PKCEPolicy) -> None:
+    def __init__(
+        self,
+        clients: ClientSource,
+        strategy: sc.ScopeStrategy,
+        pkce: PKCEPolicy,
+        *,
+        dpop: bool = False,
+    ) -> None:
         self.clients = clients
         self.strategy = strategy
         self.pkce = pkce
+        self.dpop = dpop  # read ``dpop_jkt`` (RFC 9449 §10); ignored while DPoP is off
 
     async def validate(self, params: dict[str, str]) -> AuthorizationRequest:
         """The validated request; OAuth2Error (shown) or RedirectedError (sent to the client)."""
@@ -281,4 +291,5 @@ class AuthorizationValidator:
             code_challenge=challenge,
             code_challenge_method=method,
             oidc_context=_context(params),
+            dpop_jkt=check_jkt(params, self.dpop) if "code" in types else "",
         )

@@ -19,6 +19,9 @@ class OAuth2Error(Exception):
         "from fulfilling the request."
     )
 
+    challenge = ""
+    """A ``WWW-Authenticate`` value to answer with (a protected resource's, RFC 6750 §3)."""
+
     def __init__(self, hint: str = "", *, debug: str = "") -> None:
         super().__init__(hint or self.description)
         self.hint = hint

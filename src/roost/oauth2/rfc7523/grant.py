@@ -64,7 +64,9 @@ class JWTBearerGrant(TokenGrant):
         self.rules = rules
         self.strategy = strategy
 
-    async def handle(self, form: dict[str, str], client: Client) -> dict[str, Any]:
+    async def handle(
+        self, form: dict[str, str], client: Client, jkt: str | None = None
+    ) -> dict[str, Any]:
         require_grant_type(client, self.grant_type)
         assertion = form.get("assertion", "")
         if not assertion:
@@ -114,6 +116,7 @@ class JWTBearerGrant(TokenGrant):
                 requested_audience=audience,
                 granted_audience=audience,
                 form=stored_form(form),
+                dpop_jkt=jkt,
             )
         )
         assert result is not None

@@ -42,7 +42,9 @@ class DeviceCodeGrant(AuthorizationCodeGrant):
         self.devices = devices
         self.interval = interval
 
-    async def _redeem(self, form: dict[str, str], client: Client) -> TokenRecord:
+    async def _redeem(
+        self, form: dict[str, str], client: Client, jkt: str | None = None
+    ) -> TokenRecord:
         code = form.get("device_code", "")
         if not code:
             raise InvalidRequest("The device_code parameter is missing.")

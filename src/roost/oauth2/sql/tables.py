@@ -324,6 +324,20 @@ roost_oauth2_pushed_requests = Table(
 """Roost's own: pushed authorization requests (RFC 9126) by the SHA-256 of their
 ``request_uri``; a row is deleted when used, the janitor deletes expired ones."""
 
+roost_oauth2_dpop_proofs = Table(
+    "roost_oauth2_dpop_proofs",
+    metadata,
+    Column("signature", String(64), nullable=False),
+    _nid(),
+    Column("expires_at", DateTime, nullable=False),
+    PrimaryKeyConstraint("signature", "nid", name="roost_oauth2_dpop_proofs_pkey"),
+    Index("roost_oauth2_dpop_proofs_expires_at_idx", "nid", "expires_at"),
+)
+"""Roost's own: the SHA-256 of each DPoP proof's key thumbprint and ``jti`` (RFC 9449
+§11.1), kept until the proof could no longer pass its ``iat`` check; the primary key
+makes a replayed proof, even a concurrent one, fail to insert. The janitor deletes
+expired rows."""
+
 hydra_oauth2_logout_request = Table(
     "hydra_oauth2_logout_request",
     metadata,

@@ -73,6 +73,9 @@ class Granted:
     """The ID token's claims, kept with the tokens for userinfo (OpenID grants only)."""
     hooked: bool = False
     """The token hook has had its say (``TokenIssuer.run_hook``)."""
+    dpop_jkt: str | None = None
+    """The DPoP key (RFC 9449) the access token is bound to; the refresh token too for a
+    public client (§5: a confidential client's refresh token is bound by its credentials)."""
 
 
 @dataclass(frozen=True)
@@ -134,9 +137,9 @@ class TokenIssuer:
         return Lifespans(access or self.access_ttl, refresh or self.refresh_ttl)
 
     def _record(
-        self, g: Granted, signature: str, now: datetime, expires: datetime | None
+        self, g: Granted, signature: str, now: datetime, expires: datetime | None, *, bound: bool
     ) -> TokenRecord:
-        session = {
+        session: dict[str, Any] = {
             "id_token": {
                 "subject": g.subject,
                 "expires_at": {},
@@ -147,6 +150,8 @@ class TokenIssuer:
             "kid": "",
             "client_id": g.client.id,
         }
+        if bound and g.dpop_jkt:
+            session["dpop_jkt"] = g.dpop_jkt
         return TokenRecord(
             signature=signature,
             request_id=g.request_id,
@@ -186,22 +191,23 @@ class TokenIssuer:
                 expires_at=int(expires.replace(tzinfo=UTC).timestamp()),
                 extra=g.extra,
                 mirror=self.mirror_claims,
+                cnf={"jkt": g.dpop_jkt} if g.dpop_jkt else None,
             )
             signature = signature_of(token)
         else:
             token, signature = self.hmac.generate(ACCESS_PREFIX)
-        access = self._record(g, signature_hash(signature), now, expires)
+        access = self._record(g, signature_hash(signature), now, expires, bound=True)
         out: dict[str, Any] = {
             "access_token": token,
             "expires_in": int(spans.access.total_seconds()),
             "scope": " ".join(g.granted_scope),
-            "token_type": "bearer",
+            "token_type": "DPoP" if g.dpop_jkt else "bearer",
         }
         refresh_rec = None
         if refresh:
             refresh_token, refresh_sig = self.hmac.generate(REFRESH_PREFIX)
             refresh_exp = now + spans.refresh if spans.refresh else None
-            refresh_rec = self._record(g, refresh_sig, now, refresh_exp)
+            refresh_rec = self._record(g, refresh_sig, now, refresh_exp, bound=g.client.is_public)
             out["refresh_token"] = refresh_token
         if rotating is not None and refresh_rec is not None:
             if not await self.store.rotate_refresh(

@@ -63,6 +63,7 @@ class JWTStrategy:
         expires_at: int,
         extra: dict[str, Any],
         mirror: bool,
+        cnf: dict[str, str] | None = None,
     ) -> str:
         key = await self.keys.signing_key(ACCESS_TOKEN_SET)
         claims: dict[str, Any] = {
@@ -79,6 +80,8 @@ class JWTStrategy:
             claims["nbf"] = issued_at
         if mirror and extra:
             claims["ext"] = extra
+        if cnf:
+            claims["cnf"] = cnf  # RFC 9449 §6.1: the DPoP key's thumbprint
         header = {"alg": key.get("alg", "RS256"), "kid": key["kid"], "typ": "JWT"}
         return jwt.encode(header, claims, self.keys.key_object(key))
 

@@ -26,6 +26,12 @@ class TokenRecord:
     active: bool = True
 
     @property
+    def dpop_jkt(self) -> str | None:
+        """The DPoP key (RFC 9449) this token is bound to, if any."""
+        value = self.session.get("dpop_jkt")
+        return value if isinstance(value, str) and value else None
+
+    @property
     def extra(self) -> dict[str, Any]:
         ext = self.session.get("extra")
         return ext if isinstance(ext, dict) else {}

@@ -23,6 +23,7 @@ from roost.oauth2.consent.strategy import Decision
 from roost.oauth2.oidc.id_token import IDTokenSigner, epoch
 from roost.oauth2.rfc6749.errors import InvalidGrant, InvalidRequest
 from roost.oauth2.rfc6749.grants.base import TokenGrant, require_grant_type
+from roost.oauth2.rfc9449 import InvalidDPoPProof, same_key
 from roost.oauth2.tokens.hmac import HMACStrategy
 from roost.oauth2.tokens.issuer import GRANT_LIFESPAN_PREFIX as GRANT_PREFIX
 from roost.oauth2.tokens.issuer import Granted, TokenIssuer, now_utc
@@ -111,6 +112,7 @@ class AuthorizationCodeGrant(TokenGrant):
                 session={
                     **grant_session(decision),
                     "pkce": {"challenge": req.code_challenge, "method": req.code_challenge_method},
+                    **({"dpop_jkt": req.dpop_jkt} if req.dpop_jkt else {}),
                 },
             )
         )
@@ -118,7 +120,9 @@ class AuthorizationCodeGrant(TokenGrant):
 
     # -- token endpoint ------------------------------------------------------------
 
-    async def _redeem(self, form: dict[str, str], client: Client) -> TokenRecord:
+    async def _redeem(
+        self, form: dict[str, str], client: Client, jkt: str | None = None
+    ) -> TokenRecord:
         code = form.get("code", "")
         if not code:
             raise InvalidRequest("The code parameter is missing.")
@@ -146,16 +150,24 @@ class AuthorizationCodeGrant(TokenGrant):
         rfc7636.verify(
             form.get("code_verifier", ""), pkce.get("challenge", ""), pkce.get("method", "")
         )
+        if record.dpop_jkt is not None and not same_key(record.dpop_jkt, jkt):
+            raise InvalidDPoPProof(  # RFC 9449 §10: checked before the code is spent
+                "The authorization code is bound to another DPoP key ('dpop_jkt')."
+            )
         if not await self.codes.use_code(record):
             await self.codes.revoke_request(record.request_id)
             raise InvalidGrant("The authorization code has already been used.")
         return record
 
-    async def handle(self, form: dict[str, str], client: Client) -> dict[str, Any]:
+    async def handle(
+        self, form: dict[str, str], client: Client, jkt: str | None = None
+    ) -> dict[str, Any]:
         require_grant_type(client, self.grant_type)
-        return await self.issue_for(await self._redeem(form, client), client)
+        return await self.issue_for(await self._redeem(form, client, jkt), client, jkt)
 
-    async def issue_for(self, record: TokenRecord, client: Client) -> dict[str, Any]:
+    async def issue_for(
+        self, record: TokenRecord, client: Client, jkt: str | None = None
+    ) -> dict[str, Any]:
         """Tokens (and an ID token for ``openid``) for a redeemed grant; the device grant too."""
         scope = record.granted_scope
         now = now_utc().replace(microsecond=0)
@@ -172,6 +184,7 @@ class AuthorizationCodeGrant(TokenGrant):
             form=record.form,
             extra=record.extra,
             request_id=record.request_id,
+            dpop_jkt=jkt,
         )
         lifespan = client.lifespan(f"{GRANT_PREFIX[self.grant_type]}_id_token_lifespan")
 

@@ -27,8 +27,11 @@ class Grant(Protocol):
         """Whether this grant handles the token request ``form``."""
         ...
 
-    async def handle(self, form: dict[str, str], client: Client) -> dict[str, Any]:
-        """The §5.1 token response for an authenticated ``client``, or an OAuth2Error."""
+    async def handle(
+        self, form: dict[str, str], client: Client, jkt: str | None = None
+    ) -> dict[str, Any]:
+        """The §5.1 token response for an authenticated ``client``, or an OAuth2Error;
+        ``jkt`` is the DPoP key the request proved (RFC 9449), to bind the tokens to."""
         ...
 
 

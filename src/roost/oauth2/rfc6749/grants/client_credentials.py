@@ -27,7 +27,9 @@ class ClientCredentialsGrant(TokenGrant):
         self.strategy = strategy
         self.grant_all = grant_all
 
-    async def handle(self, form: dict[str, str], client: Client) -> dict[str, Any]:
+    async def handle(
+        self, form: dict[str, str], client: Client, jkt: str | None = None
+    ) -> dict[str, Any]:
         if client.is_public:
             raise InvalidGrant(
                 "The OAuth 2.0 Client is marked as public and is thus not allowed to use "
@@ -49,6 +51,7 @@ class ClientCredentialsGrant(TokenGrant):
                 requested_audience=audience,
                 granted_audience=audience,
                 form=stored_form(form),
+                dpop_jkt=jkt,
             )
         )
         assert result is not None

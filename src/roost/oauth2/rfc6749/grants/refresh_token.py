@@ -16,6 +16,7 @@ from roost.oauth2.clients.model import Client
 from roost.oauth2.oidc.id_token import IDTokenSigner, epoch
 from roost.oauth2.rfc6749.errors import InvalidGrant, InvalidRequest, InvalidScope
 from roost.oauth2.rfc6749.grants.base import TokenGrant, require_grant_type, stored_form
+from roost.oauth2.rfc9449 import InvalidDPoPProof, same_key
 from roost.oauth2.tokens.hmac import REFRESH_PREFIX, HMACStrategy
 from roost.oauth2.tokens.issuer import Granted, TokenIssuer, now_utc
 from roost.oauth2.tokens.record import TokenRecord
@@ -46,7 +47,9 @@ class RefreshTokenGrant(TokenGrant):
         self.hmac = hmac
         self.strategy = strategy
 
-    async def handle(self, form: dict[str, str], client: Client) -> dict[str, Any]:
+    async def handle(
+        self, form: dict[str, str], client: Client, jkt: str | None = None
+    ) -> dict[str, Any]:
         require_grant_type(client, self.grant_type)
         token = form.get("refresh_token", "")
         if not token:
@@ -65,6 +68,10 @@ class RefreshTokenGrant(TokenGrant):
             raise InvalidGrant("The refresh token was already used; the grant has been revoked.")
         if record.expires_at is not None and record.expires_at < now_utc():
             raise InvalidGrant("The refresh token expired.")
+        if record.dpop_jkt is not None and not same_key(record.dpop_jkt, jkt):
+            raise InvalidDPoPProof(  # RFC 9449 §5: a public client's refresh token is bound
+                "The refresh token is bound to a DPoP key; prove possession of that key."
+            )
         requested = sc.split(form.get("scope")) or record.granted_scope
         for scope in requested:
             if not self.strategy(record.granted_scope, scope):
@@ -84,6 +91,7 @@ class RefreshTokenGrant(TokenGrant):
             request_id=record.request_id,
             # The ID token's claims stay with the grant: userinfo answers the same after refresh.
             id_token_claims=(record.session.get("id_token") or {}).get("id_token_claims") or {},
+            dpop_jkt=jkt,
         )
         result = await self.issuer.issue(granted, refresh=True, rotating=record)
         if result is None:
