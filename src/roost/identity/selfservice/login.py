@@ -6,7 +6,9 @@ does what every method shares: refuse a caller who is already signed in
 identity, and write the new session together with the completed flow. A
 ``refresh=true`` login by the session's own identity re-authenticates that
 session (``authenticated_at`` moves, which settings' privileged age reads)
-instead of issuing another.
+instead of issuing another. Every submit may carry the user's "keep me signed
+in" choice (``remember.py``), which the finished login hands to the session
+cookie and to Hydra's accept.
 """
 
 from __future__ import annotations
