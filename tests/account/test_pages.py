@@ -10,6 +10,7 @@ the right status, never a 500; the operator's templates and CSS win over ours.
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -307,3 +308,124 @@ async def test_second_factor_code_pages(mfa_stack: Stack) -> None:
             f"{stack.urls.identity_public}/sessions/whoami", headers={"Accept": "application/json"}
         )
         assert me.status_code == 200 and me.json()["authenticator_assurance_level"] == "aal2"
+
+
+# --- "keep me signed in" (decision 0036) ------------------------------------------------------
+
+
+def _session_cookie(r: httpx.Response) -> dict[str, str]:
+    """The attributes of the last session cookie set on the way to ``r``."""
+    found: dict[str, str] | None = None
+    for step in [*r.history, r]:
+        for header in step.headers.get_list("set-cookie"):
+            if header.startswith("ory_kratos_session="):
+                parts = [p.strip() for p in header.split(";")]
+                found = {k.lower(): v for k, _, v in (p.partition("=") for p in parts[1:])}
+    assert found is not None, f"no session cookie on the way to {r.url}"
+    return found
+
+
+def _persistent(r: httpx.Response) -> bool:
+    cookie = _session_cookie(r)
+    return "max-age" in cookie or "expires" in cookie
+
+
+async def _next_login_skips(stack: Stack, b: httpx.AsyncClient) -> tuple[bool, httpx.Response]:
+    """Another authorization in the same browser: Hydra's ``skip``, and where it lands."""
+    _, url = _client(stack)
+    r = await b.get(url, follow_redirects=False)
+    while "login_challenge=" not in r.headers.get("location", ""):
+        r = await b.get(r.headers["location"], follow_redirects=False)
+    challenge = query(r.headers["location"])["login_challenge"]
+    async with httpx.AsyncClient() as admin:
+        req = await admin.get(
+            f"{stack.urls.oauth2_admin}/admin/oauth2/auth/requests/login",
+            params={"login_challenge": challenge},
+        )
+    return bool(req.json()["skip"]), await b.get(r.headers["location"])
+
+
+async def _finish(stack: Stack, b: httpx.AsyncClient, page: httpx.Response, remember: bool) -> None:
+    """From the consent page to the callback, then Hydra's verdict on the next login."""
+    assert page.url.path == "/oauth2/consent", page.url
+    assert _persistent(page) is remember
+    done = await submit(b, form(page, "consent"), "decision=allow")
+    assert done.url.path == "/callback"
+    skip, landed = await _next_login_skips(stack, b)
+    assert skip is remember
+    # remembered: straight to consent; not: the login page again, offering the box again
+    assert landed.url.path == ("/oauth2/consent" if remember else "/login"), landed.url
+    if not remember:
+        assert 'id="password-remember"' in landed.text
+
+
+async def test_keep_me_signed_in_is_offered_bound_and_checked_by_default(stack: Stack) -> None:
+    async with _browser() as b:
+        page = await b.get(f"{stack.urls.account}/login")
+    html = page.text
+    for group in ("password", "code", "passkey"):
+        box = f'<input type="checkbox" id="{group}-remember" name="remember" value="true" checked>'
+        assert box in html and f'<label for="{group}-remember">' in html, group
+    # the box sits before the form's button, so Tab reaches it before sending
+    assert html.index('id="password-remember"') < html.index('value="password"')
+    assert form(page, "flow-password").fields["remember"] == "true"
+
+
+@pytest.mark.parametrize("remember", [True, False], ids=["checked", "unchecked"])
+async def test_keep_me_signed_in_with_a_password(stack: Stack, remember: bool) -> None:
+    async with _browser() as b:
+        _, url = _client(stack)
+        page = await b.get(url)
+        f = form(page, "flow-password")
+        values = {"identifier": _identity(stack), "password": PASSWORD}
+        page = await submit(b, f, remember=str(remember).lower(), **values)
+        await _finish(stack, b, page, remember)
+
+
+@pytest.mark.parametrize("remember", [True, False], ids=["checked", "unchecked"])
+async def test_keep_me_signed_in_with_a_code(stack: Stack, remember: bool) -> None:
+    """The choice is posted with "send code" and kept by the flow for the code's submit."""
+    address = _identity(stack)
+    async with _browser() as b:
+        _, url = _client(stack)
+        page = await b.get(url)
+        sent = await submit(
+            b,
+            form(page, "flow-code"),
+            "method=code",
+            identifier=address,
+            remember=str(remember).lower(),
+        )
+        assert 'data-id="1010014"' in sent.text and 'name="remember"' not in sent.text
+        code = await asyncio.to_thread(stack.mail_code, address, 1)
+        page = await submit(b, form(sent, "flow-code"), "method=code", code=code)
+        await _finish(stack, b, page, remember)
+
+
+async def test_keep_me_signed_in_across_the_totp_step(stack: Stack) -> None:
+    """Unchecked on the first step; the TOTP step shows no box and keeps the choice."""
+    import re
+
+    import pyotp
+
+    address = _identity(stack)
+    ui = stack.urls.account
+    async with _browser() as b:
+        page = await b.get(f"{ui}/login")
+        await submit(b, form(page, "flow-password"), identifier=address, password=PASSWORD)
+        settings = await b.get(f"{ui}/settings")
+        secret = re.findall(r'id="totp-totp_secret_key-\d+">([A-Z2-7]+)<', settings.text)
+        assert secret, settings.text
+        totp = pyotp.TOTP(secret[0])
+        linked = await submit(b, form(settings, "flow-totp"), totp_code=totp.now())
+        assert 'data-id="1050001"' in linked.text, linked.text
+    async with _browser() as b:
+        _, url = _client(stack)
+        page = await b.get(url)
+        f = form(page, "flow-password")
+        step = await submit(b, f, identifier=address, password=PASSWORD, remember="false")
+        assert step.url.path == "/login" and "Confirm it is you" in step.text
+        assert 'name="remember"' not in step.text and not _persistent(step)
+        at = time.time() + 30  # the next step: the linking spent this one
+        page = await submit(b, form(step, "flow-totp"), totp_code=totp.at(at))
+        await _finish(stack, b, page, False)

@@ -7,7 +7,8 @@ SMTP server, signs in and consents; the RP verifies the ID token against the
 JWKS, calls userinfo and refreshes. The user enrols TOTP, the RP logs out
 (RP-initiated), and the next sign-in takes the second factor and skips the
 remembered consent. Then a passkey is registered and used through Chromium's
-virtual authenticator, and a last sign-in uses the keyboard alone. The password
+virtual authenticator, and a last sign-in uses the keyboard alone (unchecking
+"keep me signed in" on the way: a browser-session cookie). The password
 is recovered by e-mail code on the way, after TOTP is enrolled, so recovery asks
 for the second factor before the settings page. Every page is screenshotted
 (``test-artefacts/account``) and checked with axe-core (no serious or critical
@@ -240,6 +241,12 @@ def _keyboard_sign_in(j: Journey, address: str, secret: str) -> None:
     j.page.keyboard.type(address)
     assert _tab_to(j, "password", limit=1) == ["password"]
     j.page.keyboard.type(NEW_PASSWORD)
+    # "keep me signed in" comes next, checked; Space unchecks it (decision 0036)
+    assert _tab_to(j, "remember", limit=1) == ["remember"]
+    assert j.page.is_checked("#password-remember")
+    j.page.keyboard.press("Space")
+    assert not j.page.is_checked("#password-remember")
+    j.page.keyboard.press("Shift+Tab")
     with j.page.expect_navigation(url=f"{j.ui}/login**"):
         j.page.keyboard.press("Enter")
     _tab_to(j, "totp_code")
@@ -247,6 +254,8 @@ def _keyboard_sign_in(j: Journey, address: str, secret: str) -> None:
     with j.page.expect_navigation(url=f"{j.ui}/"):
         j.page.keyboard.press("Enter")
     assert j.page.get_by_text("You are signed in as").count() == 1, j.page.content()
+    session = [c for c in j.page.context.cookies() if c["name"] == "ory_kratos_session"]
+    assert [c["expires"] for c in session] == [-1]  # a browser-session cookie
 
 
 def _sign_out(j: Journey) -> None:

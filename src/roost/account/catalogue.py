@@ -87,6 +87,7 @@ WORDS_EN: dict[str, str] = {
     "home": "Your account",
     "no_account": "New here?",
     "forgot": "Forgot your password?",
+    "remember_me": "Keep me signed in on this device",
     "have_account": "Already have an account?",
     "group.password": "Password",
     "group.code": "One-time code by e-mail",

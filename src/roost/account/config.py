@@ -30,6 +30,7 @@ SCHEMA: dict[str, Any] = with_shared_keys(
             "oauth2": _obj({"admin_url": _STR}),
             "theme_dir": _STR,
             "language": _STR,
+            "remember_me": {"type": "boolean"},
         }
     )
 )
@@ -53,6 +54,9 @@ class AccountConfig:
     theme_dir: Path | None
     """An operator's ``templates/`` and ``static/`` folders, searched before ours."""
     language: str
+    remember_me: bool = True
+    """Whether the login page's "keep me signed in" box starts checked: set it as the
+    identity service's ``session.cookie.persistent`` (true by default, as Kratos's)."""
     dsn: str = "memory"
 
     @classmethod
@@ -71,4 +75,5 @@ class AccountConfig:
             oauth2_admin=(get(v, "oauth2.admin_url", "") or "http://localhost:4445").rstrip("/"),
             theme_dir=Path(theme) if theme else None,
             language=get(v, "language", "en") or "en",
+            remember_me=bool(get(v, "remember_me", True)),
         )

@@ -48,6 +48,8 @@ class Site:
     base_url: str
     theme_dir: Path | None
     language: str
+    remember_me: bool = True
+    """The initial state of the login page's "keep me signed in" box."""
 
     def env(self) -> Environment:
         """Templates: the operator's ``theme_dir/templates`` first, then ours."""
@@ -146,7 +148,12 @@ def _flow_page(pages: _Pages, kind: str) -> Handler:
         ui = flow.get("ui") or {}
         client = await _login_client(site, flow) if kind == "login" else None
         return pages.render(
-            f"{kind}.html", flow=flow, ui=ui, forms=forms(ui.get("nodes") or []), client=client
+            f"{kind}.html",
+            flow=flow,
+            ui=ui,
+            forms=forms(ui.get("nodes") or []),
+            client=client,
+            remember_me=site.remember_me,
         )
 
     return handle

@@ -44,5 +44,6 @@ def build(cfg: AccountConfig, db: Database, migrator: Migrator) -> AccountServic
         base_url=cfg.base_url,
         theme_dir=cfg.theme_dir,
         language=cfg.language,
+        remember_me=cfg.remember_me,
     )
     return AccountService(db=db, migrator=migrator, config=cfg, http=http, site=site)

@@ -52,11 +52,13 @@ class HydraAdmin:
         body: dict[str, Any] = r.json()
         return body
 
-    async def accept_login(self, challenge: str, session: Session) -> str:
+    async def accept_login(
+        self, challenge: str, session: Session, remember: bool | None = None
+    ) -> str:
         body = {
             "subject": str(session.identity_id),
             "identity_provider_session_id": str(session.id),
-            "remember": self.remember,
+            "remember": self.remember if remember is None else remember,
             "remember_for": self.remember_for,
             "amr": [m.get("method") for m in session.authentication_methods],
         }

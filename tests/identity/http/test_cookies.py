@@ -58,7 +58,10 @@ def _attrs(header: str) -> dict[str, str]:
     return out
 
 
-def test_cookie_attributes_follow_the_config(tls_site: Site) -> None:
+@pytest.mark.parametrize("remember", [None, True], ids=["no-choice", "remember"])
+def test_cookie_attributes_follow_the_config(tls_site: Site, remember: bool | None) -> None:
+    """Without a choice ``persistent: false`` decides; the user's ``remember: true`` (a
+    Roost extension, decision 0036) makes this one cookie persistent all the same."""
     address, identity_id = tls_site.identity()
     public = tls_site.public
     r = httpx.get(f"{public}/self-service/login/browser", headers={"Accept": "application/json"})
@@ -81,6 +84,7 @@ def test_cookie_attributes_follow_the_config(tls_site: Site) -> None:
             "identifier": address,
             "password": PASSWORD,
             "csrf_token": token,
+            **({} if remember is None else {"remember": remember}),
         },
         headers={"Accept": "application/json", "Cookie": cookie},
     )
@@ -91,6 +95,9 @@ def test_cookie_attributes_follow_the_config(tls_site: Site) -> None:
     assert session["="].startswith("roost_sid=")
     assert session["domain"] == "example.com" and session["path"] == "/"
     assert session["samesite"] == "none" and "secure" in session and "httponly" in session
-    assert "max-age" not in session and "expires" not in session  # persistent: false
+    if remember:
+        assert 0 < int(session["max-age"]) <= 24 * 3600  # session.lifespan's default
+    else:
+        assert "max-age" not in session and "expires" not in session  # persistent: false
     me = httpx.get(f"{public}/sessions/whoami", headers={"Cookie": session["="]})
     assert me.status_code == 200 and me.json()["identity"]["id"] == identity_id

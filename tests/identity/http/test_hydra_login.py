@@ -6,7 +6,9 @@ Authlib starts an authorization; the browser signs in on Kratos's form and
 is sent through Hydra to the consent UI; accepting the consent (Ory's Hydra
 SDK, as a consent app) yields a code whose ID token names the Kratos
 identity. A second authorization with the session remembered is accepted
-without a form.
+without a form. The user's "keep me signed in" choice (``remember``, decision
+0036) decides the session cookie's persistence and Hydra's ``remember``,
+across the aal2 step too; without it the config decides.
 """
 
 from __future__ import annotations
@@ -167,3 +169,96 @@ def test_second_factor_step_keeps_the_challenge(pair: tuple[Site, Hydra]) -> Non
         token = rp.fetch_token(_consent_to_code(hydra, b, str(consent.url)), state)
         claims = jwt.decode(token["id_token"], options={"verify_signature": False})
         assert claims["sub"] == identity_id
+
+
+# --- "keep me signed in" (decision 0036) ----------------------------------------------------
+
+
+def _session_cookie(r: httpx.Response) -> dict[str, str]:
+    """The attributes of the session cookie set on the way to ``r`` (lower-cased names)."""
+    for step in [*r.history, r]:
+        for header in step.headers.get_list("set-cookie"):
+            if header.startswith("ory_kratos_session="):
+                parts = [p.strip() for p in header.split(";")]
+                return {k.lower(): v for k, _, v in (p.partition("=") for p in parts[1:])}
+    raise AssertionError(f"no session cookie on the way to {r.url}")
+
+
+def _next_login_skips(hydra: Hydra, b: httpx.Client) -> bool:
+    """Start another authorization in the same browser: Hydra's login request says ``skip``."""
+    url, _ = new_rp(hydra).authorization_url()
+    challenge = query(b.get(url, follow_redirects=False).headers["location"])["login_challenge"]
+    with admin_api(hydra) as api:
+        return bool(api.get_o_auth2_login_request(challenge).skip)
+
+
+@pytest.mark.parametrize(
+    ("posted", "persistent"),
+    [({"remember": "true"}, True), ({"remember": "false"}, False), ({}, True)],
+    ids=["checked", "unchecked", "absent"],
+)
+def test_remember_decides_the_cookie_and_hydras_skip(
+    pair: tuple[Site, Hydra], posted: dict[str, str], persistent: bool
+) -> None:
+    """Checked: a persistent cookie and Hydra remembers the login; unchecked: a
+    browser-session cookie and the next authorization asks again; absent: the config
+    (``session.cookie.persistent``, true by default) decides, as in Kratos."""
+    site, hydra = pair
+    address, _ = site.identity()
+    url, _ = new_rp(hydra).authorization_url()
+    with site.browser() as b:
+        page = Page(b.get(url))
+        form = page.form("password", identifier=address, password=PASSWORD, **posted)
+        consent = b.post(page.action, data=form, follow_redirects=True)
+        assert consent.url.path == "/consent", consent.url
+        cookie = _session_cookie(consent)
+        assert ("max-age" in cookie or "expires" in cookie) is persistent, cookie
+        _consent_to_code(hydra, b, str(consent.url))
+        assert _next_login_skips(hydra, b) is persistent
+
+
+def test_remember_survives_the_second_factor_step(pair: tuple[Site, Hydra]) -> None:
+    """Unchecked on the password step: the aal2 step (whose form has no such box) keeps
+    the choice from the session cookie, for the cookie it sets and Hydra's accept."""
+    site, hydra = pair
+    for choice, persistent in (("false", False), ("true", True)):
+        address, _ = site.identity()  # one each: a TOTP step is spent once
+        with site.browser() as b:
+            site.sign_in(b, address)
+            secret = link_totp(site, b)
+        url, _ = new_rp(hydra).authorization_url()
+        with site.browser() as b:
+            page = Page(b.get(url))
+            form = page.form("password", identifier=address, password=PASSWORD, remember=choice)
+            step = Page(b.post(page.action, data=form))
+            assert step.response.url.path == "/login"
+            assert ("max-age" in _session_cookie(step.response)) is persistent
+            consent = b.post(step.action, data=step.form("totp", totp_code=code(secret, 1)))
+            assert consent.url.path == "/consent", consent.url
+            assert ("max-age" in _session_cookie(consent)) is persistent
+            _consent_to_code(hydra, b, str(consent.url))
+            assert _next_login_skips(hydra, b) is persistent
+
+
+@pytest.mark.parametrize("value", ["yes", 1, None, ["true"], {"a": True}])
+def test_remember_of_another_type_is_refused_on_the_flow(
+    pair: tuple[Site, Hydra], value: object
+) -> None:
+    """Anything but a boolean (or the form's "true"/"false") is a 400 with the flow and
+    Kratos's type message, before the password is looked at; no session, and Ory's SDK
+    still reads the flow."""
+    site, _ = pair
+    address, _ = site.identity()
+    front = site.kratos.frontend
+    flow = front.create_native_login_flow()
+    body = {"method": "password", "identifier": address, "password": PASSWORD, "remember": value}
+    r = httpx.post(f"{site.public}/self-service/login?flow={flow.id}", json=body)
+    assert r.status_code == 400, r.text
+    assert "session_token" not in r.json() and "set-cookie" not in r.headers
+    assert [m["id"] for m in r.json()["ui"]["messages"]] == [4000026]
+    again = front.get_login_flow(str(flow.id))
+    assert again.ui.messages is not None and again.ui.messages[0].id == 4000026
+    good = httpx.post(
+        f"{site.public}/self-service/login?flow={flow.id}", json={**body, "remember": False}
+    )
+    assert good.status_code == 200 and good.json()["session_token"]

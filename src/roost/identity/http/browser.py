@@ -35,7 +35,7 @@ from roost.core.http import JSON
 from roost.identity.browser_config import CookieConfig
 from roost.identity.http import errors as rendering
 from roost.identity.http.common import service
-from roost.identity.http.sessions import device_of, token_of
+from roost.identity.http.sessions import cookie_payload, device_of, remember_of, token_of
 from roost.identity.http.submission import browser_signal, flow_id, for_hooks, read_submission
 from roost.identity.selfservice import csrf
 from roost.identity.selfservice.flow import Flow
@@ -136,11 +136,20 @@ def session_token(svc: IdentityService, request: Request) -> str | None:
     return token_of(request, svc.config.cookie_name, svc.cookies)
 
 
-def set_session_cookie(response: Response, svc: IdentityService, s: Session) -> None:
+def session_remember(svc: IdentityService, request: Request) -> bool | None:
+    return remember_of(request, svc.config.cookie_name, svc.cookies)
+
+
+def set_session_cookie(
+    response: Response, svc: IdentityService, s: Session, remember: bool | None = None
+) -> None:
+    """The session cookie: persistent (``Max-Age`` to the session's end) when the user chose
+    to be remembered, a browser-session cookie when they chose not to, and as
+    ``session.cookie.persistent`` says when they made no choice (``remember`` None)."""
     cfg = svc.config.browser.session_cookie
-    value = svc.cookies.encrypt(s.token.encode()).decode()
+    value = svc.cookies.encrypt(cookie_payload(s.token, remember)).decode()
     max_age = None
-    if cfg.persistent:
+    if cfg.persistent if remember is None else remember:
         max_age = max(0, int((s.expires_at - s.issued_at).total_seconds()))
     _set_cookie(response, svc, cfg, cfg.name, value, max_age)
 
@@ -168,6 +177,7 @@ def start(svc: IdentityService, request: Request, cookie: CSRFCookie | None) -> 
         str(request.url),
         "browser" if cookie is not None else "api",
         session_token(svc, request),
+        session_remember=session_remember(svc, request),
         csrf_token=cookie.masked() if cookie is not None else "",
         refresh=request.query_params.get("refresh") in ("true", "1"),
         login_challenge=request.query_params.get("login_challenge"),
@@ -188,6 +198,7 @@ def submission(svc: IdentityService, request: Request) -> Submission:
         csrf_cookie=csrf_cookie(svc, request),
         csrf_header=request.headers.get(csrf.HEADER),
         session_token=session_token(svc, request),
+        session_remember=session_remember(svc, request),
         next_csrf=csrf.mask(request.state.next_csrf),
     )
 

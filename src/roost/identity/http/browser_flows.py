@@ -60,7 +60,7 @@ def logged_in(svc: IdentityService, request: Request, done: LoggedIn) -> Respons
             response: Response = rendering.render(location_change(done.redirect_to))
         else:
             response = browser.redirect(done.redirect_to)
-        browser.set_session_cookie(response, svc, session)
+        browser.set_session_cookie(response, svc, session, done.remember)
         if not done.refreshed:
             browser.rotate_csrf(response, svc)
         return response
@@ -70,7 +70,7 @@ def logged_in(svc: IdentityService, request: Request, done: LoggedIn) -> Respons
         response = JSON({"session": session.to_json(url), "continue_with": None})
     else:
         response = browser.redirect(browser.finished(svc, done.flow, done.flow.active))
-    browser.set_session_cookie(response, svc, session)
+    browser.set_session_cookie(response, svc, session, done.remember)
     if not done.refreshed:
         browser.rotate_csrf(response, svc)
     return response

@@ -36,19 +36,51 @@ def device_of(request: Request) -> Device:
     return Device(client_ip(request), request.headers.get("user-agent", ""), location)
 
 
+_CHOICES = {"1": True, "0": False}
+
+
+def cookie_payload(token: str, remember: bool | None) -> bytes:
+    """What the session cookie encrypts: the token, plus the user's "keep me signed in"
+    choice when they made one (``|1`` or ``|0``; a token never holds ``|``)."""
+    if remember is None:
+        return token.encode()
+    return f"{token}|{int(remember)}".encode()
+
+
+def cookie_session(
+    request: Request, cookie_name: str, cookies: MultiFernet
+) -> tuple[str, bool | None] | None:
+    """The session cookie's token and recorded choice, or None without a readable cookie."""
+    cookie = request.cookies.get(cookie_name)
+    if not cookie:
+        return None
+    try:
+        plain = cookies.decrypt(cookie.encode()).decode()
+    except (InvalidToken, UnicodeError):
+        return None
+    token, _, choice = plain.partition("|")
+    return token, _CHOICES.get(choice)
+
+
 def token_of(request: Request, cookie_name: str, cookies: MultiFernet) -> str | None:
     """The session token the request carries, or None."""
     token = request.headers.get("x-session-token")
     if token:
         return token.strip()
-    cookie = request.cookies.get(cookie_name)
-    if cookie:
-        try:
-            return cookies.decrypt(cookie.encode()).decode()
-        except (InvalidToken, UnicodeError):
-            pass
+    found = cookie_session(request, cookie_name, cookies)
+    if found is not None:
+        return found[0]
     auth = request.headers.get("authorization", "")
     scheme, _, value = auth.partition(" ")
     if scheme.lower() == "bearer" and value.strip():
         return value.strip()
     return None
+
+
+def remember_of(request: Request, cookie_name: str, cookies: MultiFernet) -> bool | None:
+    """The choice the request's session cookie records (None: a token in a header, an
+    older cookie, or no choice made: the config decides)."""
+    if request.headers.get("x-session-token"):
+        return None
+    found = cookie_session(request, cookie_name, cookies)
+    return found[1] if found is not None else None

@@ -57,7 +57,8 @@ class TraitField:
     address a passwordless login code is mailed to (decision 0023)."""
 
 
-def _type_name(value: Any) -> str:
+def json_type(value: Any) -> str:
+    """The JSON type of ``value`` as Kratos names it in its 4000026 message."""
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -180,7 +181,7 @@ def _messages(err: ValidationError) -> list[tuple[str, text.Text]]:
         return [(name, text.invalid_pattern(str(limit)))]
     if v == "type":
         allowed = limit if isinstance(limit, list) else [limit]
-        return [(name, text.wrong_type([str(a) for a in allowed], _type_name(err.instance)))]
+        return [(name, text.wrong_type([str(a) for a in allowed], json_type(err.instance)))]
     if v == "format":
         reason = f"{orjson.dumps(err.instance).decode()} is not valid {limit!r}"
         return [(name, text.generic(reason.replace("'", '"')))]

@@ -62,6 +62,8 @@ class Submission:
     """``X-CSRF-Token``, the alternative to the body's ``csrf_token``."""
     session_token: str | None = None
     """The session the request carries (cookie or header), for flows that need one."""
+    session_remember: bool | None = None
+    """The "keep me signed in" choice its session cookie records (``selfservice.remember``)."""
     next_csrf: str = ""
     """The masked token of the CSRF cookie the response sets if it issues a session, for
     flows created in the same request (verification after registration)."""
@@ -85,6 +87,8 @@ class Start:
     """The ``aal`` a login asks for (``aal2``: the second step of a signed-in session)."""
     request: HookRequest | None = None
     """What web hooks are shown of the HTTP request (decision 0029)."""
+    session_remember: bool | None = None
+    """The "keep me signed in" choice its session cookie records (``selfservice.remember``)."""
 
     @property
     def browser(self) -> bool:

@@ -6,7 +6,9 @@ does what every method shares: refuse a caller who is already signed in
 identity, and write the new session together with the completed flow. A
 ``refresh=true`` login by the session's own identity re-authenticates that
 session (``authenticated_at`` moves, which settings' privileged age reads)
-instead of issuing another.
+instead of issuing another. Every submit may carry the user's "keep me signed
+in" choice (``remember.py``), which the finished login hands to the session
+cookie and to Hydra's accept.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from roost.identity import mfa_text, text
 from roost.identity.errors import KratosError
 from roost.identity.identities.model import Identity, now, ts
 from roost.identity.schemas.manager import Schemas
+from roost.identity.selfservice import remember
 from roost.identity.selfservice.flow import Flow, login_nodes
 from roost.identity.selfservice.flows import Flows, FormError, Start, Submission
 from roost.identity.selfservice.hooks.request import HookRequest
@@ -87,6 +90,8 @@ class LoggedIn:
     """Where the browser goes next: Hydra (``login_challenge``) or the aal2 step."""
     aal2_pending: bool = False
     """The identity has a second factor the session still lacks (``highest_available``)."""
+    remember: bool | None = None
+    """The user's "keep me signed in" choice (None: ``session.cookie.persistent`` decides)."""
 
 
 class Login:
@@ -139,7 +144,8 @@ class Login:
             return await self._create_step_up(start, current, challenge)
         if current is not None and not refresh:
             if challenge and self.oauth2 is not None:
-                raise location_change(await self.oauth2.accept_login(challenge, current))
+                kept = start.session_remember
+                raise location_change(await self.oauth2.accept_login(challenge, current, kept))
             raise already_signed_in()
         f = self.flows.new("login", start, self._nodes())
         self._add_strategy_nodes(f)
@@ -213,7 +219,8 @@ class Login:
         f.active, f.state = method, "passed_challenge"
         await self._after_hooks(method, f, again, ident, sub.request)
         await self.flows.store.complete(f, refreshed=again)
-        return await self._accepted(f, LoggedIn(again, f, refreshed=True))
+        kept = remember.chosen(f, sub.session_remember)
+        return await self._accepted(f, LoggedIn(again, f, refreshed=True, remember=kept))
 
     def _pending_aal2(self, f: Flow, done: LoggedIn, identity: Identity) -> LoggedIn | None:
         """After a first factor, an identity with a second one still has its aal2 step to do
@@ -231,7 +238,7 @@ class Login:
         challenge = f.internal_context.get(CHALLENGE)
         if not challenge or self.oauth2 is None:
             return done
-        redirect = await self.oauth2.accept_login(str(challenge), done.session)
+        redirect = await self.oauth2.accept_login(str(challenge), done.session, done.remember)
         return replace(done, redirect_to=redirect)
 
     async def _after_hooks(
@@ -250,6 +257,10 @@ class Login:
     async def submit(self, sub: Submission) -> LoggedIn:
         """The session a successful submit issues (already written with the flow)."""
         f, body = await self.flows.open("login", sub, self._nodes)
+        try:
+            remember.take(f, body)
+        except FormError as exc:
+            raise await self.flows.rejected(exc) from None
         if f.requested_aal == "aal2":
             return await self._second_factor(f, sub, body)
         current = await self.sessions.active(sub.session_token) if f.browser else None
@@ -278,12 +289,13 @@ class Login:
             )
             await self._after_hooks(method, f, again, ident, sub.request)
             await self.flows.store.complete(f, refreshed=again)
-            done = LoggedIn(again, f, refreshed=True)
+            kept = remember.chosen(f, sub.session_remember)
+            done = LoggedIn(again, f, refreshed=True, remember=kept)
             return self._pending_aal2(f, done, ident) or await self._accepted(f, done)
         session = self.sessions.issue(ident, sub.device)
         if method != "password":
             session.authentication_methods = [aal.method(method, "aal1", session.authenticated_at)]
         await self._after_hooks(method, f, session, ident, sub.request)
         await self.flows.store.complete(f, session=session)
-        done = LoggedIn(session, f)
+        done = LoggedIn(session, f, remember=remember.chosen(f))
         return self._pending_aal2(f, done, ident) or await self._accepted(f, done)

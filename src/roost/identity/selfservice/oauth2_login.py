@@ -29,8 +29,11 @@ class OAuth2Provider(Protocol):
         """``GET /admin/oauth2/auth/requests/login`` (KratosError on a refusal)."""
         ...
 
-    async def accept_login(self, challenge: str, session: Session) -> str:
-        """``PUT .../login/accept`` for the session's identity; the ``redirect_to``."""
+    async def accept_login(
+        self, challenge: str, session: Session, remember: bool | None = None
+    ) -> str:
+        """``PUT .../login/accept`` for the session's identity; the ``redirect_to``.
+        ``remember``: the user's choice (None: ``session.cookie.persistent``, Kratos's rule)."""
         ...
 
 
