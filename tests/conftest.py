@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from tests.support import shared
+from tests.support.migrated import Templates
 from tests.support.pg import create_database
 
 BACKENDS = ["sqlite", "postgres"]
@@ -51,6 +52,13 @@ def backend(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def dsn(backend: str, tmp_path: Path) -> str:
     return new_dsn(backend, tmp_path)
+
+
+@pytest.fixture(scope="session")
+def templates(tmp_path_factory: pytest.TempPathFactory) -> Templates:
+    """Migrated template databases, copied by store tests (``tests/support/migrated.py``)."""
+    folder = tmp_path_factory.mktemp("templates")
+    return Templates(lambda backend: new_dsn(backend, folder), postgres_admin_dsn)
 
 
 @pytest.fixture(scope="session")

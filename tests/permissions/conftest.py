@@ -1,4 +1,5 @@
-"""Permission-service servers for end-to-end tests (one process per module and backend)."""
+"""Permission-service servers for end-to-end tests (one process per module and backend),
+and databases at the schema's head for store tests."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from typing import Any
 
 import pytest
 
+from roost.permissions.migrations import MIGRATIONS
 from tests.conftest import BACKENDS, new_dsn, postgres_admin_dsn
+from tests.support.migrated import Templates
 from tests.support.server import Server, start_server
 
 SEED_NAMESPACES = [
@@ -55,6 +58,12 @@ def serve_permissions(tmp: Path, backend: str, config: dict[str, Any], **kwargs:
     if backend == "postgres":
         postgres_admin_dsn()
     return start_server(tmp, {"dsn": new_dsn(backend, tmp), **config}, **kwargs)
+
+
+@pytest.fixture
+def store_dsn(backend: str, tmp_path: Path, templates: Templates) -> str:
+    """A new database already at the permission schema's head, for store and engine tests."""
+    return templates.copy(backend, "permissions", MIGRATIONS, tmp_path)
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
