@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from roost.storage.migrate import Migration
 from tests.support import shared
 from tests.support.migrated import Templates
 from tests.support.pg import create_database
@@ -41,6 +42,19 @@ def new_dsn(backend: str, tmp: Path) -> str:
     return create_database(postgres_admin_dsn())
 
 
+_TEMPLATES = Templates(new_dsn, postgres_admin_dsn)
+"""This run's migrated templates (one per backend and service), filled on first use."""
+
+
+def head_dsn(backend: str, tmp: Path, service: str, migrations: Sequence[Migration]) -> str:
+    """A DSN of a new database on ``backend`` already at ``service``'s schema head.
+
+    A copy of a template migrated once per run (``tests/support/migrated.py``), for
+    store tests and servers; tests of migrating itself take :func:`new_dsn`.
+    """
+    return _TEMPLATES.copy(backend, service, migrations, tmp)
+
+
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     name: str = request.param
@@ -52,13 +66,6 @@ def backend(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def dsn(backend: str, tmp_path: Path) -> str:
     return new_dsn(backend, tmp_path)
-
-
-@pytest.fixture(scope="session")
-def templates(tmp_path_factory: pytest.TempPathFactory) -> Templates:
-    """Migrated template databases, copied by store tests (``tests/support/migrated.py``)."""
-    folder = tmp_path_factory.mktemp("templates")
-    return Templates(lambda backend: new_dsn(backend, folder), postgres_admin_dsn)
 
 
 @pytest.fixture(scope="session")

@@ -12,6 +12,7 @@ caller still runs the service's migrator, which finds nothing pending.
 from __future__ import annotations
 
 import sqlite3
+import tempfile
 import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -25,20 +26,28 @@ from tests.support.pg import create_database, database_name, run_blocking
 class Templates:
     """One migrated template per (backend, service) for a test run, copied on demand."""
 
-    def __init__(self, empty: Callable[[str], str], admin_dsn: Callable[[], str]) -> None:
-        self._empty = empty  # backend -> the DSN of a new, empty database
+    def __init__(self, empty: Callable[[str, Path], str], admin_dsn: Callable[[], str]) -> None:
+        self._empty = empty  # (backend, folder) -> the DSN of a new, empty database
         self._admin_dsn = admin_dsn
         self._made: dict[tuple[str, str], str] = {}
+        self._folder: tempfile.TemporaryDirectory[str] | None = None  # SQLite's templates
 
     def copy(self, backend: str, service: str, migrations: Sequence[Migration], tmp: Path) -> str:
         """The DSN of a new database on ``backend`` at ``service``'s head (SQLite's in ``tmp``)."""
         template = self._made.get((backend, service))
         if template is None:
-            template = _migrate(self._empty(backend), service, migrations)
+            template = _migrate(self._empty(backend, self._own_folder()), service, migrations)
             self._made[(backend, service)] = template
         if backend == "sqlite":
+            tmp.mkdir(parents=True, exist_ok=True)
             return _copy_sqlite(template, tmp / f"roost-{uuid.uuid4().hex[:8]}.sqlite")
         return create_database(self._admin_dsn(), template=database_name(template))
+
+    def _own_folder(self) -> Path:
+        """A folder no test owns (removed when the run ends), made on first use."""
+        if self._folder is None:
+            self._folder = tempfile.TemporaryDirectory(prefix="roost-templates-")
+        return Path(self._folder.name)
 
 
 def _migrate(dsn: str, service: str, migrations: Sequence[Migration]) -> str:

@@ -33,7 +33,7 @@ from roost.oauth2.tokens.record import TokenRecord
 from roost.storage import database as dbmod
 from roost.storage.database import Database
 from roost.storage.migrate import Migrator
-from tests.support.migrated import Templates
+from tests.conftest import head_dsn
 
 SECRET = "a-system-secret-of-at-least-32-characters"
 
@@ -47,8 +47,8 @@ class Env:
 
 
 @pytest.fixture
-async def env(backend: str, tmp_path: Path, db_templates: Templates) -> AsyncIterator[Env]:
-    db = Database(db_templates.copy(backend, "oauth2", MIGRATIONS, tmp_path))
+async def env(backend: str, tmp_path: Path) -> AsyncIterator[Env]:
+    db = Database(head_dsn(backend, tmp_path, "oauth2", MIGRATIONS))
     try:
         await Migrator(db, "oauth2", MIGRATIONS).up()
         nid = await ensure_network(db)
