@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from roost.storage.migrate import Migration
 from tests.support import shared
+from tests.support.migrated import Templates
 from tests.support.pg import create_database
 
 BACKENDS = ["sqlite", "postgres"]
@@ -38,6 +40,19 @@ def new_dsn(backend: str, tmp: Path) -> str:
     if backend == "sqlite":
         return f"sqlite:///{tmp / f'roost-{uuid.uuid4().hex[:8]}.sqlite'}"
     return create_database(postgres_admin_dsn())
+
+
+_TEMPLATES = Templates(new_dsn, postgres_admin_dsn)
+"""This run's migrated templates (one per backend and service), filled on first use."""
+
+
+def head_dsn(backend: str, tmp: Path, service: str, migrations: Sequence[Migration]) -> str:
+    """A DSN of a new database on ``backend`` already at ``service``'s schema head.
+
+    A copy of a template migrated once per run (``tests/support/migrated.py``), for
+    store tests and servers; tests of migrating itself take :func:`new_dsn`.
+    """
+    return _TEMPLATES.copy(backend, service, migrations, tmp)
 
 
 @pytest.fixture(params=BACKENDS)

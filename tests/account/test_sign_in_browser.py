@@ -87,11 +87,14 @@ _LAST_STEP = [-1]
 
 def _totp_code(secret: str) -> str:
     """A code for a step after the last one spent (the server refuses replays): the
-    current step's, else the next one's (accepted one step early), else wait for it."""
+    previous step's (accepted one step late), else the current one's, else the next
+    one's (accepted one step early), else wait for it. Starting one step back spares
+    the journey's five codes one 30-second wait."""
     if 30 - time.time() % 30 < 4:  # no flake at a step's edge
         time.sleep(30 - time.time() % 30 + 0.2)
     now = int(time.time() // 30)
-    step = max(now, _LAST_STEP[0] + 1)
+    late_ok = 30 - time.time() % 30 > 12  # a late code expires when this step ends
+    step = max(now - 1 if late_ok else now, _LAST_STEP[0] + 1)
     if step > now + 1:
         time.sleep((step - 1) * 30 - time.time() + 0.2)
     _LAST_STEP[0] = step

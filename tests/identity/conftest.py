@@ -16,7 +16,8 @@ from ory_kratos_client import ApiClient, Configuration
 from ory_kratos_client.api.frontend_api import FrontendApi
 from ory_kratos_client.api.identity_api import IdentityApi
 
-from tests.conftest import BACKENDS, new_dsn, postgres_admin_dsn
+from roost.identity.migrations import MIGRATIONS
+from tests.conftest import BACKENDS, head_dsn, postgres_admin_dsn
 from tests.support.server import Server, start_server
 
 FAST = {"hashers": {"bcrypt": {"cost": 4}}}
@@ -38,7 +39,7 @@ ADDRESS_FLOWS = {
 def serve_identity(tmp: Path, backend: str, config: dict[str, Any]) -> Server:
     if backend == "postgres":
         postgres_admin_dsn()
-    dsn = new_dsn(backend, tmp)
+    dsn = head_dsn(backend, tmp, "identity", MIGRATIONS)
     server = start_server(
         tmp, {"dsn": dsn, **FAST, **config}, service="identity", listeners=("public", "admin")
     )

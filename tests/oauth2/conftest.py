@@ -15,7 +15,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import BACKENDS, new_dsn, postgres_admin_dsn
+from roost.oauth2.migrations import MIGRATIONS
+from tests.conftest import BACKENDS, head_dsn, postgres_admin_dsn
 from tests.support.server import Server, start_server
 
 SYSTEM_SECRET = "a-system-secret-of-at-least-32-characters"
@@ -52,7 +53,7 @@ def serve_oauth2(
 ) -> Hydra:
     if backend == "postgres":
         postgres_admin_dsn()
-    dsn = new_dsn(backend, tmp)
+    dsn = head_dsn(backend, tmp, "oauth2", MIGRATIONS)
     base: dict[str, Any] = {
         "dsn": dsn,
         "secrets": {"system": [SYSTEM_SECRET]},

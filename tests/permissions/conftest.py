@@ -1,4 +1,5 @@
-"""Permission-service servers for end-to-end tests (one process per module and backend)."""
+"""Permission-service servers for end-to-end tests (one process per module and backend),
+and databases at the schema's head for store tests."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import BACKENDS, new_dsn, postgres_admin_dsn
+from roost.permissions.migrations import MIGRATIONS
+from tests.conftest import BACKENDS, head_dsn, postgres_admin_dsn
 from tests.support.server import Server, start_server
 
 SEED_NAMESPACES = [
@@ -54,7 +56,14 @@ class Document implements Namespace {
 def serve_permissions(tmp: Path, backend: str, config: dict[str, Any], **kwargs: Any) -> Server:
     if backend == "postgres":
         postgres_admin_dsn()
-    return start_server(tmp, {"dsn": new_dsn(backend, tmp), **config}, **kwargs)
+    dsn = head_dsn(backend, tmp, "permissions", MIGRATIONS)
+    return start_server(tmp, {"dsn": dsn, **config}, **kwargs)
+
+
+@pytest.fixture
+def store_dsn(backend: str, tmp_path: Path) -> str:
+    """A new database already at the permission schema's head, for store and engine tests."""
+    return head_dsn(backend, tmp_path, "permissions", MIGRATIONS)
 
 
 @pytest.fixture(scope="module", params=BACKENDS)

@@ -11,7 +11,9 @@ that builds from the proxy is v0.13.0-alpha.0 with its matching proto module.
 
 Without Go, or when the proxy refuses, the calling test skips with one line;
 under ``CI=true`` that is a failure, since the build worked when this was written.
-``python -m tests.support.keto`` builds it ahead of time (scripts/test.sh).
+``python3 -m tests.support.keto`` builds it ahead of time (scripts/test.sh, in the
+background while pip installs the test tools): the build needs only the standard
+library, so pytest is imported by :func:`keto_binary` alone.
 """
 
 from __future__ import annotations
@@ -26,10 +28,6 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-
-import pytest
-
-from tests.support.shared import in_ci
 
 VERSION = "v0.13.0-alpha.0"
 MODULE, PROTO = "github.com/ory/keto", "github.com/ory/keto/proto"
@@ -133,6 +131,10 @@ def _attempt() -> Path | Unavailable:
 
 def keto_binary() -> Path:
     """For tests: the binary, or a skip (a failure under ``CI=true``) with one line."""
+    import pytest
+
+    from tests.support.shared import in_ci
+
     found = _attempt()
     if isinstance(found, Unavailable):
         if in_ci():

@@ -28,6 +28,7 @@ from roost.identity.sql.identities import ensure_network
 from roost.identity.sql.tables import courier_messages
 from roost.storage.database import Database
 from roost.storage.migrate import Migrator
+from tests.conftest import head_dsn
 from tests.identity.courier.smtp_server import SMTPServer, self_signed, server_context
 from tests.support.server import free_port
 
@@ -46,8 +47,14 @@ async def templates() -> Templates:
 
 
 @pytest.fixture
-async def db(dsn: str) -> AsyncIterator[Database]:
-    database = Database(dsn)
+def at_head(backend: str, tmp_path: Path) -> str:
+    """A new database already at the identity schema's head (``tests/support/migrated.py``)."""
+    return head_dsn(backend, tmp_path, "identity", MIGRATIONS)
+
+
+@pytest.fixture
+async def db(at_head: str) -> AsyncIterator[Database]:
+    database = Database(at_head)
     await Migrator(database, "identity", MIGRATIONS).up()
     yield database
     await database.close()
@@ -169,7 +176,7 @@ async def test_abandoned_after_message_retries(db: Database, templates: Template
 
 
 async def test_several_workers_never_send_a_message_twice(
-    dsn: str, db: Database, templates: Templates
+    at_head: str, db: Database, templates: Templates
 ) -> None:
     port = free_port()
     server = SMTPServer(port).start()
@@ -179,7 +186,7 @@ async def test_several_workers_never_send_a_message_twice(
     for i in range(24):
         await queue.queue_email("recovery_code_valid", f"u{i}@example.com", MODEL)
     # Three workers, each with its own connection pool, as three replicas would be.
-    dbs = [Database(dsn) for _ in range(3)]
+    dbs = [Database(at_head) for _ in range(3)]
     workers = [courier(d, nid, templates, uri, pull_count=5) for d in dbs]
 
     async def drain(w: Courier) -> int:

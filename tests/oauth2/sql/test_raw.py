@@ -13,6 +13,7 @@ import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,6 +33,7 @@ from roost.oauth2.tokens.record import TokenRecord
 from roost.storage import database as dbmod
 from roost.storage.database import Database
 from roost.storage.migrate import Migrator
+from tests.conftest import head_dsn
 
 SECRET = "a-system-secret-of-at-least-32-characters"
 
@@ -45,8 +47,8 @@ class Env:
 
 
 @pytest.fixture
-async def env(dsn: str) -> AsyncIterator[Env]:
-    db = Database(dsn)
+async def env(backend: str, tmp_path: Path) -> AsyncIterator[Env]:
+    db = Database(head_dsn(backend, tmp_path, "oauth2", MIGRATIONS))
     try:
         await Migrator(db, "oauth2", MIGRATIONS).up()
         nid = await ensure_network(db)

@@ -13,8 +13,8 @@ CASES = yaml.safe_load((here() / "cases/openfga_cycles.yaml").read_text())["test
 
 
 @pytest.mark.parametrize("case", [pytest.param(c, id=c["name"]) for c in CASES])
-async def test_cycle_case(case: dict[str, Any], dsn: str, cache_cap: int) -> None:
-    store = await open_store(dsn, cache_cap)
+async def test_cycle_case(case: dict[str, Any], store_dsn: str, cache_cap: int) -> None:
+    store = await open_store(store_dsn, cache_cap)
     try:
         namespaces = namespaces_from(case["opl"])
         await store.write(tuples(case["tuples"]), [])

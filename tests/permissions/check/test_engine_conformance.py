@@ -24,8 +24,8 @@ def _engine_cases() -> list[Any]:
 
 
 @pytest.mark.parametrize("case", _engine_cases())
-async def test_keto_case(case: dict[str, Any], dsn: str, cache_cap: int) -> None:
-    store = await open_store(dsn, cache_cap)
+async def test_keto_case(case: dict[str, Any], store_dsn: str, cache_cap: int) -> None:
+    store = await open_store(store_dsn, cache_cap)
     try:
         namespaces = namespaces_from(case.get("opl"), case.get("namespaces_legacy"))
         await store.write(tuples(case["tuples"]), [])

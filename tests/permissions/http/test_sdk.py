@@ -133,8 +133,15 @@ def test_opl_file_is_reloaded_when_it_changes(opl_server: Server, opl: Clients) 
                 break
             time.sleep(0.2)
         assert "Extra" in names
+        refusals = Path(opl_server.log).read_text().count("keeping the previous namespaces")
         path.write_text("class Broken implements {")  # not valid OPL: the last good set stays
-        time.sleep(4.5)
+        deadline = time.monotonic() + 15  # until the watcher has read it and said so
+        while time.monotonic() < deadline:
+            log = Path(opl_server.log).read_text()
+            if log.count("keeping the previous namespaces") > refusals:
+                break
+            time.sleep(0.2)
+        assert log.count("keeping the previous namespaces") > refusals, log
         names = [n.name for n in opl.read.list_relationship_namespaces().namespaces]
         assert "Extra" in names and "Broken" not in names
     finally:

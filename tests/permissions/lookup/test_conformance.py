@@ -22,8 +22,8 @@ KETO = "conformance/keto/keto_check_cases.yaml"
 @pytest.mark.parametrize(
     "case", [pytest.param(c, id=c["name"]) for c in CYCLES if "objects_of" in c]
 )
-async def test_openfga_lookup_answers(case: dict[str, Any], dsn: str) -> None:
-    store = await open_store(dsn)
+async def test_openfga_lookup_answers(case: dict[str, Any], store_dsn: str) -> None:
+    store = await open_store(store_dsn)
     try:
         namespaces = namespaces_from(case["opl"])
         await store.write(tuples(case["tuples"]), [])
@@ -49,8 +49,8 @@ def _keto_cases() -> list[Any]:
 
 
 @pytest.mark.parametrize("case", _keto_cases())
-async def test_keto_cases_as_lookups(case: dict[str, Any], dsn: str) -> None:
-    store = await open_store(dsn)
+async def test_keto_cases_as_lookups(case: dict[str, Any], store_dsn: str) -> None:
+    store = await open_store(store_dsn)
     try:
         namespaces = namespaces_from(case.get("opl"), case.get("namespaces_legacy"))
         await store.write(tuples(case["tuples"]), [])

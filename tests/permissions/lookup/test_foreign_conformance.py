@@ -66,14 +66,14 @@ async def _agrees_with_brute_force(
 
 
 @pytest.mark.parametrize("doc", _spicedb_cases())
-async def test_spicedb_case(doc: dict[str, Any], dsn: str) -> None:
+async def test_spicedb_case(doc: dict[str, Any], store_dsn: str) -> None:
     model = _translate(foreign.spicedb_model, doc["schema"])
     rows = _translate(foreign.spicedb_tuples, model, doc.get("relationships") or "")
     assertions = doc.get("assertions") or {}
     expected = [(text, True) for text in assertions.get("assertTrue") or []]
     expected += [(text, False) for text in assertions.get("assertFalse") or []]
     parsed = [(_translate(foreign.spicedb_assertion, model, t), want) for t, want in expected]
-    store = await open_store(dsn)
+    store = await open_store(store_dsn)
     try:
         namespaces = namespaces_from(_translate(model.to_opl))
         await store.write(rows, [])
@@ -105,8 +105,8 @@ async def _spicedb_assertion(
 
 
 @pytest.mark.parametrize("case", _openfga_cases())
-async def test_openfga_case(case: dict[str, Any], dsn: str) -> None:
-    store = await open_store(dsn)
+async def test_openfga_case(case: dict[str, Any], store_dsn: str) -> None:
+    store = await open_store(store_dsn)
     written: list[RelationTuple] = []
     raw: list[dict[str, Any]] = []
     try:
