@@ -138,7 +138,7 @@ def session_token(svc: IdentityService, request: Request) -> str | None:
 
 def set_session_cookie(response: Response, svc: IdentityService, s: Session) -> None:
     cfg = svc.config.browser.session_cookie
-    value = svc.cookies.encrypt(s.token.encode()).decode()
+    value = svc.cookies.seal(s.token)
     max_age = None
     if cfg.persistent:
         max_age = max(0, int((s.expires_at - s.issued_at).total_seconds()))

@@ -9,9 +9,9 @@ are Go-specific; API session tokens are unchanged.
 
 from __future__ import annotations
 
-from cryptography.fernet import InvalidToken, MultiFernet
 from starlette.requests import Request
 
+from roost.identity.sessions.cookie import CookieSeal
 from roost.identity.sessions.model import Device
 
 
@@ -36,17 +36,16 @@ def device_of(request: Request) -> Device:
     return Device(client_ip(request), request.headers.get("user-agent", ""), location)
 
 
-def token_of(request: Request, cookie_name: str, cookies: MultiFernet) -> str | None:
+def token_of(request: Request, cookie_name: str, cookies: CookieSeal) -> str | None:
     """The session token the request carries, or None."""
     token = request.headers.get("x-session-token")
     if token:
         return token.strip()
     cookie = request.cookies.get(cookie_name)
     if cookie:
-        try:
-            return cookies.decrypt(cookie.encode()).decode()
-        except (InvalidToken, UnicodeError):
-            pass
+        token = cookies.open(cookie)
+        if token is not None:
+            return token
     auth = request.headers.get("authorization", "")
     scheme, _, value = auth.partition(" ")
     if scheme.lower() == "bearer" and value.strip():
