@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import uvicorn
 
 from roost.cli.accept import LoadTable, accept_loop, open_count
+from roost.cli.coalesce import coalescing
 from roost.cli.settings import Resolved
 from roost.core.errors import ConfigError
 from roost.core.mux import GrpcEndpoint, uvicorn_http
@@ -105,9 +106,10 @@ class _Server(uvicorn.Server):
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets=[])
         config = self.config
+        http_class = _coalesced(config.http_protocol_class)
 
         def protocol() -> asyncio.Protocol:
-            made: asyncio.Protocol = config.http_protocol_class(  # type: ignore[call-arg]
+            made: asyncio.Protocol = http_class(  # type: ignore[call-arg]
                 config=config, server_state=self.server_state, app_state=self.lifespan.state
             )
             return made
@@ -130,6 +132,14 @@ class _Server(uvicorn.Server):
                 await self.accepting
         self.sock.close()
         await super().shutdown(sockets)
+
+
+def _coalesced(http_class: type[asyncio.Protocol]) -> type[asyncio.Protocol]:
+    """Plain HTTP ports answer with one write per response (``roost.cli.coalesce``);
+    a port that sniffs for gRPC keeps its transport as it is."""
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    return coalescing(http_class) if http_class is HttpToolsProtocol else http_class
 
 
 def _settle_gc() -> None:

@@ -51,6 +51,7 @@ from roost.identity.selfservice.step_up import SecondFactor, StepUp
 from roost.identity.selfservice.totp import TotpLogin, TotpSettings
 from roost.identity.selfservice.verification import Verification
 from roost.identity.selfservice.webauthn import KeyLogin, KeySettings, PasskeyLogin
+from roost.identity.sessions.cookie import CookieSeal
 from roost.identity.sessions.manager import SessionManager
 from roost.identity.sql.codes import CodeStore
 from roost.identity.sql.courier import CourierStore
@@ -106,7 +107,7 @@ class IdentityService(Service[IdentityParts]):
     config: IdentityConfig
     schemas: Schemas
     hasher: PasswordHasher
-    cookies: MultiFernet
+    cookies: CookieSeal
     templates: Templates
     watch_courier: bool = False
     """Run the courier's worker in this process (``roost serve --watch-courier``)."""
@@ -340,7 +341,7 @@ async def build(
         config=config,
         schemas=schemas,
         hasher=PasswordHasher(config.hasher, executor),
-        cookies=_fernet(config.cookie_secrets, "kratos-session-cookie"),
+        cookies=CookieSeal(_fernet(config.cookie_secrets, "kratos-session-cookie")),
         templates=templates,
         watch_courier=watch_courier,
     )

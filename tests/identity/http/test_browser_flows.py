@@ -269,6 +269,25 @@ def test_tampered_session_cookie_is_no_session(site: Site) -> None:
         assert r.status_code == 200
 
 
+def test_a_remembered_cookie_still_meets_the_session_checks(site: Site) -> None:
+    """The opened cookie is remembered, the session behind it is checked every time."""
+    address, identity_id = site.identity()
+    with site.browser() as b:
+        site.sign_in(b, address)
+        cookie = {"Cookie": f"ory_kratos_session={b.cookies['ory_kratos_session']}"}
+        for _ in range(2):
+            me = httpx.get(f"{site.public}/sessions/whoami", headers=cookie)
+            assert me.status_code == 200
+        for state, status in (("inactive", 401), ("active", 200)):
+            ident = httpx.get(f"{site.admin}/admin/identities/{identity_id}").json()
+            put = {"schema_id": ident["schema_id"], "traits": ident["traits"], "state": state}
+            httpx.put(f"{site.admin}/admin/identities/{identity_id}", json=put).raise_for_status()
+            assert httpx.get(f"{site.public}/sessions/whoami", headers=cookie).status_code == status
+        revoked = httpx.delete(f"{site.admin}/admin/sessions/{me.json()['id']}")
+        assert revoked.status_code == 204
+        assert httpx.get(f"{site.public}/sessions/whoami", headers=cookie).status_code == 401
+
+
 def test_browser_registration_two_screens_then_signed_in(site: Site) -> None:
     address = email()
     with site.browser() as b:

@@ -147,7 +147,7 @@ def set_session_cookie(
     to be remembered, a browser-session cookie when they chose not to, and as
     ``session.cookie.persistent`` says when they made no choice (``remember`` None)."""
     cfg = svc.config.browser.session_cookie
-    value = svc.cookies.encrypt(cookie_payload(s.token, remember)).decode()
+    value = svc.cookies.seal(cookie_payload(s.token, remember))
     max_age = None
     if cfg.persistent if remember is None else remember:
         max_age = max(0, int((s.expires_at - s.issued_at).total_seconds()))

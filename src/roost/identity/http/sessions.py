@@ -9,9 +9,9 @@ are Go-specific; API session tokens are unchanged.
 
 from __future__ import annotations
 
-from cryptography.fernet import InvalidToken, MultiFernet
 from starlette.requests import Request
 
+from roost.identity.sessions.cookie import CookieSeal
 from roost.identity.sessions.model import Device
 
 
@@ -39,30 +39,29 @@ def device_of(request: Request) -> Device:
 _CHOICES = {"1": True, "0": False}
 
 
-def cookie_payload(token: str, remember: bool | None) -> bytes:
-    """What the session cookie encrypts: the token, plus the user's "keep me signed in"
+def cookie_payload(token: str, remember: bool | None) -> str:
+    """What the session cookie seals: the token, plus the user's "keep me signed in"
     choice when they made one (``|1`` or ``|0``; a token never holds ``|``)."""
     if remember is None:
-        return token.encode()
-    return f"{token}|{int(remember)}".encode()
+        return token
+    return f"{token}|{int(remember)}"
 
 
 def cookie_session(
-    request: Request, cookie_name: str, cookies: MultiFernet
+    request: Request, cookie_name: str, cookies: CookieSeal
 ) -> tuple[str, bool | None] | None:
     """The session cookie's token and recorded choice, or None without a readable cookie."""
     cookie = request.cookies.get(cookie_name)
     if not cookie:
         return None
-    try:
-        plain = cookies.decrypt(cookie.encode()).decode()
-    except (InvalidToken, UnicodeError):
+    plain = cookies.open(cookie)
+    if plain is None:
         return None
     token, _, choice = plain.partition("|")
     return token, _CHOICES.get(choice)
 
 
-def token_of(request: Request, cookie_name: str, cookies: MultiFernet) -> str | None:
+def token_of(request: Request, cookie_name: str, cookies: CookieSeal) -> str | None:
     """The session token the request carries, or None."""
     token = request.headers.get("x-session-token")
     if token:
@@ -77,7 +76,7 @@ def token_of(request: Request, cookie_name: str, cookies: MultiFernet) -> str | 
     return None
 
 
-def remember_of(request: Request, cookie_name: str, cookies: MultiFernet) -> bool | None:
+def remember_of(request: Request, cookie_name: str, cookies: CookieSeal) -> bool | None:
     """The choice the request's session cookie records (None: a token in a header, an
     older cookie, or no choice made: the config decides)."""
     if request.headers.get("x-session-token"):
