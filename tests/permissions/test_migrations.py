@@ -41,6 +41,7 @@ def test_versions_are_the_ones_existing_databases_recorded() -> None:
         "20261129000004",
         "20261204000001",
         "20261206900001",
+        "20261207000001",
     ]
 
 
@@ -56,6 +57,29 @@ def test_migrations_build_the_schema_tables_py_declares(
             await db.close()
         want = await describe_metadata(new_dsn(backend, tmp_path), metadata)
         assert differences(got, want) == []
+
+    asyncio.run(run())
+
+
+def test_the_covering_reverse_indexes_come_back_down_to_keto_s(dsn: str) -> None:
+    """Down from head restores the schema of the step before (Keto's reverse indexes),
+    and up again rebuilds head's."""
+
+    async def run() -> None:
+        db = Database(dsn)
+        try:
+            migrator = Migrator(db, "permissions", MIGRATIONS)
+            await migrator.up(VERSIONS[-2])
+            before = await describe(db)
+            await migrator.up()
+            head = await describe(db)
+            assert differences(head, before) != []
+            assert [m.name for m in await migrator.down(1)] == ["reverse_indexes_with_object"]
+            assert differences(await describe(db), before) == []
+            await migrator.up()
+            assert differences(await describe(db), head) == []
+        finally:
+            await db.close()
 
     asyncio.run(run())
 

@@ -17,6 +17,7 @@ from roost.permissions.migrations import (
     v20261129000004_roost_check_log,
     v20261204000001_roost_tuple_changes,
     v20261206900001_uuids_as_text,
+    v20261207000001_reverse_indexes_with_object,
 )
 
 __all__ = ["MIGRATIONS"]
@@ -30,4 +31,5 @@ MIGRATIONS = [
     v20261129000004_roost_check_log.STEP,
     v20261204000001_roost_tuple_changes.STEP,
     v20261206900001_uuids_as_text.STEP,
+    v20261207000001_reverse_indexes_with_object.STEP,
 ]
