@@ -14,8 +14,8 @@ worker's event loop beside uvicorn's; :class:`GrpcEndpoint` wraps the one
 part of it that is not public API (a connection protocol without a listener).
 grpclib writes each HTTP/2 frame batch as soon as h2 produces it (a unary
 call's headers, message and trailers are three ``send`` calls, a PING's
-answer a fourth); :class:`BatchedWrites` holds them until the end of the
-event loop's current step and sends them as one.
+answer a fourth); :class:`BatchedWrites` holds them for the event loop to go
+round once more and sends them as one.
 """
 
 from __future__ import annotations
@@ -31,11 +31,11 @@ PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 
 class BatchedWrites(asyncio.Transport):
     """A transport as a gRPC connection sees it: writes made during one step of
-    the event loop leave in one ``send``.
+    the event loop, and the next, leave in one ``send``.
 
-    The bytes keep their order, nothing is held past the step that wrote
-    them, and ``close`` sends what is held first; reads and flow control stay
-    with the real transport (which calls the protocol directly).
+    The bytes keep their order, nothing waits for a timer or for more input,
+    and ``close`` sends what is held first; reads and flow control stay with
+    the real transport (which calls the protocol directly).
     """
 
     def __init__(self, transport: asyncio.Transport) -> None:
@@ -48,8 +48,13 @@ class BatchedWrites(asyncio.Transport):
         if not data:
             return
         if not self._held:
-            self._loop.call_soon(self._send)
+            self._loop.call_soon(self._next_step)
         self._held.append(bytes(data))
+
+    def _next_step(self) -> None:
+        # Wait one more step: the reads' step (the answer to a PING, a window
+        # update) schedules the call's task, which writes its reply in the next.
+        self._loop.call_soon(self._send)
 
     def _send(self) -> None:
         held, self._held = self._held, []
