@@ -1,6 +1,7 @@
 """Benchmark the permission service: checks/s, p50, p99 and SQL round trips per check.
 
     python -m bench.permissions.run [--backend sqlite|postgres|both] [--tuples 100000]
+        [--rows mixed,grpc_mixed,...]
 
 Builds a dataset (users in groups nested three deep, folders in a two-level
 tree viewed by groups, documents inheriting ``view`` from their folder through
@@ -12,7 +13,8 @@ latency and CPU time per request (server and local PostgreSQL). Rows: a mix of
 the floor, ``/health/alive`` on the same server: the cost of HTTP alone; then
 the mix and the all-documents checks over Keto's gRPC API on the same read
 port (``bench.common.grpcload``, needs Go). A second table counts SQL round
-trips per check, cold and warm.
+trips per check, cold and warm. ``--rows`` runs only the named rows (the
+dataset is still loaded and verified, and the warm-up still runs).
 """
 
 from __future__ import annotations
@@ -203,6 +205,10 @@ GRPC_ROWS = {
 }
 
 
+ROWS = ("mixed", "allowed", "scattered", "writing", "floor", *GRPC_ROWS, "lookup", "trips")
+"""Every row the benchmark can run; ``--rows`` picks some (and their order stays this one)."""
+
+
 LOOKUP_USERS = 100
 LOOKUP_VERIFIED = 5
 """Users whose full lookup answer is compared with the dataset's own expectation."""
@@ -387,42 +393,38 @@ def bench_backend(
         verify(read, scattered)
         mixed_paths = [check_path(d, u) for d, u, _ in checks]
         wrk.run(read, mixed_paths, seconds=WARM_UP_SECONDS)  # fills caches; not recorded
-        lookup = {} if keto else {"lookup": lookups(read, data)}
-        if args.lookups_only:
-            return {"tuples": len(data.tuples), "load_s": seconds, **lookup, "trips": []}
-        mixed = wrk.run(read, mixed_paths, seconds=args.seconds, cpu=cpu)
-        allowed = wrk.run(
-            read, [check_path(d, u) for d, u, ok in checks if ok], seconds=args.seconds, cpu=cpu
-        )
-        spread_paths = [check_path(d, u) for d, u, _ in scattered]
-        spread = wrk.run(read, spread_paths, seconds=args.seconds, cpu=cpu)
-        with Writer(write, WRITES_PER_SECOND) as writer:
-            writing = wrk.run(read, mixed_paths, seconds=args.seconds, cpu=cpu)
-        floor = wrk.run(read, ["/health/alive"], seconds=args.seconds, cpu=cpu)
-        grpc_rows = {}
+        want = set(args.rows)
+        out: dict[str, Any] = {"tuples": len(data.tuples), "load_s": seconds, "trips": []}
+        if "lookup" in want and not keto:
+            out["lookup"] = lookups(read, data)
+        paths = {
+            "mixed": mixed_paths,
+            "allowed": [check_path(d, u) for d, u, ok in checks if ok],
+            "scattered": [check_path(d, u) for d, u, _ in scattered],
+            "floor": ["/health/alive"],
+        }
+        for name in ("mixed", "allowed", "scattered"):
+            if name in want:
+                out[name] = wrk.run(read, paths[name], seconds=args.seconds, cpu=cpu)
+        if "writing" in want:
+            with Writer(write, WRITES_PER_SECOND) as writer:
+                out["writing"] = wrk.run(read, mixed_paths, seconds=args.seconds, cpu=cpu)
+            out["writes"] = writer.done
+        if "floor" in want:
+            out["floor"] = wrk.run(read, paths["floor"], seconds=args.seconds, cpu=cpu)
         if args.grpcload:  # the same checks over gRPC, on the same read port
             address = f"127.0.0.1:{ports['read']}"
             for name, rows in (("grpc_mixed", checks), ("grpc_scattered", scattered)):
-                grpc_checks = [("Document", d, "view", u) for d, u, _ in rows]
-                grpc_rows[name] = grpcload.run(
-                    args.grpcload, address, grpc_checks, seconds=args.seconds, cpu=cpu
-                )
-        trips = [] if keto else asyncio.run(round_trips(dsn, workdir))
+                if name in want:
+                    grpc_checks = [("Document", d, "view", u) for d, u, _ in rows]
+                    out[name] = grpcload.run(
+                        args.grpcload, address, grpc_checks, seconds=args.seconds, cpu=cpu
+                    )
+        if "trips" in want and not keto:
+            out["trips"] = asyncio.run(round_trips(dsn, workdir))
     finally:
         server.stop()
-    return {
-        "tuples": len(data.tuples),
-        "load_s": seconds,
-        "mixed": mixed,
-        "allowed": allowed,
-        "scattered": spread,
-        "writing": writing,
-        "writes": writer.done,
-        "floor": floor,
-        **grpc_rows,
-        **lookup,
-        "trips": trips,
-    }
+    return out
 
 
 def main() -> None:
@@ -434,6 +436,12 @@ def main() -> None:
     parser.add_argument(
         "--lookups-only", action="store_true", help="load, verify, then only the lookup rows"
     )
+    parser.add_argument(
+        "--rows",
+        type=lambda v: v.split(","),
+        default=list(ROWS),
+        help=f"comma-separated rows to run (default all: {','.join(ROWS)})",
+    )
     parser.add_argument("--postgres-dsn", help="admin DSN; default: a throwaway cluster")
     parser.add_argument(
         "--keto",
@@ -442,6 +450,11 @@ def main() -> None:
         "against it on the same PostgreSQL (env ROOST_BENCH_KETO)",
     )
     args = parser.parse_args()
+    if args.lookups_only:
+        args.rows = ["lookup"]
+    unknown = set(args.rows) - set(ROWS)
+    if unknown:
+        parser.error(f"unknown rows: {', '.join(sorted(unknown))}")
     args.grpcload = grpcload.binary()
     if args.grpcload is None:
         print("note: no Go toolchain, so no gRPC rows (bench/common/grpcload is a Go program)")
@@ -462,7 +475,7 @@ def main() -> None:
                 "mixed": "check, 50 % allowed",
                 "allowed": "check, allowed (deep)",
                 "scattered": "check, any of 100k documents",
-                "writing": f"check, 50 % allowed, {r['writes'] / args.seconds:.0f} writes/s",
+                "writing": f"check, 50 % allowed, {r.get('writes', 0) / args.seconds:.0f} writes/s",
                 "floor": "floor: /health/alive",
                 **GRPC_ROWS,
             }[name]

@@ -62,3 +62,39 @@ async def _exchange(chunks: list[bytes]) -> bytes:
 )
 async def test_first_bytes_choose_the_protocol(chunks: list[bytes], expected: bytes) -> None:
     assert await _exchange(chunks) == expected
+
+
+class Chatty(Tagging):
+    """Answers every chunk in three writes, as grpclib writes a unary call's headers,
+    message and trailers."""
+
+    def data_received(self, data: bytes) -> None:
+        for part in (b"h2:", data, b"!"):
+            self.transport.write(part)
+
+
+async def test_a_grpc_connection_sends_one_step_s_writes_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sent: list[bytes] = []
+    real = asyncio.selector_events._SelectorSocketTransport.write  # type: ignore[attr-defined]
+
+    def counting(self: Any, data: bytes) -> None:
+        sent.append(bytes(data))
+        real(self, data)
+
+    monkeypatch.setattr(asyncio.selector_events._SelectorSocketTransport, "write", counting)  # type: ignore[attr-defined]
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(lambda: sniffing(Http, Chatty)(), "127.0.0.1", 0)
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.sockets[0].getsockname()[1])
+    sent.clear()  # the client's own writes
+    writer.write(PREFACE + b"ping")
+    await writer.drain()
+    reply = b""
+    while not reply.endswith(b"!"):
+        reply += await asyncio.wait_for(reader.read(1000), 5)
+    writer.close()
+    server.close()
+    await server.wait_closed()
+    assert reply == b"h2:" + PREFACE + b"ping!"
+    assert sent.count(reply) == 1 and len(sent) == 2  # the client's request, the whole answer

@@ -12,6 +12,10 @@ per connection and nothing per request.
 grpclib's server is pure asyncio on ``h2``, so its connections run on the
 worker's event loop beside uvicorn's; :class:`GrpcEndpoint` wraps the one
 part of it that is not public API (a connection protocol without a listener).
+grpclib writes each HTTP/2 frame batch as soon as h2 produces it (a unary
+call's headers, message and trailers are three ``send`` calls, a PING's
+answer a fourth); :class:`BatchedWrites` holds them for the event loop to go
+round once more and sends them as one.
 """
 
 from __future__ import annotations
@@ -23,6 +27,53 @@ from typing import Any, cast
 from grpclib.server import Server
 
 PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+
+
+class BatchedWrites(asyncio.Transport):
+    """A transport as a gRPC connection sees it: writes made during one step of
+    the event loop, and the next, leave in one ``send``.
+
+    The bytes keep their order, nothing waits for a timer or for more input,
+    and ``close`` sends what is held first; reads and flow control stay with
+    the real transport (which calls the protocol directly).
+    """
+
+    def __init__(self, transport: asyncio.Transport) -> None:
+        super().__init__()
+        self._transport = transport
+        self._held: list[bytes] = []
+        self._loop = asyncio.get_running_loop()
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        if not data:
+            return
+        if not self._held:
+            self._loop.call_soon(self._next_step)
+        self._held.append(bytes(data))
+
+    def _next_step(self) -> None:
+        # Wait one more step: the reads' step (the answer to a PING, a window
+        # update) schedules the call's task, which writes its reply in the next.
+        self._loop.call_soon(self._send)
+
+    def _send(self) -> None:
+        held, self._held = self._held, []
+        if held and not self._transport.is_closing():
+            self._transport.write(held[0] if len(held) == 1 else b"".join(held))
+
+    def close(self) -> None:
+        self._send()
+        self._transport.close()
+
+    def abort(self) -> None:
+        self._held = []
+        self._transport.abort()
+
+    def is_closing(self) -> bool:
+        return self._transport.is_closing()
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return self._transport.get_extra_info(name, default)
 
 
 class GrpcEndpoint:
@@ -66,11 +117,16 @@ def sniffing(
             if len(seen) < len(PREFACE) and PREFACE.startswith(seen):
                 self._seen = seen  # a prefix of the preface: wait for more
                 return
-            target = grpc() if seen.startswith(PREFACE) else http(**self._args)
             transport = self._transport
             assert transport is not None
-            transport.set_protocol(target)
-            target.connection_made(transport)
+            if seen.startswith(PREFACE):
+                target = grpc()
+                transport.set_protocol(target)
+                target.connection_made(BatchedWrites(transport))
+            else:
+                target = http(**self._args)
+                transport.set_protocol(target)
+                target.connection_made(transport)
             target.data_received(seen)
 
         def eof_received(self) -> bool | None:

@@ -9,9 +9,9 @@ answered ``INTERNAL`` with no detail.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
+from types import TracebackType
 
 from google.rpc.error_details_pb2 import ErrorInfo
 from grpclib.const import Status
@@ -56,17 +56,28 @@ def to_grpc(exc: RoostError) -> GRPCError:
     return GRPCError(status, message_of(exc), details)
 
 
-@contextlib.asynccontextmanager
-async def translated() -> AsyncIterator[None]:
-    """Run one call; domain errors become their status, others ``INTERNAL``."""
-    try:
-        yield
-    except GRPCError:
-        raise
-    except RoostError as exc:
-        if isinstance(exc, Unavailable) or type(exc) is RoostError:
-            log.warning("gRPC call failed: %s", type(exc).__name__)
-        raise to_grpc(exc) from exc
-    except Exception as exc:
-        log.exception("gRPC call failed")
+class translated:
+    """Run one call; domain errors become their status, others ``INTERNAL``.
+
+    A plain (synchronous) context manager around the awaits of a call: it is
+    entered on every call, and an ``asynccontextmanager`` would build and
+    drive an async generator each time.
+    """
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc is None or isinstance(exc, GRPCError) or not isinstance(exc, Exception):
+            return  # success, an answer already in gRPC terms, or a cancellation
+        if isinstance(exc, RoostError):
+            if isinstance(exc, Unavailable) or type(exc) is RoostError:
+                log.warning("gRPC call failed: %s", type(exc).__name__)
+            raise to_grpc(exc) from exc
+        log.error("gRPC call failed", exc_info=exc)
         raise GRPCError(Status.INTERNAL, INTERNAL) from exc

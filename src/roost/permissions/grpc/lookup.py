@@ -44,7 +44,7 @@ class Lookup(lookup_grpc.LookupServiceBase):
 
     async def LookupObjects(self, stream: Stream) -> None:
         req: pb.LookupObjectsRequest = await stream.recv_message()
-        async with translated():
+        with translated():
             _required(namespace=req.namespace, relation=req.relation)
             if not req.HasField("subject"):
                 raise Invalid("subject is not allowed to be nil")
@@ -68,7 +68,7 @@ class Lookup(lookup_grpc.LookupServiceBase):
 
     async def LookupSubjects(self, stream: Stream) -> None:
         req: pb.LookupSubjectsRequest = await stream.recv_message()
-        async with translated():
+        with translated():
             _required(namespace=req.namespace, object=req.object, relation=req.relation)
             size = _size(req.page_size)
             self.service.namespaces.get(req.namespace)
@@ -99,7 +99,7 @@ class Watch(lookup_grpc.WatchServiceBase):
         token: str | None = req.snaptoken or None
         first = True
         while True:
-            async with translated():
+            with translated():
                 changes, token_next = await (await self.service.parts()).store.changes_since(token)
             if changes or first:
                 await stream.send_message(

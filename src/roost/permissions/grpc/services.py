@@ -73,7 +73,7 @@ class Read(read_service_grpc.ReadServiceBase):
 
     async def ListRelationTuples(self, stream: Stream) -> None:
         req: read_pb.ListRelationTuplesRequest = await stream.recv_message()
-        async with translated():
+        with translated():
             reply = await self._list(req)
         await stream.send_message(reply)
 
@@ -102,7 +102,7 @@ class Check(check_service_grpc.CheckServiceBase):
 
     async def Check(self, stream: Stream) -> None:
         req: check_pb.CheckRequest = await stream.recv_message()
-        async with translated():
+        with translated():
             if req.HasField("tuple"):
                 t = tuple_of(req.tuple)
             else:
@@ -121,7 +121,7 @@ class Expand(expand_service_grpc.ExpandServiceBase):
 
     async def Expand(self, stream: Stream) -> None:
         req: expand_pb.ExpandRequest = await stream.recv_message()
-        async with translated():
+        with translated():
             reply = await self._expand(req)
         await stream.send_message(reply)
 
@@ -159,7 +159,7 @@ class Write(write_service_grpc.WriteServiceBase):
 
     async def TransactRelationTuples(self, stream: Stream) -> None:
         req: write_pb.TransactRelationTuplesRequest = await stream.recv_message()
-        async with translated():
+        with translated():
             inserts, deletes = self._deltas(req)
             token = await (await self.service.parts()).store.write(inserts, deletes)
             self.service.counters.writes += 1
@@ -188,7 +188,7 @@ class Write(write_service_grpc.WriteServiceBase):
 
     async def DeleteRelationTuples(self, stream: Stream) -> None:
         req: write_pb.DeleteRelationTuplesRequest = await stream.recv_message()
-        async with translated():
+        with translated():
             query = query_from_request(req, "invalid request")
             if query.namespace is not None:
                 self.service.namespaces.get(query.namespace)
@@ -200,7 +200,7 @@ class Write(write_service_grpc.WriteServiceBase):
 class Syntax(syntax_grpc.SyntaxServiceBase):
     async def Check(self, stream: Stream) -> None:
         req: syntax_pb.CheckRequest = await stream.recv_message()
-        async with translated():
+        with translated():
             try:
                 text = req.content.decode()
             except UnicodeDecodeError:
