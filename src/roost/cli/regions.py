@@ -42,6 +42,7 @@ LOCALITIES: dict[str, dict[str, str]] = {
         "hydra_oauth2_flow": BY_ROW,
         "hydra_oauth2_code": BY_ROW,
         "roost_oauth2_pushed_requests": BY_ROW,
+        "roost_oauth2_dpop_proofs": BY_ROW,  # unique (key, jti) is still checked in every region
         "hydra_oauth2_authentication_session": BY_ROW,
         "roost_client_auth_failures": BY_ROW,
         "hydra_oauth2_logout_request": BY_ROW,
