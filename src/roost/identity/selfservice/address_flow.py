@@ -26,7 +26,14 @@ from roost.identity import text
 from roost.identity.errors import KratosError
 from roost.identity.identities.model import Address, Identity, now
 from roost.identity.recovery_config import AddressConfig
-from roost.identity.selfservice.codes import CodeHmac, CodeStore, OneTimeCode, new_code, new_token
+from roost.identity.selfservice.codes import (
+    CodeHmac,
+    CodeStore,
+    OneTimeCode,
+    find_code,
+    new_code,
+    new_token,
+)
 from roost.identity.selfservice.flow import Flow, Node, csrf_node, input_node
 from roost.identity.selfservice.flows import Flows, FormError, Start, Submission
 from roost.identity.selfservice.hooks.request import HookRequest
@@ -300,11 +307,7 @@ class AddressFlow:
             await self.codes.count_submission(self.kind, f.id) > self.cfg.max_submissions
         ):
             raise await self.retry(f)
-        found = None
-        if isinstance(value, str) and value:
-            for c in await self.codes.candidates(kind, f.id):
-                if self.hmac.matches(value, c.digest) and c.valid():
-                    found = c
+        found = await find_code(self.codes, self.hmac, kind, f.id, value)
         if found is not None:
             done = await self.succeed(f, found, method, sub)
             if done is not None:

@@ -127,3 +127,18 @@ class CodeStore(Protocol):
         """The identity holding ``value`` as a recovery (``kind`` recovery) or verifiable
         address, and that address."""
         ...
+
+
+async def find_code(
+    codes: CodeStore, hmac_: CodeHmac, kind: str, flow_id: uuid.UUID, value: object
+) -> OneTimeCode | None:
+    """The flow's valid code of ``kind`` matching the submitted ``value``, or None.
+
+    Every candidate is compared (no early exit), each in constant time.
+    """
+    found = None
+    if isinstance(value, str) and value:
+        for c in await codes.candidates(kind, flow_id):
+            if hmac_.matches(value, c.digest) and c.valid():
+                found = c
+    return found

@@ -19,7 +19,13 @@ from typing import Any, ClassVar
 from roost.identity import text
 from roost.identity.identities.model import now
 from roost.identity.selfservice.address_flow import TOO_OFTEN, Mailer
-from roost.identity.selfservice.codes import CodeHmac, CodeStore, OneTimeCode, new_code
+from roost.identity.selfservice.codes import (
+    CodeHmac,
+    CodeStore,
+    OneTimeCode,
+    find_code,
+    new_code,
+)
 from roost.identity.selfservice.flow import Flow
 from roost.identity.selfservice.flows import FormError
 
@@ -81,12 +87,8 @@ class MailedCode:
     ) -> OneTimeCode:
         """The flow's valid code matching ``body["code"]``, now used; else FormError with
         ``invalid``. With ``owner`` the code must have been issued for that identity."""
-        value = body.get("code")
-        found = None
-        if isinstance(value, str) and value:
-            for c in await self.codes.candidates(f"{self.flow_kind}_code", f.id):
-                if self.hmac.matches(value, c.digest) and c.valid():
-                    found = c
+        kind = f"{self.flow_kind}_code"
+        found = await find_code(self.codes, self.hmac, kind, f.id, body.get("code"))
         if found is not None and owner is not None and found.identity_id != owner:
             found = None
         # a login code proved the mailbox: its address is verified with it (Kratos's)
