@@ -7,6 +7,8 @@ while CPU time per request stays put; benchmarks report both.
 from __future__ import annotations
 
 import os
+import resource
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -76,3 +78,19 @@ def local_postmaster(dsn: str) -> int | None:
         return asyncio.run(parent_of_backend())
     except (OSError, asyncpg.PostgresError):
         return None
+
+
+def children_cpu() -> float:
+    """CPU seconds of this process's reaped children (a finished wrk run, say)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def server_and_db(pid: int, postmaster: int | None) -> Callable[[], tuple[float, float | None]]:
+    """A probe of CPU seconds so far: the server's process tree and, when it is
+    local and known, the database's (what ``bench.common.wrk.with_cpu`` reads)."""
+
+    def cpu() -> tuple[float, float | None]:
+        return tree_cpu(pid), tree_cpu(postmaster) if postmaster else None
+
+    return cpu

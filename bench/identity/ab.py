@@ -15,20 +15,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import resource
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench.common.cpu import local_postmaster, tree_cpu
+from bench.common.cpu import children_cpu, local_postmaster, server_and_db
 from bench.common.services import Roost, free_port, new_database
 from bench.identity.run import _session_cookies, _users, wrk
-
-
-def _children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
 
 
 def _start(tree: str, admin_dsn: str, cookie: bool) -> dict[str, Any]:
@@ -60,13 +53,6 @@ def _start(tree: str, admin_dsn: str, cookie: bool) -> dict[str, Any]:
     }
 
 
-def _cpu(server: Roost, postmaster: int | None) -> Callable[[], tuple[float, float | None]]:
-    def cpu() -> tuple[float, float | None]:
-        return tree_cpu(server.proc.pid), tree_cpu(postmaster) if postmaster else None
-
-    return cpu
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("trees", nargs="+")
@@ -84,11 +70,11 @@ def main() -> None:
             started.append(_start(tree, args.admin_dsn, args.cookie))
         for rnd in range(args.rounds):
             for s in started:
-                cpu = _cpu(s["server"], s["postmaster"])
+                cpu = server_and_db(s["server"].proc.pid, s["postmaster"])
                 for name, mode, items in s["modes"]:
-                    before = _children_cpu()
+                    before = children_cpu()
                     r = wrk(s["public"], mode, items, args.seconds, cpu)
-                    client = (_children_cpu() - before) / max(1.0, r.rps * args.seconds) * 1000
+                    client = (children_cpu() - before) / max(1.0, r.rps * args.seconds) * 1000
                     results.setdefault((s["tree"], name), []).append(r.server_cpu_ms or 0.0)
                     print(
                         f"round {rnd} {s['tree']} {name}: {r.rps:,.0f}/s, server "

@@ -37,7 +37,7 @@ import bcrypt
 import httpx
 
 from bench.common import wrk as wrk_report
-from bench.common.cpu import local_postmaster, tree_cpu
+from bench.common.cpu import local_postmaster, server_and_db
 from bench.common.services import (
     Roost,
     free_port,
@@ -224,9 +224,7 @@ def bench_backend(backend: str, args: argparse.Namespace, admin_dsn: str | None)
     public, admin = f"http://127.0.0.1:{public_port}", f"http://127.0.0.1:{admin_port}"
     rows = []
     postmaster = local_postmaster(dsn) if backend == "postgres" else None
-
-    def cpu() -> tuple[float, float | None]:
-        return tree_cpu(server.proc.pid), tree_cpu(postmaster) if postmaster else None
+    cpu = server_and_db(server.proc.pid, postmaster)
 
     try:
         server.wait_ready(public)

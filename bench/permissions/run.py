@@ -33,7 +33,7 @@ from urllib.parse import urlencode
 import httpx
 
 from bench.common import grpcload, wrk
-from bench.common.cpu import local_postmaster, tree_cpu
+from bench.common.cpu import local_postmaster, server_and_db
 from bench.common.services import (
     OryBinary,
     Roost,
@@ -376,9 +376,7 @@ def bench_backend(
         server = Roost(workdir, "permissions", config, args.workers)
     read, write = f"http://127.0.0.1:{ports['read']}", f"http://127.0.0.1:{ports['write']}"
     postmaster = local_postmaster(dsn) if backend == "postgres" else None
-
-    def cpu() -> tuple[float, float | None]:
-        return tree_cpu(server.proc.pid), tree_cpu(postmaster) if postmaster else None
+    cpu = server_and_db(server.proc.pid, postmaster)
 
     try:
         server.wait_ready(read)
